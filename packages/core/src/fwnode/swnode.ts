@@ -1,0 +1,94 @@
+import { Errno } from '../errno.js';
+import type { Fwnode, FwnodeReferenceResult } from './fwnode.js';
+
+/** A reference entry of a software-node property (PROPERTY_ENTRY_REF()). */
+export interface SwnodeReference {
+  /** The referenced node. */
+  readonly node: SoftwareNode;
+  /** Arguments carried by the reference. */
+  readonly args?: readonly number[];
+}
+
+/** A software-node property value: a flag (`true`), 32-bit cells, strings, or references. */
+export type SwnodePropertyValue = true | readonly number[] | readonly string[] | readonly SwnodeReference[];
+
+/**
+ * A software node (drivers/base/swnode.c): a firmware node described in code,
+ * for tests and quick experiments before real firmware is involved.
+ */
+export class SoftwareNode implements Fwnode {
+  readonly type = 'swnode';
+  readonly children: SoftwareNode[] = [];
+  readonly #properties = new Map<string, SwnodePropertyValue>();
+
+  /** Creates a node under `parent` (null for a root) with the given properties. */
+  constructor(
+    readonly name: string,
+    readonly parent: SoftwareNode | null = null,
+    properties: Readonly<Record<string, SwnodePropertyValue>> = {},
+  ) {
+    for (const [k, v] of Object.entries(properties)) this.#properties.set(k, v);
+    parent?.children.push(this);
+  }
+
+  /** `/parent/child`, as `%pfwf` prints software nodes. */
+  get path(): string {
+    return this.parent === null ? `/${this.name}` : `${this.parent.path}/${this.name}`;
+  }
+
+  /** Sets or replaces a property. */
+  setProperty(name: string, value: SwnodePropertyValue): this {
+    this.#properties.set(name, value);
+    return this;
+  }
+
+  /** The raw value of a property. */
+  property(name: string): SwnodePropertyValue | undefined {
+    return this.#properties.get(name);
+  }
+
+  isAvailable(): boolean {
+    const status = this.readStringArray('status')?.[0];
+    return status === undefined || status === 'okay' || status === 'ok';
+  }
+
+  hasProperty(name: string): boolean {
+    return this.#properties.has(name);
+  }
+
+  propertyNames(): readonly string[] {
+    return [...this.#properties.keys()];
+  }
+
+  readU32Array(name: string): readonly number[] | undefined {
+    const v = this.#properties.get(name);
+    return Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v) : undefined;
+  }
+
+  readStringArray(name: string): readonly string[] | undefined {
+    const v = this.#properties.get(name);
+    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v) : undefined;
+  }
+
+  // swnode.c: software_node_get_reference_args()
+  getReferenceArgs(prop: string, cellsName: string | null, nargs: number, index: number): FwnodeReferenceResult {
+    const v = this.#properties.get(prop);
+    if (v === undefined) return { ok: false, errno: -Errno.ENOENT };
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'object')) return { ok: false, errno: -Errno.EINVAL };
+    const ref = (v as readonly SwnodeReference[])[index];
+    if (ref === undefined) return { ok: false, errno: -Errno.ENOENT };
+    let count = nargs;
+    if (cellsName !== null) {
+      const cells = ref.node.readU32Array(cellsName)?.[0];
+      if (cells === undefined) return { ok: false, errno: -Errno.EINVAL };
+      count = cells;
+    }
+    const args = ref.args ?? [];
+    if (args.length < count) return { ok: false, errno: -Errno.EINVAL };
+    return { ok: true, fwnode: ref.node, args: args.slice(0, count) };
+  }
+
+  resolveReference(_handle: number): Fwnode | null {
+    return null;
+  }
+}
