@@ -1,0 +1,4 @@
+import type { FuzzTarget } from '../fuzz.js';
+
+/** ACPI-table fuzz targets. */
+export const acpiFuzzTargets: readonly FuzzTarget[] = [];

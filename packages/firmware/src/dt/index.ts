@@ -1,0 +1,4 @@
+import type { FuzzTarget } from '../fuzz.js';
+
+/** Device-tree fuzz targets. */
+export const dtFuzzTargets: readonly FuzzTarget[] = [];
