@@ -7,3 +7,26 @@
 export { Errno, errnoName, formatErrno, type ErrnoName } from './errno.js';
 export { type Fwnode, type FwnodeReferenceResult, fwnodeAndAncestors, fwnodeIsAncestorOf } from './fwnode/fwnode.js';
 export { SoftwareNode, type SwnodeReference, type SwnodePropertyValue } from './fwnode/swnode.js';
+export { VirtualClock, formatTimestamp, NSEC_PER_SEC, NSEC_PER_MSEC, NSEC_PER_USEC } from './time/clock.js';
+export { Scheduler, SimThread, type ThreadKind, type ThreadBody, type Yield, type WaitFor, type SleepUntil, type Decision, type RunResult } from './time/scheduler.js';
+export { ScheduleStrategy, InOrderStrategy, SeededStrategy, ReplayStrategy, mulberry32, type ChoicePoint } from './time/strategy.js';
+export { Klog, type KlogRecord, type DmesgOptions } from './klog/klog.js';
+export { LogLevel, levelName, parseLevel, type LogLevelValue } from './klog/levels.js';
+export { DynamicDebug, normaliseModule } from './klog/dyndbg.js';
+export type { TraceEvent, TraceEventType } from './klog/trace.js';
+export { KernelProfile, kernelProfile, NAMED_PROFILES, DEFAULT_PROFILE, type KernelVersion, type FwDevlinkMode } from './profile/profile.js';
+export { KernelCmdline, type CmdlineParam, type CmdlineDiagnostic } from './profile/cmdline.js';
+export { Device, type DeviceInit, type DlDevState } from './base/device.js';
+export { Driver, type DriverSpec, type ProbeType } from './base/driver.js';
+export { BusType, SimpleBus, BusNotify, type BusNotifyEvent, type BusNotifier } from './base/bus.js';
+export { DeviceLinks, DeviceLink, DL_FLAG, type DeviceLinkState, type SupplierCheck } from './base/links.js';
+export { DeferredProbe } from './base/deferred.js';
+export { Dd } from './base/dd.js';
+export { LinkedList, ListNode } from './base/list.js';
+export { INITCALL_LEVELS, type InitcallLevel, type Initcall } from './init/initcalls.js';
+export { KernelModule, driverModule, type KernelModuleSpec } from './init/module.js';
+export { parseModuleTimeline, type UserspaceStep } from './init/userspace.js';
+export {
+  Kernel, DeferredProbePolicy, DefaultDeferredProbePolicy,
+  type KernelOptions, type KernelConfig, type ProbeCosts, type Snapshot, type CoreDebug,
+} from './kernel.js';

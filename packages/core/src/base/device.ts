@@ -1,0 +1,110 @@
+import type { Fwnode } from '../fwnode/fwnode.js';
+import type { BusType } from './bus.js';
+import type { Driver } from './driver.js';
+import type { DeviceLink } from './links.js';
+import { ListNode } from './list.js';
+
+/** Per-device link state (include/linux/device.h: enum dl_dev_state). */
+export type DlDevState = 'NO_DRIVER' | 'PROBING' | 'DRIVER_BOUND' | 'UNBINDING';
+
+/** What {@link Device} is created from. */
+export interface DeviceInit {
+  /** dev_name(). */
+  readonly name: string;
+  /** The bus, or null for a class-only device (e.g. a `pci_bus`). */
+  readonly bus?: BusType | null;
+  /** The parent device. */
+  readonly parent?: Device | null;
+  /** The firmware node the device was created from. */
+  readonly fwnode?: Fwnode | null;
+  /** The class name for class devices (`pci_bus`, `iommu`). */
+  readonly className?: string | null;
+}
+
+/**
+ * struct device (include/linux/device.h) with the device_private fields the
+ * driver core uses. Buses extend it with their own data (a PCI function's
+ * IDs, a platform device's resources).
+ */
+export class Device {
+  /** dev_name() */
+  readonly name: string;
+  /** The bus the device sits on, or null for class devices. */
+  readonly bus: BusType | null;
+  /** The parent device. */
+  readonly parent: Device | null;
+  /** The firmware node, or null. */
+  fwnode: Fwnode | null;
+  /** Class name, for class devices. */
+  readonly className: string | null;
+  /** Child devices, in the order they were added. */
+  readonly children: Device[] = [];
+
+  /** The driver bound, or being probed (set in really_probe()). */
+  driver: Driver | null = null;
+  /** device_is_bound(): on the driver's device list (set in driver_bound()). */
+  bound = false;
+  /** Any driver ever matched it, or a bus match said "defer" (__driver_probe_device()). */
+  canMatch = false;
+  /** Set by device_del(). */
+  dead = false;
+  /** device_is_registered(): device_add() completed. */
+  registered = false;
+  /** driver_override: only the named driver may bind (sysfs `driver_override`). */
+  driverOverride: string | null = null;
+  /** Driver chosen by __driver_attach() for an async probe still queued. */
+  asyncDriver: Driver | null = null;
+  /** dev->dma_coherent, set by the bus dma_configure (arch_setup_dma_ops()). */
+  dmaCoherent = false;
+  /** dev_get_drvdata() */
+  driverData: unknown = null;
+
+  /** Link state (dev->links). */
+  readonly links: {
+    status: DlDevState;
+    readonly suppliers: DeviceLink[];
+    readonly consumers: DeviceLink[];
+    deferSync: boolean;
+  } = { status: 'NO_DRIVER', suppliers: [], consumers: [], deferSync: false };
+  /** sync_state() already delivered. */
+  stateSynced = false;
+
+  /** The last deferral reason (dev->p->deferred_probe_reason), or null. */
+  deferredReason: string | null = null;
+  /** Node on the pending or active deferred-probe list. @internal */
+  readonly deferredNode = new ListNode<Device>(this);
+  /** Node on devices_kset (and, in kdsim, the dpm_list it mirrors). @internal */
+  readonly ksetNode = new ListNode<Device>(this);
+
+  /** Probe attempts that reached __driver_probe_device() (statistics). */
+  probeAttempts = 0;
+  /** How many times the device was deferred (statistics). */
+  deferCount = 0;
+
+  /** Creates an unregistered device; `device_add()` registers it. */
+  constructor(init: DeviceInit) {
+    this.name = init.name;
+    this.bus = init.bus ?? null;
+    this.parent = init.parent ?? null;
+    this.fwnode = init.fwnode ?? null;
+    this.className = init.className ?? null;
+  }
+
+  /** `bus:name` as device links name their ends (`pci:0000:00:05.0`). */
+  get busName(): string {
+    return `${this.bus?.name ?? this.className ?? ''}:${this.name}`;
+  }
+
+  /**
+   * core.c: dev_driver_string() — the bound or probing driver's name, else the
+   * bus name, else the class name.
+   */
+  driverString(): string {
+    return this.driver?.name ?? this.bus?.name ?? this.className ?? '';
+  }
+
+  /** The `<who> <name>: ` prefix dev_printk() puts before a message. */
+  printkPrefix(): string {
+    return `${this.driverString()} ${this.name}: `;
+  }
+}

@@ -1,0 +1,62 @@
+import type { BusType } from './bus.js';
+import type { Device } from './device.js';
+
+/** include/linux/device/driver.h: enum probe_type. */
+export type ProbeType = 'default' | 'prefer-async' | 'force-sync';
+
+/**
+ * What a driver is made of (struct device_driver plus the bus driver wrapper
+ * fields the core looks at). `probe()` returns 0 or a negative errno,
+ * `-EPROBE_DEFER` included, exactly as a kernel driver does.
+ */
+export interface DriverSpec {
+  /** Driver name, unique on its bus. */
+  readonly name: string;
+  /** The bus it registers on. */
+  readonly bus: BusType;
+  /** The probe callback. Missing means "binds without doing anything". */
+  readonly probe?: (dev: Device) => number;
+  /** The remove callback. */
+  readonly remove?: (dev: Device) => void;
+  /** The sync_state() callback (§8). */
+  readonly syncState?: (dev: Device) => void;
+  /** Sync or async probing preference. */
+  readonly probeType?: ProbeType;
+  /** Platform drivers: turn -EPROBE_DEFER from probe into -ENXIO (platform_driver_probe()). */
+  readonly preventDeferredProbe?: boolean;
+  /** No `bind`/`unbind` sysfs files. */
+  readonly suppressBindAttrs?: boolean;
+  /** The driver manages DMA itself (vfio-pci, pcieport): no default-domain use at dma_configure. */
+  readonly driverManagedDma?: boolean;
+  /** Bus-specific match data (OF compatibles, PCI IDs, ...), read by the bus's match(). */
+  readonly matchTable?: unknown;
+  /** Virtual time the probe callback takes (ns). */
+  readonly probeCost?: number;
+}
+
+/** struct device_driver: a registered (or registrable) driver. */
+export class Driver {
+  /** The module that owns it (null: built in). Set when its module is loaded. */
+  owner: string | null = null;
+  /** The module asked for async probing (`async_probe` module parameter). */
+  ownerAsync = false;
+  /** Registered on its bus. */
+  registered = false;
+  /** platform_driver_probe(): the probe hook was replaced by one that always fails. */
+  probeDisabled = false;
+  /** Devices bound to this driver, in bind order (klist_devices). */
+  readonly devices: Device[] = [];
+
+  /** Creates a driver from `spec`. */
+  constructor(readonly spec: DriverSpec) {}
+
+  /** The driver name. */
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** The bus. */
+  get bus(): BusType {
+    return this.spec.bus;
+  }
+}

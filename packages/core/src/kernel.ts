@@ -1,0 +1,672 @@
+import { Container } from 'inversify';
+import { Subject } from 'rxjs';
+import { BusNotify, type BusNotifyEvent, type BusType } from './base/bus.js';
+import { Dd } from './base/dd.js';
+import { DeferredProbe } from './base/deferred.js';
+import { Device, type DeviceInit } from './base/device.js';
+import { Driver, type DriverSpec } from './base/driver.js';
+import { DeviceLinks } from './base/links.js';
+import { LinkedList } from './base/list.js';
+import { Errno, formatErrno } from './errno.js';
+import { INITCALL_LEVELS, isThreadBody, type Initcall, type InitcallLevel } from './init/initcalls.js';
+import type { KernelModule } from './init/module.js';
+import type { UserspaceStep } from './init/userspace.js';
+import { DynamicDebug, normaliseModule } from './klog/dyndbg.js';
+import { Klog } from './klog/klog.js';
+import { LogLevel, type LogLevelValue } from './klog/levels.js';
+import type { TraceEvent } from './klog/trace.js';
+import { KernelCmdline } from './profile/cmdline.js';
+import { DEFAULT_PROFILE, KernelProfile, kernelProfile } from './profile/profile.js';
+import { NSEC_PER_MSEC, NSEC_PER_USEC, VirtualClock } from './time/clock.js';
+import { type RunResult, Scheduler, type ThreadBody } from './time/scheduler.js';
+import { InOrderStrategy, ScheduleStrategy } from './time/strategy.js';
+
+/** Kernel build configuration that changes driver-core behaviour. */
+export interface KernelConfig {
+  /** CONFIG_MODULES */
+  readonly modules: boolean;
+  /** Architecture (`arm64` has CONFIG_ACPI_CCA_REQUIRED and non-coherent DMA by default). */
+  readonly arch: 'x86_64' | 'arm64' | 'arm' | 'riscv64';
+}
+
+/** Virtual time each kind of work costs (ns). Only the order of events is calibrated, not these values. */
+export interface ProbeCosts {
+  /** device_add() */
+  readonly deviceAdd: number;
+  /** driver_register() */
+  readonly driverRegister: number;
+  /** really_probe() overhead before the driver's probe. */
+  readonly reallyProbe: number;
+  /** A driver's probe() unless the driver says otherwise. */
+  readonly driverProbe: number;
+  /** One device taken off the active list by the deferred work. */
+  readonly deferredRetry: number;
+  /** One initcall. */
+  readonly initcall: number;
+  /** insmod of one module (reading, relocating, module_init excluded). */
+  readonly moduleLoad: number;
+  /** From the end of initcalls to `/init` running. */
+  readonly initStart: number;
+}
+
+const DEFAULT_COSTS: ProbeCosts = {
+  deviceAdd: 20 * NSEC_PER_USEC,
+  driverRegister: 20 * NSEC_PER_USEC,
+  reallyProbe: 10 * NSEC_PER_USEC,
+  driverProbe: 100 * NSEC_PER_USEC,
+  deferredRetry: 5 * NSEC_PER_USEC,
+  initcall: 1 * NSEC_PER_USEC,
+  moduleLoad: 20 * NSEC_PER_MSEC,
+  initStart: 400 * NSEC_PER_MSEC,
+};
+
+/** Everything one simulated boot is made of. */
+export interface KernelOptions {
+  /** Kernel profile name (`linux-6.12`) or object. */
+  readonly profile?: string | KernelProfile;
+  /** The kernel command line. */
+  readonly cmdline?: string;
+  /** Build configuration. */
+  readonly config?: Partial<KernelConfig>;
+  /** Decides every timing-dependent choice (default: in order). */
+  readonly strategy?: ScheduleStrategy;
+  /** Built-in modules, in link order. */
+  readonly builtin?: readonly KernelModule[];
+  /** Loadable modules userspace can insmod. */
+  readonly modules?: readonly KernelModule[];
+  /** What userspace does once init runs. */
+  readonly userspace?: readonly UserspaceStep[];
+  /** Records kept in the klog ring. */
+  readonly klogCapacity?: number;
+  /** Work costs. */
+  readonly costs?: Partial<ProbeCosts>;
+  /** Keep every trace event in {@link Kernel.traceLog}. */
+  readonly recordTrace?: boolean;
+  /** Cap on deferred-list retries of one device before the simulator calls it a livelock. */
+  readonly maxRetriesPerDevice?: number;
+  /**
+   * Rebinds services before the kernel resolves them: the way to prototype a
+   * policy (`c => c.rebind(DeferredProbePolicy).toConstantValue(...)`).
+   */
+  readonly configure?: (container: Container) => void;
+}
+
+/** A state snapshot taken by a userspace `snap` step. */
+export interface Snapshot {
+  /** Label of the step. */
+  readonly label: string;
+  /** Virtual time (ns). */
+  readonly time: number;
+  /** Bound driver per device (`bus:name` → driver or null). */
+  readonly drivers: Readonly<Record<string, string | null>>;
+  /** devices_deferred at that moment. */
+  readonly devicesDeferred: string;
+}
+
+/** Debug-site switches of the driver-core files, read once (dyndbg does not change during a boot). @internal */
+export interface CoreDebug {
+  /** drivers/base/dd.c */
+  readonly dd: boolean;
+  /** drivers/base/core.c */
+  readonly core: boolean;
+  /** drivers/base/bus.c */
+  readonly bus: boolean;
+}
+
+/**
+ * One simulated boot: its own inversify container, virtual clock, scheduler,
+ * klog and driver-core state. Create it, then {@link Kernel.boot}.
+ */
+export class Kernel {
+  /** The DI container: policies, services and loaded modules' bindings. */
+  readonly container: Container;
+  /** The virtual clock. */
+  readonly clock = new VirtualClock();
+  /** The scheduler of execution contexts. */
+  readonly scheduler: Scheduler;
+  /** The kernel log. */
+  readonly klog: Klog;
+  /** Dynamic debug control. */
+  readonly dyndbg = new DynamicDebug();
+  /** The profile. */
+  readonly profile: KernelProfile;
+  /** The parsed command line. */
+  readonly cmdline: KernelCmdline;
+  /** Build configuration. */
+  readonly config: KernelConfig;
+  /** Work costs. */
+  readonly costs: ProbeCosts;
+  /** Typed trace events, as they happen. */
+  readonly trace$ = new Subject<TraceEvent>();
+  /** Every trace event, when `recordTrace` was set. */
+  readonly traceLog: TraceEvent[] = [];
+  /** Deferred probe. */
+  readonly deferred: DeferredProbe;
+  /** The dd.c probe path. */
+  readonly dd: Dd;
+  /** Device-link hooks (fw_devlink plugs in here). */
+  links: DeviceLinks;
+  /** Registered buses by name. */
+  readonly buses = new Map<string, BusType>();
+  /** Every device ever added, in order. */
+  readonly devices: Device[] = [];
+  /** devices_kset: shutdown order is its reverse. */
+  readonly devicesKset = new LinkedList<Device>();
+  /** Devices in the order they bound. */
+  readonly bindOrder: Device[] = [];
+  /** Devices the livelock cap stopped retrying. */
+  readonly livelocks: string[] = [];
+  /** Snapshots taken by `snap` steps. */
+  readonly snapshots: Snapshot[] = [];
+  /** Counters. */
+  readonly stats = { probeAttempts: 0, binds: 0, devicesAdded: 0, driversRegistered: 0 };
+  /** probe_count: probes in flight. @internal */
+  probeCount = 0;
+  /** Async probe jobs not finished. @internal */
+  asyncPending = 0;
+  /** Debug switches. @internal */
+  readonly dbg: CoreDebug;
+  /** @internal */
+  readonly maxRetriesPerDevice: number;
+
+  readonly #builtin: readonly KernelModule[];
+  readonly #modules = new Map<string, KernelModule>();
+  readonly #loaded = new Set<string>();
+  readonly #userspace: readonly UserspaceStep[];
+  readonly #recordTrace: boolean;
+  readonly #asyncStar: boolean;
+  readonly #asyncNames: ReadonlySet<string>;
+  #booted = false;
+  #initDone = false;
+  #runResult: RunResult | null = null;
+
+  /** Creates a kernel; nothing runs until {@link Kernel.boot}. */
+  constructor(options: KernelOptions = {}) {
+    const profile = typeof options.profile === 'object' ? options.profile : kernelProfile(options.profile ?? DEFAULT_PROFILE);
+    if (profile === undefined) throw new Error(`unknown kernel profile '${typeof options.profile === 'string' ? options.profile : ''}'`);
+    this.profile = profile;
+    this.cmdline = new KernelCmdline(options.cmdline ?? '');
+    this.config = { modules: true, arch: 'arm64', ...options.config };
+    this.costs = { ...DEFAULT_COSTS, ...options.costs };
+    this.klog = new Klog(this.clock, options.klogCapacity);
+    this.scheduler = new Scheduler(this.clock, options.strategy ?? new InOrderStrategy());
+    this.maxRetriesPerDevice = options.maxRetriesPerDevice ?? 1000;
+    this.#recordTrace = options.recordTrace ?? false;
+    this.#builtin = options.builtin ?? [];
+    for (const m of options.modules ?? []) this.#modules.set(normaliseModule(m.name), m);
+    this.#userspace = options.userspace ?? [];
+
+    for (const q of this.cmdline.dyndbg) this.dyndbg.apply(q);
+    for (const m of this.cmdline.dyndbgModules) this.dyndbg.enableModule(m);
+    this.dbg = {
+      dd: this.dyndbg.enabled('drivers/base/dd.c'),
+      core: this.dyndbg.enabled('drivers/base/core.c'),
+      bus: this.dyndbg.enabled('drivers/base/bus.c'),
+    };
+    const names = this.cmdline.driverAsyncProbe;
+    this.#asyncStar = profile.asyncProbeStar && names.includes('*');
+    this.#asyncNames = new Set(names);
+
+    this.container = new Container();
+    this.container.bind(Kernel).toConstantValue(this);
+    this.container.bind(KernelProfile).toConstantValue(profile);
+    this.container.bind(KernelCmdline).toConstantValue(this.cmdline);
+    this.container.bind(ScheduleStrategy).toConstantValue(this.scheduler.strategy);
+    this.container.bind(DeviceLinks).toConstantValue(new DeviceLinks());
+    this.container.bind(DeferredProbePolicy).toConstantValue(new DefaultDeferredProbePolicy(profile, this.cmdline, this.config));
+    for (const m of this.#builtin) this.container.load(m.containerModule);
+    options.configure?.(this.container);
+
+    this.links = this.container.get(DeviceLinks);
+    this.deferred = new DeferredProbe(this, this.container.get(DeferredProbePolicy).initialTimeout());
+    this.dd = new Dd(this);
+  }
+
+  // ---------------------------------------------------------------- printk
+
+  /** printk() at `level` with no device prefix. */
+  printk(level: LogLevelValue, text: string, file?: string): void {
+    this.klog.printk(level, text, file);
+  }
+
+  /** dev_printk(): `<driver-or-bus> <device>: text`. */
+  devPrintk(dev: Device, level: LogLevelValue, text: string): void {
+    this.klog.printk(level, dev.printkPrefix() + text);
+  }
+
+  /** dev_dbg() from `file`; callers check the file's switch first so a disabled site costs nothing. */
+  devDbg(dev: Device, file: string, text: string): void {
+    this.klog.printk(LogLevel.DEBUG, dev.printkPrefix() + text, file);
+  }
+
+  /** pr_debug() from `file`. */
+  prDebug(file: string, text: string): void {
+    this.klog.printk(LogLevel.DEBUG, text, file);
+  }
+
+  /** dev_dbg() for any file: prints only if dynamic debug enabled `file` (or `module`). */
+  devDbgIf(dev: Device, file: string, text: string, module?: string): void {
+    if (this.dyndbg.enabled(file, module)) this.devDbg(dev, file, text);
+  }
+
+  /**
+   * core.c: dev_err_probe() — for -EPROBE_DEFER records the deferral reason
+   * (`<who>: <msg>`, shown by devices_deferred) and prints only a debug line;
+   * any other error prints at error level. Returns `err`.
+   */
+  devErrProbe(dev: Device, err: number, msg: string): number {
+    if (err === -Errno.EPROBE_DEFER) {
+      dev.deferredReason = `${dev.driverString()}: ${msg}`;
+      if (this.dbg.core) this.devDbg(dev, 'drivers/base/core.c', `error ${formatErrno(err)}: ${msg}`);
+    } else if (err !== -Errno.ENOMEM) {
+      this.devPrintk(dev, LogLevel.ERR, `error ${formatErrno(err)}: ${msg}`);
+    }
+    return err;
+  }
+
+  // ---------------------------------------------------------------- trace
+
+  /** Emits a trace event stamped with the current time and context. */
+  emit(event: DistributiveOmit<TraceEvent, 'time' | 'ctx'>): void {
+    const e = { ...event, time: this.clock.now, ctx: this.scheduler.current?.name ?? 'kernel' } as TraceEvent;
+    if (this.#recordTrace) this.traceLog.push(e);
+    this.trace$.next(e);
+  }
+
+  /** True when trace events are observed or recorded: the hot path builds no event otherwise. */
+  get tracing(): boolean {
+    return this.#recordTrace || this.trace$.observed;
+  }
+
+  // ---------------------------------------------------------------- buses, devices, drivers
+
+  /** bus_register() */
+  busRegister(bus: BusType): number {
+    if (this.buses.has(bus.name)) return -Errno.EBUSY;
+    this.buses.set(bus.name, bus);
+    if (this.dbg.bus) this.prDebug('drivers/base/bus.c', `bus: '${bus.name}': registered`);
+    return 0;
+  }
+
+  /** Creates a {@link Device} (device_initialize()); add it with {@link Kernel.deviceAdd}. */
+  deviceCreate(init: DeviceInit): Device {
+    return new Device(init);
+  }
+
+  /** core.c: device_add() — register `dev`, link it, then try to probe it. */
+  deviceAdd(dev: Device): number {
+    if (dev.registered) return -Errno.EEXIST;
+    if (dev.parent?.dead === true) return -Errno.ENODEV;
+    this.clock.advance(this.costs.deviceAdd);
+    if (this.dbg.core) this.prDebug('drivers/base/core.c', `device: '${dev.name}': device_add`);
+    dev.registered = true;
+    this.devices.push(dev);
+    this.stats.devicesAdded++;
+    dev.parent?.children.push(dev);
+    this.devicesKset.pushBack(dev.ksetNode);
+    const bus = dev.bus;
+    if (bus !== null) {
+      if (this.dbg.bus) this.prDebug('drivers/base/bus.c', `bus: '${bus.name}': add device ${dev.name}`);
+      bus.devices.push(dev);
+    }
+    if (this.tracing) this.emit({ type: 'device_add', device: dev.name, bus: bus?.name ?? dev.className ?? '' });
+    if (bus !== null) this.busNotify(dev, BusNotify.ADD_DEVICE);
+    // Links are created before the first probe attempt, so a consumer is gated at once.
+    if (dev.fwnode !== null && !this.#fwnodeDevices.has(dev.fwnode)) {
+      this.#fwnodeDevices.set(dev.fwnode, dev);
+      this.links.linkDevice(dev);
+    }
+    this.busProbeDevice(dev);
+    this.links.unblockConsumers(dev);
+    return 0;
+  }
+
+  readonly #fwnodeDevices = new Map<object, Device>();
+
+  /** The first device created from `fwnode` (fwnode->dev), or undefined. */
+  deviceOfFwnode(fwnode: object): Device | undefined {
+    return this.#fwnodeDevices.get(fwnode);
+  }
+
+  /** Creates and adds a device in one call (device_register()). Returns the device, or the errno. */
+  deviceRegister(init: DeviceInit): Device {
+    const dev = this.deviceCreate(init);
+    this.deviceAdd(dev);
+    return dev;
+  }
+
+  /** core.c: device_del() — unbind, unlink and forget `dev` (children first). */
+  deviceDel(dev: Device): void {
+    if (!dev.registered || dev.dead) return;
+    for (const child of [...dev.children].reverse()) this.deviceDel(child);
+    dev.dead = true;
+    const bus = dev.bus;
+    if (bus !== null) this.busNotify(dev, BusNotify.DEL_DEVICE);
+    if (dev.bound) this.dd.releaseDriver(dev);
+    if (bus !== null) {
+      const i = bus.devices.indexOf(dev);
+      if (i >= 0) bus.devices.splice(i, 1);
+    }
+    this.devicesKset.remove(dev.ksetNode);
+    this.deferred.del(dev);
+    this.links.purge(dev);
+    if (dev.fwnode !== null && this.#fwnodeDevices.get(dev.fwnode) === dev) this.#fwnodeDevices.delete(dev.fwnode);
+    if (dev.parent !== null) {
+      const i = dev.parent.children.indexOf(dev);
+      if (i >= 0) dev.parent.children.splice(i, 1);
+    }
+    dev.registered = false;
+    if (this.tracing) this.emit({ type: 'device_del', device: dev.name });
+    if (bus !== null) this.busNotify(dev, BusNotify.REMOVED_DEVICE);
+  }
+
+  /** Sends a bus notifier event to the device's bus chain. */
+  busNotify(dev: Device, event: BusNotifyEvent): void {
+    const chain = dev.bus?.notifiers;
+    if (chain === undefined) return;
+    for (let i = 0; i < chain.length; i++) chain[i]!(event, dev);
+  }
+
+  /** bus.c: bus_probe_device() — the initial (or retried) probe of a device. */
+  busProbeDevice(dev: Device): void {
+    if (dev.bus?.driversAutoprobe === true) this.dd.deviceAttach(dev, true);
+  }
+
+  /**
+   * core.c: device_reorder_to_tail() — move `dev`, its children and its
+   * consumers to the end of devices_kset (and the PM list), as the deferred work
+   * does before each retry (device_pm_move_to_tail()).
+   */
+  devicesMoveToTail(dev: Device): void {
+    this.#reorderToTail(dev, 0);
+  }
+
+  #reorderToTail(dev: Device, depth: number): void {
+    if (depth > 64 || dev.ksetNode.list === null) return;
+    if (this.dbg.core) this.prDebug('drivers/base/core.c', `devices_kset: Moving ${dev.name} to end of list`);
+    this.devicesKset.moveToTail(dev.ksetNode);
+    for (const child of dev.children) this.#reorderToTail(child, depth + 1);
+    for (const consumer of this.links.consumersForReorder(dev)) this.#reorderToTail(consumer, depth + 1);
+  }
+
+  /** driver.c: driver_register() — returns 0 or a negative errno. */
+  driverRegister(spec: DriverSpec | Driver): number {
+    const drv = spec instanceof Driver ? spec : new Driver(spec);
+    const bus = drv.bus;
+    if (!this.buses.has(bus.name) || this.buses.get(bus.name) !== bus) return -Errno.EINVAL;
+    if (bus.drivers.some((d) => d.name === drv.name)) {
+      this.printk(LogLevel.ERR, `Error: Driver '${drv.name}' is already registered, aborting...`);
+      return -Errno.EBUSY;
+    }
+    if (drv.owner === null && this.#loadingModule !== null) {
+      drv.owner = this.#loadingModule;
+      drv.ownerAsync = this.#loadingModuleAsync;
+    }
+    this.clock.advance(this.costs.driverRegister);
+    // bus.c: bus_add_driver()
+    if (this.dbg.bus) this.prDebug('drivers/base/bus.c', `bus: '${bus.name}': add driver ${drv.name}`);
+    bus.drivers.push(drv);
+    drv.registered = true;
+    this.stats.driversRegistered++;
+    if (this.tracing) this.emit({ type: 'driver_register', driver: drv.name, bus: bus.name });
+    if (bus.driversAutoprobe) this.dd.driverAttach(drv);
+    if (this.deferred.timeout > 0 && this.profile.extendTimeoutOnRegister) this.deferred.extendTimeout();
+    return 0;
+  }
+
+  /** The registered driver called `name` on `bus`, if any. */
+  findDriver(bus: BusType, name: string): Driver | undefined {
+    return bus.drivers.find((d) => d.name === name);
+  }
+
+  /** driver.c: driver_unregister() — unbind its devices (last bound first) and remove it. */
+  driverUnregister(drv: Driver): void {
+    if (!drv.registered) return;
+    if (this.dbg.bus) this.prDebug('drivers/base/bus.c', `bus: '${drv.bus.name}': remove driver ${drv.name}`);
+    this.dd.driverDetach(drv);
+    const i = drv.bus.drivers.indexOf(drv);
+    if (i >= 0) drv.bus.drivers.splice(i, 1);
+    drv.registered = false;
+    if (this.tracing) this.emit({ type: 'driver_unregister', driver: drv.name, bus: drv.bus.name });
+  }
+
+  /** dd.c: device_driver_attach() (sysfs `bind`): -EAGAIN for a deferral, which is not queued. */
+  deviceDriverAttach(drv: Driver, dev: Device): number {
+    if (drv.bus !== dev.bus || drv.bus.match(dev, drv) <= 0) return -Errno.ENODEV;
+    return this.dd.deviceDriverAttach(drv, dev);
+  }
+
+  /** dd.c: device_release_driver() (sysfs `unbind`). */
+  deviceReleaseDriver(dev: Device): void {
+    this.dd.releaseDriver(dev);
+  }
+
+  /** dd.c: device_attach() — an explicit attach (rescan): synchronous, returns 1 if bound. */
+  deviceAttach(dev: Device): number {
+    return this.dd.deviceAttach(dev, false);
+  }
+
+  /** dd.c: cmdline_requested_async_probing() — with `*` (v5.19+) named drivers are the exceptions. */
+  cmdlineRequestsAsync(name: string): boolean {
+    return this.#asyncStar !== this.#asyncNames.has(name);
+  }
+
+  /** async_schedule_dev(): run `fn` on an async worker; `asyncPending` counts it until it ends. */
+  asyncSchedule(name: string, dev: Device, drv: Driver | null, fn: () => void): void {
+    this.asyncPending++;
+    if (this.tracing) this.emit(drv ? { type: 'async_schedule', device: dev.name, driver: drv.name } : { type: 'async_schedule', device: dev.name });
+    this.scheduler.spawn(name, 'async', this.#asyncBody(fn));
+  }
+
+  // One async job runs to completion in one step: completion order is what the strategy picks.
+  // eslint-disable-next-line require-yield
+  *#asyncBody(fn: () => void): ThreadBody {
+    try {
+      fn();
+    } finally {
+      this.asyncPending--;
+    }
+  }
+
+  // ---------------------------------------------------------------- modules
+
+  #loadingModule: string | null = null;
+  #loadingModuleAsync = false;
+
+  /** Modules loaded so far, in load order. */
+  get loadedModules(): readonly string[] {
+    return [...this.#loaded];
+  }
+
+  /**
+   * insmod: binds the module's services, runs its initcalls as module_init()
+   * and, unless it asked for async probing, waits for async probes
+   * (kernel/module/main.c: do_init_module()).
+   */
+  *insmod(name: string, params: Readonly<Record<string, string>> = {}): ThreadBody {
+    const key = normaliseModule(name);
+    const mod = this.#modules.get(key);
+    if (this.#builtin.some((m) => normaliseModule(m.name) === key)) return;
+    if (mod === undefined) {
+      this.printk(LogLevel.ERR, `insmod: ${name}: module not found`);
+      return;
+    }
+    if (this.#loaded.has(key)) return;
+    this.clock.advance(this.costs.moduleLoad);
+    if (this.tracing) this.emit({ type: 'module_load', module: key });
+    this.container.load(mod.containerModule);
+    this.#loaded.add(key);
+    const asyncParam = params['async_probe'] ?? this.cmdline.moduleParams.get(key)?.get('async_probe');
+    const asyncRequested = asyncParam !== undefined && asyncParam !== '0' && asyncParam !== 'n';
+    this.#loadingModule = key;
+    this.#loadingModuleAsync = asyncRequested;
+    try {
+      for (const ic of mod.initcalls) {
+        const r = ic.fn(this);
+        if (isThreadBody(r)) yield* r;
+      }
+    } finally {
+      this.#loadingModule = null;
+      this.#loadingModuleAsync = false;
+    }
+    if (!asyncRequested && this.asyncPending > 0) yield { until: () => this.asyncPending === 0, what: `async_synchronize_full() in insmod ${key}` };
+    if (this.tracing) this.emit({ type: 'module_loaded', module: key });
+  }
+
+  // ---------------------------------------------------------------- boot
+
+  /** True once every initcall ran and init started. */
+  get initDone(): boolean {
+    return this.#initDone;
+  }
+
+  /** How the last run ended. */
+  get runResult(): RunResult | null {
+    return this.#runResult;
+  }
+
+  /**
+   * Boots: initcalls on the init thread, deferred probe, then userspace steps;
+   * runs until nothing is left to do (timers included) or virtual time `until`.
+   */
+  boot(until = Infinity): this {
+    if (!this.#booted) {
+      this.#booted = true;
+      this.printk(LogLevel.NOTICE, `Linux version ${this.profile.versionString}.0-kdsim (kdsim) #1 SMP`);
+      this.printk(LogLevel.NOTICE, `Kernel command line: ${this.cmdline.raw}`);
+      for (const d of this.cmdline.diagnostics) this.printk(d.level, d.message);
+      this.scheduler.spawn('init', 'init', this.#initThread());
+    }
+    this.#runResult = this.scheduler.run(until);
+    return this;
+  }
+
+  /** Runs the simulation further, up to virtual time `until` (or to the end). */
+  runUntil(until = Infinity): RunResult {
+    this.#runResult = this.scheduler.run(until);
+    return this.#runResult;
+  }
+
+  #initcallsFor(level: InitcallLevel): Initcall[] {
+    const out: Initcall[] = [];
+    if (level === 'late') out.push({ level, name: 'deferred_probe_initcall', fn: (k) => k.deferred.initcall() });
+    for (const m of this.#builtin) for (const ic of m.initcalls) if (ic.level === level) out.push(ic);
+    return out;
+  }
+
+  *#initThread(): ThreadBody {
+    for (const level of INITCALL_LEVELS) {
+      for (const ic of this.#initcallsFor(level)) {
+        if (this.tracing) this.emit({ type: 'initcall', level, name: ic.name });
+        this.clock.advance(this.costs.initcall);
+        const r = ic.fn(this);
+        if (isThreadBody(r)) yield* r;
+        else if (typeof r === 'number' && r < 0 && r !== -Errno.ENODEV) this.printk(LogLevel.WARNING, `initcall ${ic.name} returned ${r}`);
+        yield;
+      }
+    }
+    // init/do_mounts.c: prepare_namespace() waits for probing before mounting root.
+    yield* this.dd.waitForDeviceProbe();
+    this.clock.advance(this.costs.initStart);
+    this.printk(LogLevel.INFO, 'Run /init as init process');
+    this.#initDone = true;
+    if (this.#userspace.length > 0) this.scheduler.spawn('userspace', 'userspace', this.#userspaceThread());
+  }
+
+  *#userspaceThread(): ThreadBody {
+    for (const step of this.#userspace) {
+      if (this.tracing) this.emit({ type: 'userspace', step: describeStep(step) });
+      switch (step.kind) {
+        case 'insmod':
+          yield* this.insmod(step.module, step.params);
+          break;
+        case 'rmmod':
+          this.rmmod(step.module);
+          break;
+        case 'sleep':
+          yield { at: this.clock.now + step.ns };
+          break;
+        case 'snap':
+          this.snapshots.push(this.snapshot(step.label));
+          break;
+        case 'wait':
+          yield { until: () => step.until(this), what: step.what };
+          break;
+        case 'run': {
+          const r = step.fn(this);
+          if (isThreadBody(r)) yield* r;
+          break;
+        }
+      }
+      yield;
+    }
+  }
+
+  /** rmmod: unregister the drivers the module registered. */
+  rmmod(name: string): void {
+    const key = normaliseModule(name);
+    if (!this.#loaded.delete(key)) return;
+    for (const bus of this.buses.values()) for (const drv of [...bus.drivers]) if (drv.owner === key) this.driverUnregister(drv);
+  }
+
+  /** A snapshot of who is bound and what is deferred now. */
+  snapshot(label: string): Snapshot {
+    const drivers: Record<string, string | null> = {};
+    for (const d of this.devices) if (d.registered) drivers[d.busName] = d.driver !== null && d.bound ? d.driver.name : null;
+    return { label, time: this.clock.now, drivers, devicesDeferred: this.deferred.devicesDeferred() };
+  }
+
+  // ---------------------------------------------------------------- views
+
+  /** Finds a registered device by name, or by `bus:name`. */
+  device(name: string): Device | undefined {
+    return this.devices.find((d) => d.registered && (d.name === name || d.busName === name));
+  }
+
+  /** debugfs `devices_deferred`. */
+  devicesDeferred(): string {
+    return this.deferred.devicesDeferred();
+  }
+
+  /** The log as `dmesg` prints it. */
+  dmesg(options?: Parameters<Klog['dmesg']>[0]): string {
+    return this.klog.dmesg(options);
+  }
+}
+
+/**
+ * The deferred-probe policy: the initial `deferred_probe_timeout` from the
+ * profile, CONFIG_MODULES and the command line. Rebind it to prototype a
+ * different default.
+ */
+export abstract class DeferredProbePolicy {
+  /** driver_deferred_probe_timeout at boot (seconds; 0 none, < 0 never). */
+  abstract initialTimeout(): number;
+}
+
+/** The kernel's own rule (dd.c: driver_deferred_probe_timeout and its __setup). */
+export class DefaultDeferredProbePolicy extends DeferredProbePolicy {
+  /** Creates the policy for a profile, command line and configuration. */
+  constructor(readonly profile: KernelProfile, readonly cmdline: KernelCmdline, readonly config: KernelConfig) {
+    super();
+  }
+
+  initialTimeout(): number {
+    if (this.cmdline.deferredProbeTimeout !== undefined) return this.cmdline.deferredProbeTimeout;
+    if (!this.config.modules && this.profile.atLeast(5, 7)) return 0;
+    return this.profile.deferredProbeTimeoutDefault;
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function describeStep(step: UserspaceStep): string {
+  switch (step.kind) {
+    case 'insmod': return `insmod ${step.module}`;
+    case 'rmmod': return `rmmod ${step.module}`;
+    case 'sleep': return `sleep ${step.ns / 1e9}`;
+    case 'snap': return `snap ${step.label}`;
+    case 'wait': return `wait ${step.what}`;
+    case 'run': return step.name;
+  }
+}

@@ -1,0 +1,83 @@
+/** A kernel version, `major.minor`. */
+export interface KernelVersion {
+  /** Major number. */
+  readonly major: number;
+  /** Minor number. */
+  readonly minor: number;
+}
+
+/** fw_devlink modes (`fw_devlink=`), or `none` for kernels before fw_devlink existed. */
+export type FwDevlinkMode = 'off' | 'permissive' | 'on' | 'rpm';
+
+/**
+ * A kernel profile: the defaults and behaviours that changed across versions
+ * (spec driver-core.md §12). Every field is derived from the version, so any
+ * `linux-X.Y` works; the named profiles are the ones kdsim documents and tests.
+ * Later packages (IOMMU, VFIO) derive their own version-dependent behaviour
+ * with {@link KernelProfile.atLeast}.
+ */
+export class KernelProfile {
+  /** fw_devlink default mode; `none` before v5.7. */
+  readonly fwDevlinkDefault: FwDevlinkMode | 'none';
+  /** `deferred_probe_timeout` default in seconds with CONFIG_MODULES (-1 = never). Without modules it is 0 from v5.7. */
+  readonly deferredProbeTimeoutDefault: number;
+  /** Before v5.7 opt-in subsystems give up (-ENODEV) right after initcalls even with modules. */
+  readonly checkStateEnodevWithModules: boolean;
+  /** v5.19+: every driver registration re-arms a pending deferred-probe timeout. */
+  readonly extendTimeoutOnRegister: boolean;
+  /** v5.19+: `driver_async_probe=*` makes async the default and named drivers the exceptions. */
+  readonly asyncProbeStar: boolean;
+  /** v5.7–v5.18: wait_for_device_probe() also waits for the deferred-probe timeout. */
+  readonly waitForDeviceProbeWaitsTimeout: boolean;
+  /** v6.9+: probe failures print `probe with driver X failed with error N` at err level with the device prefix. */
+  readonly probeFailDevPrefix: boolean;
+  /** The `deferred probe pending` line: plain (≤ v6.7), with reason at info (v6.8) or warning (v6.9+). */
+  readonly deferredPendingStyle: 'plain' | 'reason-info' | 'reason-warn';
+  /** v5.13+: the deferred list only takes devices that matched a driver (`can_match`). */
+  readonly canMatchGatesDeferredList: boolean;
+
+  /** Creates the profile of kernel `version` under `name`. */
+  constructor(readonly name: string, readonly version: KernelVersion) {
+    const at = (maj: number, min: number): boolean => this.atLeast(maj, min);
+    this.fwDevlinkDefault = at(6, 8) ? 'rpm' : at(5, 13) ? 'on' : at(5, 8) ? 'permissive' : at(5, 7) ? 'off' : 'none';
+    this.deferredProbeTimeoutDefault = at(6, 0) ? 10 : at(5, 7) ? 0 : -1;
+    this.checkStateEnodevWithModules = !at(5, 7);
+    this.extendTimeoutOnRegister = at(5, 19);
+    this.asyncProbeStar = at(5, 19);
+    this.waitForDeviceProbeWaitsTimeout = at(5, 7) && !at(5, 19);
+    this.probeFailDevPrefix = at(6, 9);
+    this.deferredPendingStyle = at(6, 9) ? 'reason-warn' : at(6, 8) ? 'reason-info' : 'plain';
+    this.canMatchGatesDeferredList = at(5, 13);
+  }
+
+  /** True if this kernel is `major.minor` or newer. */
+  atLeast(major: number, minor: number): boolean {
+    return this.version.major > major || (this.version.major === major && this.version.minor >= minor);
+  }
+
+  /** `6.12` */
+  get versionString(): string {
+    return `${this.version.major}.${this.version.minor}`;
+  }
+}
+
+/** The profiles kdsim documents and tests, oldest first. */
+export const NAMED_PROFILES = [
+  'linux-4.19', 'linux-5.4', 'linux-5.10', 'linux-5.15', 'linux-5.18', 'linux-5.19', 'linux-6.0',
+  'linux-6.1', 'linux-6.6', 'linux-6.12', 'linux-6.18',
+] as const;
+
+/** The default profile: the kernel of the calibration machines. */
+export const DEFAULT_PROFILE = 'linux-6.12';
+
+/**
+ * Looks a profile up by name: `linux-6.12`, `6.12`, `v6.12` or `linux-6.12.117`
+ * (the patch level is accepted and ignored). Returns undefined for anything else.
+ */
+export function kernelProfile(name: string): KernelProfile | undefined {
+  const m = /^(?:linux-|v)?(\d+)\.(\d+)(?:\.\d+)?$/.exec(name.trim());
+  if (!m) return undefined;
+  const version = { major: Number(m[1]), minor: Number(m[2]) };
+  if (version.major < 4 || version.major > 7) return undefined;
+  return new KernelProfile(`linux-${version.major}.${version.minor}`, version);
+}

@@ -1,0 +1,193 @@
+import type { VirtualClock } from './clock.js';
+import type { ChoicePoint, ScheduleStrategy } from './strategy.js';
+
+/** The kernel execution contexts kdsim models. */
+export type ThreadKind = 'init' | 'deferred' | 'async' | 'userspace' | 'timer';
+
+/** A thread blocks until `until()` holds (wait_event(), flush_work()). */
+export interface WaitFor {
+  /** The condition to wait for. */
+  readonly until: () => boolean;
+  /** What is waited for, for diagnostics. */
+  readonly what: string;
+}
+
+/** A thread sleeps until virtual time `at` (msleep(), a timer). */
+export interface SleepUntil {
+  /** Wake-up time (ns). */
+  readonly at: number;
+}
+
+/**
+ * What a thread body yields: nothing (a preemption point: let another ready
+ * thread run), a wait, or a sleep.
+ */
+export type Yield = undefined | WaitFor | SleepUntil;
+
+/** A thread body: a generator that runs until its next yield. */
+export type ThreadBody = Generator<Yield, void, void>;
+
+/** One simulated execution context. */
+export class SimThread {
+  /** Time at which the thread can run next (ns). */
+  readyAt: number;
+  /** The condition it waits for, if blocked. */
+  waitFor: WaitFor | null = null;
+  /** True when the body has returned. */
+  done = false;
+
+  /** @internal */
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly kind: ThreadKind,
+    readonly body: ThreadBody,
+    at: number,
+    readonly daemon: boolean,
+  ) {
+    this.readyAt = at;
+  }
+}
+
+/** A choice the strategy made, kept so a run can be replayed. */
+export interface Decision extends ChoicePoint {
+  /** The index chosen. */
+  readonly chosen: number;
+}
+
+/** How a run of the scheduler ended. */
+export interface RunResult {
+  /** `idle`: nothing left to do; `stuck`: threads wait for something that can never happen; `limit`: the step cap was hit. */
+  readonly end: 'idle' | 'stuck' | 'limit';
+  /** The threads still blocked at the end, with what they wait for. */
+  readonly blocked: readonly { readonly thread: string; readonly what: string }[];
+}
+
+/**
+ * A discrete-event scheduler on the virtual clock. Threads are generators;
+ * each step runs one thread from one yield to the next, and the code it runs
+ * advances the clock by what its work costs. When several threads are ready,
+ * the {@link ScheduleStrategy} picks one: that is the only source of
+ * nondeterminism in a boot, and it is seeded.
+ */
+export class Scheduler {
+  readonly #threads: SimThread[] = [];
+  readonly #decisions: Decision[] = [];
+  #nextId = 0;
+  #current: SimThread | null = null;
+  #steps = 0;
+
+  /** Creates a scheduler driving `clock` with `strategy`. */
+  constructor(
+    readonly clock: VirtualClock,
+    public strategy: ScheduleStrategy,
+    readonly maxSteps = 50_000_000,
+  ) {}
+
+  /** The thread running now, or null outside a step. */
+  get current(): SimThread | null {
+    return this.#current;
+  }
+
+  /** Every choice made so far, in order. */
+  get decisions(): readonly Decision[] {
+    return this.#decisions;
+  }
+
+  /** Steps run so far. */
+  get steps(): number {
+    return this.#steps;
+  }
+
+  /** Starts a thread that first runs at `at` (default now). Daemons may wait forever without the run counting as stuck. */
+  spawn(name: string, kind: ThreadKind, body: ThreadBody, options: { at?: number; daemon?: boolean } = {}): SimThread {
+    const t = new SimThread(this.#nextId++, name, kind, body, options.at ?? this.clock.now, options.daemon ?? false);
+    this.#threads.push(t);
+    return t;
+  }
+
+  /** True if a thread other than the current one could run now: a running loop should yield. */
+  contended(): boolean {
+    const now = this.clock.now;
+    for (const t of this.#threads) {
+      if (t === this.#current || t.done || t.readyAt > now) continue;
+      if (t.waitFor === null || t.waitFor.until()) return true;
+    }
+    return false;
+  }
+
+  /** Runs threads until nothing is left to do, or until virtual time `until` if given. */
+  run(until = Infinity): RunResult {
+    for (;;) {
+      if (this.#steps >= this.maxSteps) return { end: 'limit', blocked: this.#blocked() };
+      let earliest = Infinity;
+      for (const t of this.#threads) {
+        if (t.done) continue;
+        if (t.waitFor !== null) {
+          if (!t.waitFor.until()) continue;
+          t.waitFor = null;
+          if (t.readyAt < this.clock.now) t.readyAt = this.clock.now;
+        }
+        if (t.readyAt < earliest) earliest = t.readyAt;
+      }
+      if (earliest === Infinity) {
+        this.#reap();
+        const blocked = this.#blocked();
+        return { end: blocked.length > 0 ? 'stuck' : 'idle', blocked };
+      }
+      if (earliest > until) return { end: 'idle', blocked: [] };
+      this.clock.advanceTo(earliest);
+      const ready = this.#ready();
+      let pick = ready[0]!;
+      if (ready.length > 1) {
+        const options = ready.map((t) => t.name);
+        const chosen = this.strategy.choose({ time: this.clock.now, options });
+        this.#decisions.push({ time: this.clock.now, options, chosen });
+        pick = ready[chosen] ?? pick;
+      }
+      this.#step(pick);
+    }
+  }
+
+  #ready(): SimThread[] {
+    const now = this.clock.now;
+    const ready = this.#threads.filter((t) => !t.done && t.waitFor === null && t.readyAt <= now);
+    ready.sort((a, b) => a.readyAt - b.readyAt || a.id - b.id);
+    return ready;
+  }
+
+  #step(t: SimThread): void {
+    this.#steps++;
+    this.#current = t;
+    let r: IteratorResult<Yield, void>;
+    try {
+      r = t.body.next();
+    } finally {
+      this.#current = null;
+    }
+    if (r.done === true) {
+      t.done = true;
+      if (this.#steps % 64 === 0) this.#reap();
+      return;
+    }
+    const y = r.value;
+    if (y === undefined) t.readyAt = this.clock.now;
+    else if ('at' in y) t.readyAt = Math.max(y.at, this.clock.now);
+    else {
+      t.readyAt = this.clock.now;
+      t.waitFor = y;
+    }
+  }
+
+  #reap(): void {
+    let w = 0;
+    for (const t of this.#threads) if (!t.done) this.#threads[w++] = t;
+    this.#threads.length = w;
+  }
+
+  #blocked(): { thread: string; what: string }[] {
+    return this.#threads
+      .filter((t) => !t.done && !t.daemon && t.waitFor !== null)
+      .map((t) => ({ thread: t.name, what: t.waitFor!.what }));
+  }
+}
