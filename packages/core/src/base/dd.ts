@@ -140,10 +140,23 @@ export class Dd {
     if (ret === -EPROBE_DEFER || ret === EPROBE_DEFER) {
       deferred.add(dev);
       // drivercore: deferral race condition fix (58b116bce136): a bind happened while we probed.
-      if (triggerCount !== deferred.triggerCount && !deferred.deferAllProbes) deferred.trigger();
-    }
+      if (triggerCount !== deferred.triggerCount && !deferred.deferAllProbes && !this.#livelocked(dev)) deferred.trigger();
+    } else if (ret === 0) dev.selfRetriggers = 0;
     k.probeCount--;
     return ret;
+  }
+
+  // A probe that binds a child and then defers re-triggers itself at once, forever
+  // (§5.3, §14.4). The kernel loops; the simulator stops after a cap and says why.
+  #livelocked(dev: Device): boolean {
+    const k = this.k;
+    if (++dev.selfRetriggers <= k.maxRetriesPerDevice) return false;
+    if (dev.selfRetriggers === k.maxRetriesPerDevice + 1) {
+      k.printk(LogLevel.ERR, `kdsim: ${dev.name}: re-triggered itself ${k.maxRetriesPerDevice} times (a bind happened during each of its probes, which then deferred); stopping the loop — see driver.rst: no -EPROBE_DEFER after registering child devices`);
+      if (k.tracing) k.emit({ type: 'livelock', device: dev.name, attempts: dev.selfRetriggers - 1 });
+      k.livelocks.push(dev.name);
+    }
+    return true;
   }
 
   // dd.c: __driver_probe_device()

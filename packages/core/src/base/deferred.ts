@@ -36,7 +36,6 @@ export class DeferredProbe {
   #workQueued = false;
   #workRunning = false;
   #timer: { cancelled: boolean; at: number } | null = null;
-  #retries = new Map<Device, number>();
 
   /** Creates the lists for kernel `k` and starts its deferred-probe worker. */
   constructor(readonly k: Kernel, initialTimeout: number) {
@@ -93,7 +92,6 @@ export class DeferredProbe {
       let dev: Device | undefined;
       while ((dev = this.active.popFront()) !== undefined) {
         dev.deferredReason = null;
-        if (this.#livelocked(dev)) continue;
         k.devicesMoveToTail(dev);
         if (k.dbg.dd) k.devDbg(dev, DD, 'Retrying from deferred list');
         if (k.tracing) k.emit({ type: 'deferred_retry', device: dev.name });
@@ -103,21 +101,6 @@ export class DeferredProbe {
       }
       this.#workRunning = false;
     }
-  }
-
-  // A probe that binds a child and then defers re-triggers itself forever (§5.3, §14.4).
-  // The simulator stops retrying such a device after a cap and says why.
-  #livelocked(dev: Device): boolean {
-    const n = (this.#retries.get(dev) ?? 0) + 1;
-    this.#retries.set(dev, n);
-    if (n <= this.k.maxRetriesPerDevice) return false;
-    if (n === this.k.maxRetriesPerDevice + 1) {
-      this.k.printk(LogLevel.ERR, `kdsim: ${dev.name}: retried ${n - 1} times from the deferred list; giving up (a probe that registers a child that binds and then returns -EPROBE_DEFER loops forever, see driver.rst)`);
-      if (this.k.tracing) this.k.emit({ type: 'livelock', device: dev.name, attempts: n - 1 });
-      this.k.livelocks.push(dev.name);
-    }
-    this.pending.pushBack(dev.deferredNode);
-    return true;
   }
 
   /** dd.c: deferred_probe_initcall() — late_initcall. */

@@ -80,6 +80,8 @@ export class Device {
   probeAttempts = 0;
   /** How many times the device was deferred (statistics). */
   deferCount = 0;
+  /** Consecutive deferrals that re-triggered deferred probe through the race check (livelock detection). @internal */
+  selfRetriggers = 0;
 
   /** Creates an unregistered device; `device_add()` registers it. */
   constructor(init: DeviceInit) {

@@ -43,6 +43,9 @@ export interface SupplierCheck {
   readonly reason?: string;
 }
 
+/** The answer when nothing blocks (shared, so the hot path allocates nothing). */
+export const SUPPLIERS_READY: SupplierCheck = Object.freeze({ ret: 0 });
+
 /**
  * The driver core's device-link hooks (drivers/base/core.c), called from the
  * probe and unbind paths. This is the seam fw_devlink plugs into; the base
@@ -51,7 +54,7 @@ export interface SupplierCheck {
 export class DeviceLinks {
   /** core.c: device_links_check_suppliers() — the gate before really_probe() calls anything. */
   checkSuppliers(_dev: Device): SupplierCheck {
-    return { ret: 0 };
+    return SUPPLIERS_READY;
   }
 
   /** core.c: device_links_driver_bound(). */

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// npm run bench [-- --json]: every benchmark, as a table or as one JSON object
+// (figure name → { value, unit }).
+import { legacyDeferredBench } from './legacy-deferred.js';
+
+const json = process.argv.includes('--json');
+const figures = {};
+const sections = [['legacy deferred probe (5 000-device DAG)', () => legacyDeferredBench()]];
+for (const [title, run] of sections) {
+  const out = run();
+  Object.assign(figures, out);
+  if (!json) {
+    console.log(`\n${title}`);
+    for (const [name, { value, unit }] of Object.entries(out)) console.log(`  ${name.padEnd(32)} ${String(value).padStart(14)} ${unit}`);
+  }
+}
+if (json) console.log(JSON.stringify(figures));
