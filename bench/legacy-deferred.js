@@ -69,7 +69,7 @@ export function bootBare(dag) {
   let attempts = 0;
   let pending = [];
   let enabled = false;
-  let active = [];
+  const active = [];
   const probe = (i) => {
     attempts++;
     for (const s of suppliers[i]) if (!bound[s]) return false;

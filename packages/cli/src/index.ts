@@ -2,4 +2,5 @@
  * @packageDocumentation
  * The `kdsim` command: run scenarios and render what the kernel did.
  */
-export { main } from './main.js';
+export { main, summary } from './main.js';
+export { defaultMachine } from './default-machine.js';

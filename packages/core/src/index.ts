@@ -13,7 +13,7 @@ export { ScheduleStrategy, InOrderStrategy, SeededStrategy, ReplayStrategy, mulb
 export { Klog, type KlogRecord, type DmesgOptions } from './klog/klog.js';
 export { LogLevel, levelName, parseLevel, type LogLevelValue } from './klog/levels.js';
 export { DynamicDebug, normaliseModule } from './klog/dyndbg.js';
-export type { TraceEvent, TraceEventType } from './klog/trace.js';
+export type { TraceEvent, TraceEventType, TraceBase } from './klog/trace.js';
 export { KernelProfile, kernelProfile, NAMED_PROFILES, DEFAULT_PROFILE, type KernelVersion, type FwDevlinkMode } from './profile/profile.js';
 export { KernelCmdline, type CmdlineParam, type CmdlineDiagnostic } from './profile/cmdline.js';
 export { Device, type DeviceInit, type DlDevState } from './base/device.js';

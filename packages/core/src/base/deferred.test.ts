@@ -75,12 +75,11 @@ describe('deferred probe (dd.c)', () => {
 
   it('a new driver registration re-probes deferred devices during initcalls', () => {
     const w = new World();
-    let k!: Kernel;
     w.at('arch_sync', 'populate', (kk) => w.addDevices(kk, 'dev'));
     // Two drivers match `dev`: the first defers in its own probe, so the walk goes on to the second.
     w.at('device', 'a_init', (kk) => kk.driverRegister(w.driver('a', () => -Errno.EPROBE_DEFER, { matchTable: ['dev'] })));
     w.at('device', 'b_init', (kk) => kk.driverRegister(w.driver('b', () => 0, { matchTable: ['dev'] })));
-    k = w.kernel();
+    const k = w.kernel();
     k.boot();
     expect(k.device('dev')?.driver?.name).toBe('b');
   });

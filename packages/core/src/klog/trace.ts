@@ -1,5 +1,5 @@
 /** Fields every trace event has. */
-interface TraceBase {
+export interface TraceBase {
   /** Virtual time (ns). */
   readonly time: number;
   /** The execution context it happened in (`init`, `deferred`, `async:3`, `userspace`, ...). */
