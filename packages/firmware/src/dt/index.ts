@@ -1,4 +1,27 @@
+/**
+ * Device trees: FDT decode/encode, DTS compile/print, the OF live tree and
+ * its helpers, and the DT IOMMU topology.
+ */
 import type { FuzzTarget } from '../fuzz.js';
+import { decodeFdt } from './fdt-decode.js';
 
-/** Device-tree fuzz targets. */
-export const dtFuzzTargets: readonly FuzzTarget[] = [];
+export {
+  type DeviceTree, type DeviceTreeFields, type DtMemReserve, type DtNode, type DtProperty, type DtWarning,
+  deviceTree, dtNode, dtProperty, dtGetProperty, dtWalk, phandleOf,
+} from './tree.js';
+export { decodeFdt } from './fdt-decode.js';
+export { encodeFdt } from './fdt-encode.js';
+export { printDts, guessValueType, formatProperty } from './dts-print.js';
+export { dtcNormalize } from './dtc-normalize.js';
+
+/** Device-tree fuzz targets: `fdt` (blobs). */
+export const dtFuzzTargets: readonly FuzzTarget[] = [
+  {
+    name: 'fdt',
+    seedFiles: [
+      'dt/linux-example-virtio-mmio-iommu.dtb', 'dt/qemu72-virt-plain.dtb', 'dt/qemu72-virt-smmuv3-bypass.dtb',
+      'dt/qemu72-virt-smmuv3.dtb', 'dt/qemu72-virt-virtio-iommu.dtb', 'dt/xen-grant-dma-mmio.dtb',
+    ],
+    parse: (bytes, file) => decodeFdt(bytes, file),
+  },
+];
