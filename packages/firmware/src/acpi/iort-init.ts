@@ -37,9 +37,9 @@ export interface IortInitResult {
   /** Log lines. */
   readonly warnings: readonly AcpiWarning[];
   /** iort_get_fwnode(): the fwnode of an SMMU/PMCG node, if init created one. */
-  fwnodeFor(node: IortNode): Fwnode | null;
+  readonly fwnodeFor: (node: IortNode) => Fwnode | null;
   /** iort_get_iort_node(): the node behind a fwnode created here. */
-  nodeFor(fwnode: Fwnode): IortNode | null;
+  readonly nodeFor: (fwnode: Fwnode) => IortNode | null;
 }
 
 /**

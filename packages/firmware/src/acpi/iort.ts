@@ -196,10 +196,10 @@ function decodeNode(r: LeBytes, off: number): IortNode {
       });
     }
   }
-  const fixed = (n: number): boolean => length < n;
+  // Object.assign(common(...), {...}) rather than object spread: V8 clones spread objects slowly.
   const common = (fixedEnd: number): IortNodeCommon => ({
     offset: off, name: `IORT@${hex(off)}`, type, length, revision: r.u8(off + 3), identifier: r.u32(off + 4),
-    mappingCount, mappingOffset, mappings, fixedPartTruncated: fixed(fixedEnd),
+    mappingCount, mappingOffset, mappings, fixedPartTruncated: length < fixedEnd,
   });
   const d = off + IORT_NODE_HEADER_SIZE;
   switch (type) {
@@ -208,25 +208,23 @@ function decodeNode(r: LeBytes, off: number): IortNode {
       const n = fitting(r, d + 4, itsCount, 4);
       const identifiers: number[] = [];
       for (let i = 0; i < n; i++) identifiers.push(r.u32(d + 4 + 4 * i));
-      return { ...common(20), kind: 'itsGroup', itsCount, identifiers };
+      return Object.assign(common(20), { kind: 'itsGroup' as const, itsCount, identifiers });
     }
     case IORT_NODE.NAMED_COMPONENT: {
       const nodeFlags = r.u32(d);
-      return {
-        ...common(29), kind: 'namedComponent', nodeFlags, stallSupported: (nodeFlags & 1) !== 0,
+      return Object.assign(common(29), { kind: 'namedComponent' as const, nodeFlags, stallSupported: (nodeFlags & 1) !== 0,
         pasidBits: (nodeFlags >>> 1) & 0x1f, memory: memoryAccess(r, d + 4), memoryAddressLimit: r.u8(d + 12),
         deviceName: r.cstring(d + 13, r.length),
-      };
+      });
     }
     case IORT_NODE.PCI_ROOT_COMPLEX: {
       const rev = r.u8(off + 3);
       const ats = r.u32(d + 8);
-      return {
-        ...common(rev >= 4 ? 36 : rev >= 1 ? 33 : 32), kind: 'rootComplex', memory: memoryAccess(r, d), atsAttribute: ats,
+      return Object.assign(common(rev >= 4 ? 36 : rev >= 1 ? 33 : 32), { kind: 'rootComplex' as const, memory: memoryAccess(r, d), atsAttribute: ats,
         atsSupported: (ats & 1) !== 0, priSupported: (ats & 2) !== 0, pasidForwarding: (ats & 4) !== 0,
         pciSegment: r.u32(d + 12), memoryAddressLimit: rev >= 1 ? r.u8(d + 16) : null,
         pasidCapabilities: rev >= 4 ? r.u16(d + 17) : null,
-      };
+      });
     }
     case IORT_NODE.SMMU: {
       const flags = r.u32(d + 20);
@@ -242,31 +240,28 @@ function decodeNode(r: LeBytes, off: number): IortNode {
         for (let i = 0; i < n; i++) out.push({ gsiv: r.u32(at + 8 * i), flags: r.u32(at + 8 * i + 4) });
         return out;
       };
-      return {
-        ...common(60), kind: 'smmu', baseAddress: r.u64(d), span: r.u64(d + 8), model: r.u32(d + 16), flags,
+      return Object.assign(common(60), { kind: 'smmu' as const, baseAddress: r.u64(d), span: r.u64(d + 8), model: r.u32(d + 16), flags,
         dvm: (flags & 1) !== 0, coherentWalk: (flags & 2) !== 0,
         globalInterruptOffset: r.u32(d + 24), contextInterruptCount, contextInterruptOffset, pmuInterruptCount, pmuInterruptOffset,
         globalInterrupts: { nsgIrpt: r.u32(g), nsgIrptFlags: r.u32(g + 4), nsgCfgIrpt: r.u32(g + 8), nsgCfgIrptFlags: r.u32(g + 12) },
         contextInterrupts: irqs(contextInterruptOffset, contextInterruptCount),
         pmuInterrupts: irqs(pmuInterruptOffset, pmuInterruptCount),
-      };
+      });
     }
     case IORT_NODE.SMMU_V3: {
       const flags = r.u32(d + 8);
-      return {
-        ...common(r.u8(off + 3) >= 1 ? 68 : 60), kind: 'smmuV3', baseAddress: r.u64(d), flags,
+      return Object.assign(common(r.u8(off + 3) >= 1 ? 68 : 60), { kind: 'smmuV3' as const, baseAddress: r.u64(d), flags,
         cohaccOverride: (flags & 1) !== 0, httuOverride: (flags >>> 1) & 3, pxmValid: (flags & 8) !== 0,
         deviceIdValid: (flags & 16) !== 0, vatosAddress: r.u64(d + 16), model: r.u32(d + 24),
         eventGsiv: r.u32(d + 28), priGsiv: r.u32(d + 32), gerrGsiv: r.u32(d + 36), syncGsiv: r.u32(d + 40),
         pxm: r.u32(d + 44), idMappingIndex: r.u32(d + 48),
-      };
+      });
     }
     case IORT_NODE.PMCG: {
       const rev = r.u8(off + 3);
-      return {
-        ...common(rev >= 1 ? 40 : 32), kind: 'pmcg', page0Base: r.u64(d), overflowGsiv: r.u32(d + 8),
+      return Object.assign(common(rev >= 1 ? 40 : 32), { kind: 'pmcg' as const, page0Base: r.u64(d), overflowGsiv: r.u32(d + 8),
         nodeReference: r.u32(d + 12), page1Base: rev >= 1 ? r.u64(d + 16) : null,
-      };
+      });
     }
     case IORT_NODE.RMR: {
       const flags = r.u32(d);
@@ -279,18 +274,16 @@ function decodeNode(r: LeBytes, off: number): IortNode {
         const p = at + 20 * i;
         descriptors.push({ offset: p, baseAddress: r.u64(p), length: r.u64(p + 8) });
       }
-      return {
-        ...common(28), kind: 'rmr', flags, remapPermitted: (flags & 1) !== 0, privilegedAccess: (flags & 2) !== 0,
+      return Object.assign(common(28), { kind: 'rmr' as const, flags, remapPermitted: (flags & 1) !== 0, privilegedAccess: (flags & 2) !== 0,
         accessAttributes: (flags >>> 2) & 0xff, descriptorCount, descriptorOffset, descriptors,
-      };
+      });
     }
     case IORT_NODE.IWB:
-      return {
-        ...common(27), kind: 'iwb', configFrameBase: r.u64(d), iwbIndex: r.u16(d + 8),
+      return Object.assign(common(27), { kind: 'iwb' as const, configFrameBase: r.u64(d), iwbIndex: r.u16(d + 8),
         deviceName: r.cstring(d + 10, r.length),
-      };
+      });
     default:
-      return { ...common(16), kind: 'unknown' };
+      return Object.assign(common(16), { kind: 'unknown' as const });
   }
 }
 

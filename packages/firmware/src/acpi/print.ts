@@ -3,7 +3,9 @@ import { acpiChecksumSum, type AcpiTableHeader } from './table.js';
 /** Which iasl disassembly layout to follow. */
 export type IaslStyle = '20200925' | '20260408';
 
-const hexU = (n: number | bigint, width: number): string => n.toString(16).toUpperCase().padStart(width, '0');
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+const hexU = (n: number | bigint, width: number): string =>
+  width === 2 && typeof n === 'number' && n >= 0 && n < 256 ? (HEX2[n] ?? '') : n.toString(16).toUpperCase().padStart(width, '0');
 
 /**
  * Writes iasl data-table disassembly lines: `[OFFh DDDD LEN] Name : Value`

@@ -109,6 +109,7 @@ export class Viot {
   /** Well-formed nodes in table order. */
   readonly nodes: readonly ViotNode[];
   readonly #r: LeBytes;
+  readonly #cache = new Map<number, ViotNode>();
 
   /** Decodes `table` (which must be a VIOT of at least 48 bytes). */
   constructor(table: AcpiTable) {
@@ -150,22 +151,30 @@ export class Viot {
 
   /** The node at table offset `off` (fields past the table end read as 0). */
   nodeAt(off: number): ViotNode {
+    let n = this.#cache.get(off);
+    if (n === undefined) {
+      n = this.#decode(off);
+      this.#cache.set(off, n);
+    }
+    return n;
+  }
+
+  #decode(off: number): ViotNode {
     const r = this.#r;
     const common: ViotNodeCommon = { offset: off, name: `VIOT@${hex(off)}`, type: r.u8(off), reserved: r.u8(off + 1), length: r.u16(off + 2) };
     switch (common.type) {
       case VIOT_NODE.PCI_RANGE:
-        return {
-          ...common, kind: 'pciRange', endpointStart: r.u32(off + 4), segmentStart: r.u16(off + 8), segmentEnd: r.u16(off + 10),
+        return Object.assign(common, { kind: 'pciRange' as const, endpointStart: r.u32(off + 4), segmentStart: r.u16(off + 8), segmentEnd: r.u16(off + 10),
           bdfStart: r.u16(off + 12), bdfEnd: r.u16(off + 14), outputNode: r.u16(off + 16),
-        };
+        });
       case VIOT_NODE.MMIO:
-        return { ...common, kind: 'mmio', endpoint: r.u32(off + 4), baseAddress: r.u64(off + 8), outputNode: r.u16(off + 16) };
+        return Object.assign(common, { kind: 'mmio' as const, endpoint: r.u32(off + 4), baseAddress: r.u64(off + 8), outputNode: r.u16(off + 16) });
       case VIOT_NODE.VIRTIO_IOMMU_PCI:
-        return { ...common, kind: 'virtioPci', segment: r.u16(off + 4), bdf: r.u16(off + 6) };
+        return Object.assign(common, { kind: 'virtioPci' as const, segment: r.u16(off + 4), bdf: r.u16(off + 6) });
       case VIOT_NODE.VIRTIO_IOMMU_MMIO:
-        return { ...common, kind: 'virtioMmio', baseAddress: r.u64(off + 8) };
+        return Object.assign(common, { kind: 'virtioMmio' as const, baseAddress: r.u64(off + 8) });
       default:
-        return { ...common, kind: 'unknown' };
+        return Object.assign(common, { kind: 'unknown' as const });
     }
   }
 
