@@ -11,7 +11,7 @@ export {
 } from './tree.js';
 export { decodeFdt } from './fdt-decode.js';
 export { encodeFdt } from './fdt-encode.js';
-export { printDts, guessValueType, formatProperty } from './dts-print.js';
+export { printDts, guessValueType, formatProperty, type Guess } from './dts-print.js';
 export { dtcNormalize } from './dtc-normalize.js';
 
 /** Device-tree fuzz targets: `fdt` (blobs). */
