@@ -24,6 +24,22 @@ describe('matching and probing (dd.c)', () => {
     expect(k.devicesDeferred()).toBe('dev2\t\n');
   });
 
+  it('queues a device whose bus match asks for deferral and retries it after late_initcall', () => {
+    const w = new World();
+    let ready = false;
+    const match = w.bus.match.bind(w.bus);
+    // A bus that cannot decide yet (e.g. its IDs are not read until a supplier is up) answers -EPROBE_DEFER.
+    w.bus.match = (dev, drv) => (dev.name === 'late-id' && !ready ? -Errno.EPROBE_DEFER : match(dev, drv));
+    w.at('arch_sync', 'populate', (kk) => w.addDevices(kk, 'late-id'));
+    w.at('device', 'drv', (kk) => kk.driverRegister(w.driver('late-id')));
+    w.at('device_sync', 'ids', () => { ready = true; });
+    const k = w.kernel({ cmdline: 'dyndbg="file drivers/base/dd.c +p"' });
+    k.boot();
+    expect(k.dmesg()).toContain('sim late-id: Device match requests probe deferral');
+    expect(k.device('late-id')?.driver?.name).toBe('late-id');
+    expect(w.probes).toEqual(['late-id']);
+  });
+
   it('sends BIND_DRIVER then BOUND_DRIVER on success, BIND_DRIVER then DRIVER_NOT_BOUND on a failed probe, and nothing for a DMA deferral', () => {
     const w = new World();
     const events: [string, BusNotifyEvent][] = [];
