@@ -137,6 +137,8 @@ export function decodeFdt(bytes: Uint8Array, file = '<fdt>'): DeviceTree {
   const memreserve = readMemReserve(bytes, h, file, warnings);
   const base = h.offStruct;
   const limit = h.structLimit;
+  // One copy of the structure block; property values are views into it.
+  const own = bytes.slice(base, base + limit);
   const legacy = h.version < 16;
 
   // fdt_next_tag(): returns the tag at `off` and leaves the next offset (or a
@@ -249,7 +251,7 @@ export function decodeFdt(bytes: Uint8Array, file = '<fdt>'): DeviceTree {
           const len = be32(bytes, base + at + 4);
           let v = at + 12;
           if (legacy && len >= 8 && v % 8 !== 0) v += 4; // fdt_getprop_by_offset() realignment
-          top.props.push(dtProperty(name, bytes.slice(base + v, base + v + len)));
+          top.props.push(dtProperty(name, own.subarray(v, v + len)));
         }
       }
       off = nxt;

@@ -3,6 +3,7 @@
  * its helpers, and the DT IOMMU topology.
  */
 import type { FuzzTarget } from '../fuzz.js';
+import { parseDts } from './dts-compile.js';
 import { decodeFdt } from './fdt-decode.js';
 
 export {
@@ -13,8 +14,15 @@ export { decodeFdt } from './fdt-decode.js';
 export { encodeFdt } from './fdt-encode.js';
 export { printDts, guessValueType, formatProperty, type Guess } from './dts-print.js';
 export { dtcNormalize } from './dtc-normalize.js';
+export { type DtsOptions, parseDts, compileDts } from './dts-compile.js';
+export type { ReadFile, SrcPos } from './dts-lexer.js';
 
-/** Device-tree fuzz targets: `fdt` (blobs). */
+const utf8 = new TextDecoder();
+const noFiles = (): never => {
+  throw new Error('fuzzing reads no files');
+};
+
+/** Device-tree fuzz targets: `fdt` (blobs) and `dts` (source text, without cpp or includes). */
 export const dtFuzzTargets: readonly FuzzTarget[] = [
   {
     name: 'fdt',
@@ -23,5 +31,13 @@ export const dtFuzzTargets: readonly FuzzTarget[] = [
       'dt/qemu72-virt-smmuv3.dtb', 'dt/qemu72-virt-virtio-iommu.dtb', 'dt/xen-grant-dma-mmio.dtb',
     ],
     parse: (bytes, file) => decodeFdt(bytes, file),
+  },
+  {
+    name: 'dts',
+    seedFiles: [
+      'dt/linux-example-virtio-mmio-iommu.dts', 'dt/linux-example-virtio-mmio-iommu.source.dts', 'dt/qemu72-virt-plain.dts',
+      'dt/qemu72-virt-smmuv3.dts', 'dt/qemu72-virt-virtio-iommu.dts', 'dt/xen-grant-dma-mmio.dts', 'dt/xen-grant-dma-mmio.source.dts',
+    ],
+    parse: (bytes, file) => parseDts(utf8.decode(bytes), { file, preprocess: false, readFile: noFiles }),
   },
 ];

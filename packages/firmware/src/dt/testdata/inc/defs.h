@@ -1,0 +1,3 @@
+#define KDSIM_FEATURE 2
+#define GIC_SPI 0
+#define IRQ_TYPE_LEVEL_HIGH 4
