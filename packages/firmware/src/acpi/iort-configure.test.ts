@@ -102,7 +102,7 @@ describe('IORT named component configuration', () => {
     };
     return { iort: decodeIort(buildIort(spec), 'IORT'), offs: iortOffsets(spec) };
   };
-  const eth0 = { kind: 'platform', acpiPath: '\\_SB_.ETH0' } as const;
+  const eth0: AcpiEndpoint = { kind: 'platform', acpiPath: '\\_SB_.ETH0' };
 
   it('binds through a single mapping to the SMMU, and adds pasid-num-bits / dma-can-stall', () => {
     const { iort } = ncWith([{ input: 0, count: 0, output: 0x42, ref: R(1), flags: 1 }], 0x0b);
@@ -128,7 +128,7 @@ describe('IORT named component configuration', () => {
   it('a plain range as first mapping gives no IOMMU without an input ID, but translates one', () => {
     const { iort } = ncWith([{ input: 0x10, count: 0xf, output: 0x500, ref: R(1) }]);
     expect(iortIommuConfigure(iort, eth0, envFor(iort)).outcome).toBe('NO_IOMMU');
-    expect(iortIommuConfigure(iort, { ...eth0, inputId: 0x13 }, envFor(iort))).toMatchObject({ outcome: 'BOUND', ids: [0x503] });
+    expect(iortIommuConfigure(iort, { kind: 'platform', acpiPath: '\\_SB_.ETH0', inputId: 0x13 }, envFor(iort))).toMatchObject({ outcome: 'BOUND', ids: [0x503] });
   });
 
   it('matches the namespace path byte for byte: \\_SB.ETH0 is not \\_SB_.ETH0', () => {

@@ -180,8 +180,10 @@ describe('iort_get_id_mapping_index(): the SMMU/PMCG own MSI mapping', () => {
   });
 
   it('before node rev 5: absent when all four GSIVs are wired, else the index', () => {
-    expect(iortGetIdMappingIndex(...((s) => [s.iort, s.node, []] as const)(smmuWith(4, [1, 2, 3, 4], 0, 1)))).toBe(-22);
-    expect(iortGetIdMappingIndex(...((s) => [s.iort, s.node, []] as const)(smmuWith(4, [1, 0, 3, 4], 0, 1)))).toBe(1);
+    const wired = smmuWith(4, [1, 2, 3, 4], 0, 1);
+    const msiOnly = smmuWith(4, [1, 0, 3, 4], 0, 1);
+    expect(iortGetIdMappingIndex(wired.iort, wired.node, [])).toBe(-22);
+    expect(iortGetIdMappingIndex(msiOnly.iort, msiOnly.node, [])).toBe(1);
   });
 
   it('from node rev 5: only with the DeviceID-valid flag', () => {
