@@ -140,8 +140,20 @@ export function printIort(iort: Iort): string {
         const nameLen = node.deviceName.length + 1;
         if (!d.stopped) w.field(data + 13, nameLen, 'Device Name', `"${node.deviceName}"`);
         const used = 16 + 13 + nameLen;
-        const pad = node.length - used - node.mappingCount * 20;
-        if (node.length > used && pad > 0) w.buffer(off + used, 'Padding', iort.bytes.subarray(off + used, Math.min(off + used + pad, iort.length)));
+        if (node.length > used && !d.stopped) {
+          // iasl computes the padding in u32 and gives up on a zero-length one.
+          const pad = (node.length - used - node.mappingCount * 20) >>> 0;
+          if (pad === 0) {
+            w.text(`${'Padding'.padStart(44)} : /* Zero-length Data */`);
+            w.text('Invalid zero length subtable');
+            d.stopped = true;
+          } else if (off + used + pad > iort.length) {
+            w.text('**** ACPI table terminates in the middle of a data structure! (dump table)');
+            d.stopped = true;
+          } else {
+            w.buffer(off + used, 'Padding', iort.bytes.subarray(off + used, off + used + pad));
+          }
+        }
         break;
       }
       case 'smmu': {
