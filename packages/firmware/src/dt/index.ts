@@ -16,6 +16,26 @@ export { printDts, guessValueType, formatProperty, type Guess } from './dts-prin
 export { dtcNormalize } from './dtc-normalize.js';
 export { type DtsOptions, parseDts, compileDts } from './dts-compile.js';
 export type { ReadFile, SrcPos } from './dts-lexer.js';
+export { OfNode, OfTree } from './of.js';
+export {
+  MAX_PHANDLE_ARGS, type OfPhandleArgsResult, type OfPhandleEntry,
+  ofCountPhandleWithArgs, ofParsePhandleWithArgs, ofPhandleIterator,
+} from './of-phandle.js';
+export { type OfMapEntry, type OfMapIdResult, type OfMapIdTarget, ofMapEntries, ofMapId } from './of-map-id.js';
+export {
+  type OfRegEntry, type OfResource, type OfTranslated,
+  ofAddressToResource, ofBusNAddrCells, ofBusNSizeCells, ofDmaIsCoherent, ofGetAddresses, ofGetNextDmaParent,
+  ofNAddrCells, ofNSizeCells, ofReadNumber, ofTranslateAddress,
+} from './of-address.js';
+export { ofPciFindChildDevice, ofPciGetDevfn, pciDevfn, pciDevid } from './of-pci.js';
+export { type OfDeviceId, ofDeviceIsCompatible, ofMatchNode } from './of-match.js';
+export {
+  type OfIommuDevice, type OfIommuEnv, type OfIommuFwspec, type OfIommuInstance, type OfIommuResult, ofIommuConfigure,
+} from './of-iommu.js';
+export { type XenGrantDevice, type XenGrantOptions, type XenGrantResult, xenDtGrantBackendDomid } from './xen-grant.js';
+export {
+  type DtIommu, type DtIommuIdRange, type DtIommuMaster, type DtIommuTopology, type DtTopologyProblem, dtIommuTopology,
+} from './dt-topology.js';
 
 const utf8 = new TextDecoder();
 const noFiles = (): never => {
