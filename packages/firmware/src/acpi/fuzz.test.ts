@@ -53,12 +53,13 @@ describe.each(acpiFuzzTargets.map((t) => [t.name, t] as const))('fuzz target %s:
     fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (b) => resultOrFirmwareError(() => target.parse(b, 'random'))), { seed: 1, numRuns: 400 });
   });
 
-  it('mutated fixtures, each within 50 ms', () => {
+  it('mutated fixtures, none taking long enough to look like a hang', () => {
     const arb = fc.constantFrom(...seeds).chain(mutation);
     fc.assert(fc.property(arb, (b) => {
       const t0 = performance.now();
       const ok = resultOrFirmwareError(() => target.parse(b, 'mutant'));
-      expect(performance.now() - t0).toBeLessThan(50);
+      // Typical inputs take microseconds; 500 ms leaves room for a loaded machine and still catches loops.
+      expect(performance.now() - t0).toBeLessThan(500);
       return ok;
     }), { seed: 2, numRuns: 1500 });
   });
