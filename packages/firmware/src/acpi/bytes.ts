@@ -66,6 +66,11 @@ export class LeBytes {
   }
 }
 
+/** `IORT@0xA0`: a table node named by its offset, as the fixtures README names them. */
+export function tableNodeName(signature: string, offset: number): string {
+  return `${signature}@0x${offset.toString(16).toUpperCase()}`;
+}
+
 /** `0x` + lower-case hex, as the kernel's `%#x`. */
 export function hex(n: number | bigint): string {
   return '0x' + n.toString(16);

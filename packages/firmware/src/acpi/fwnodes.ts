@@ -1,4 +1,5 @@
 import { Errno, type Fwnode, type FwnodeReferenceResult } from '@kdsim/core';
+import { tableNodeName } from './bytes.js';
 import type { IortNode } from './iort-types.js';
 
 /** Shared behaviour of ACPI-side fwnodes: no DT-style properties or references; always available. */
@@ -87,7 +88,7 @@ export class ViotFwnode extends PropertylessFwnode {
   /** The fwnode for the VIOT IOMMU node at `offset`. */
   constructor(readonly offset: number) {
     super(null);
-    this.name = `VIOT@0x${offset.toString(16)}`;
+    this.name = tableNodeName('VIOT', offset);
   }
 
   /** Same as the name. */

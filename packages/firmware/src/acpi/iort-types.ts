@@ -57,7 +57,7 @@ export interface IortMemoryAccess {
 export interface IortNodeCommon {
   /** Byte offset of the node in the table (what output references point at). */
   readonly offset: number;
-  /** `IORT@0x30`: the node named by its offset. */
+  /** `IORT@0x30`: the node named by its offset (upper-case hex digits, `IORT@0xA0`). */
   readonly name: string;
   /** Type byte. */
   readonly type: number;

@@ -1,5 +1,5 @@
 import { FirmwareError } from '../errors.js';
-import { hex, LeBytes } from './bytes.js';
+import { hex, LeBytes, tableNodeName } from './bytes.js';
 import {
   IORT_HEADER_SIZE, IORT_ID_MAPPING_SIZE, IORT_ID_SINGLE_MAPPING, IORT_NODE, IORT_NODE_HEADER_SIZE,
   type IortIdMapping, type IortMemoryAccess, type IortNode, type IortNodeCommon,
@@ -198,7 +198,7 @@ function decodeNode(r: LeBytes, off: number): IortNode {
   }
   // Object.assign(common(...), {...}) rather than object spread: V8 clones spread objects slowly.
   const common = (fixedEnd: number): IortNodeCommon => ({
-    offset: off, name: `IORT@${hex(off)}`, type, length, revision: r.u8(off + 3), identifier: r.u32(off + 4),
+    offset: off, name: tableNodeName('IORT', off), type, length, revision: r.u8(off + 3), identifier: r.u32(off + 4),
     mappingCount, mappingOffset, mappings, fixedPartTruncated: length < fixedEnd,
   });
   const d = off + IORT_NODE_HEADER_SIZE;

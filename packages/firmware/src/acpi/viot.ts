@@ -1,5 +1,5 @@
 import { FirmwareError } from '../errors.js';
-import { hex, LeBytes } from './bytes.js';
+import { LeBytes, tableNodeName } from './bytes.js';
 import { toPlain } from './iort.js';
 import { printableSig, readAcpiTable, type AcpiTable, type AcpiTableHeader } from './table.js';
 import type { AcpiWarning } from './warnings.js';
@@ -161,7 +161,7 @@ export class Viot {
 
   #decode(off: number): ViotNode {
     const r = this.#r;
-    const common: ViotNodeCommon = { offset: off, name: `VIOT@${hex(off)}`, type: r.u8(off), reserved: r.u8(off + 1), length: r.u16(off + 2) };
+    const common: ViotNodeCommon = { offset: off, name: tableNodeName('VIOT', off), type: r.u8(off), reserved: r.u8(off + 1), length: r.u16(off + 2) };
     switch (common.type) {
       case VIOT_NODE.PCI_RANGE:
         return Object.assign(common, { kind: 'pciRange' as const, endpointStart: r.u32(off + 4), segmentStart: r.u16(off + 8), segmentEnd: r.u16(off + 10),
