@@ -46,6 +46,9 @@ export abstract class BusType {
     dev.driver?.spec.remove?.(dev);
   }
 
+  /** bus->sync_state(): when present it is called instead of the driver's (dev_sync_state()). */
+  syncState?(dev: Device): void;
+
   /** bus->dma_configure(): may return -EPROBE_DEFER. Default: nothing to configure. */
   dmaConfigure(_dev: Device): number {
     return 0;

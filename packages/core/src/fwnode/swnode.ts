@@ -12,28 +12,45 @@ export interface SwnodeReference {
 /** A software-node property value: a flag (`true`), 32-bit cells, strings, or references. */
 export type SwnodePropertyValue = true | readonly number[] | readonly string[] | readonly SwnodeReference[];
 
+/** Options of a {@link SoftwareNode}. */
+export interface SoftwareNodeOptions {
+  /**
+   * software_node_register() was called (default true). References to an
+   * unregistered node do not resolve (`-ENOENT`), as in swnode.c.
+   */
+  readonly registered?: boolean;
+}
+
 /**
  * A software node (drivers/base/swnode.c): a firmware node described in code,
- * for tests and quick experiments before real firmware is involved.
+ * for tests and quick experiments before real firmware is involved. kdsim's
+ * fw_devlink parses software nodes with the devicetree supplier bindings
+ * (`clocks`, `iommus`, `#clock-cells`, ...), so a software-node tree stands in
+ * for a devicetree.
  */
 export class SoftwareNode implements Fwnode {
   readonly type = 'swnode';
   readonly children: SoftwareNode[] = [];
+  /** software_node_register() was called; see {@link SoftwareNodeOptions.registered}. */
+  registered: boolean;
   readonly #properties = new Map<string, SwnodePropertyValue>();
+  #path: string | undefined;
 
   /** Creates a node under `parent` (null for a root) with the given properties. */
   constructor(
     readonly name: string,
     readonly parent: SoftwareNode | null = null,
     properties: Readonly<Record<string, SwnodePropertyValue>> = {},
+    options: SoftwareNodeOptions = {},
   ) {
     for (const [k, v] of Object.entries(properties)) this.#properties.set(k, v);
+    this.registered = options.registered ?? true;
     parent?.children.push(this);
   }
 
   /** `/parent/child`, as `%pfwf` prints software nodes. */
   get path(): string {
-    return this.parent === null ? `/${this.name}` : `${this.parent.path}/${this.name}`;
+    return (this.#path ??= this.parent === null ? `/${this.name}` : `${this.parent.path}/${this.name}`);
   }
 
   /** Sets or replaces a property. */
@@ -76,7 +93,7 @@ export class SoftwareNode implements Fwnode {
     if (v === undefined) return { ok: false, errno: -Errno.ENOENT };
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'object')) return { ok: false, errno: -Errno.EINVAL };
     const ref = (v as readonly SwnodeReference[])[index];
-    if (ref === undefined) return { ok: false, errno: -Errno.ENOENT };
+    if (ref === undefined || !ref.node.registered) return { ok: false, errno: -Errno.ENOENT };
     let count = nargs;
     if (cellsName !== null) {
       const cells = ref.node.readU32Array(cellsName)?.[0];
@@ -90,5 +107,11 @@ export class SoftwareNode implements Fwnode {
 
   resolveReference(_handle: number): Fwnode | null {
     return null;
+  }
+
+  /** The number of entries of a reference-list property (0 if it is not one). */
+  referenceCount(prop: string): number {
+    const v = this.#properties.get(prop);
+    return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'object') ? v.length : 0;
   }
 }
