@@ -14,8 +14,12 @@ interface Block {
 }
 
 function isHex(c: string | undefined): c is string {
-  return c !== undefined && /^[0-9A-Fa-f]$/.test(c);
+  if (c === undefined || c.length !== 1) return false;
+  const x = c.charCodeAt(0) | 0x20; // fold A-F to a-f
+  return (x >= 0x30 && x <= 0x39) || (x >= 0x61 && x <= 0x66);
 }
+
+const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
 
 /**
  * Reads `acpidump` text: blocks `SIG @ 0xADDRESS` followed by hex lines
@@ -84,7 +88,7 @@ function parseHexLine(line: string, lineNo: number, indent: number, offsetToken:
         message: `expected two hex digits for byte ${n} of an acpidump line, found '${(a ?? '') + (b ?? '')}'`,
       });
     }
-    block.bytes.push(parseInt(a + b, 16));
+    block.bytes.push((hexVal(a) << 4) | hexVal(b));
     pos += 2;
     const next = line[pos];
     if (next === undefined) return;
@@ -99,6 +103,11 @@ function parseHexLine(line: string, lineNo: number, indent: number, offsetToken:
     if (after === undefined || after === ' ' || after === '\t') return;
     pos++;
   }
+}
+
+function hexVal(c: string): number {
+  const x = c.charCodeAt(0) | 0x20;
+  return x <= 0x39 ? x - 0x30 : x - 0x57;
 }
 
 function finishBlock(block: Block, file: string): AcpiTable {
@@ -146,9 +155,9 @@ function finishBlock(block: Block, file: string): AcpiTable {
  * line with offset and ASCII column, and a blank line after each table.
  */
 export function renderAcpidump(tables: readonly { readonly signature: string; readonly bytes: Uint8Array }[]): string {
-  let out = '';
+  const out: string[] = [];
   for (const t of tables) {
-    out += `${t.signature} @ 0x0000000000000000\n`;
+    out.push(`${t.signature} @ 0x0000000000000000`);
     for (let off = 0; off < t.bytes.length; off += 16) {
       let hexPart = '';
       let asc = '';
@@ -158,12 +167,12 @@ export function renderAcpidump(tables: readonly { readonly signature: string; re
           hexPart += '   ';
           continue;
         }
-        hexPart += b.toString(16).toUpperCase().padStart(2, '0') + ' ';
+        hexPart += (HEX2[b] ?? '') + ' ';
         asc += b >= 0x20 && b <= 0x7e ? String.fromCharCode(b) : '.';
       }
-      out += `    ${off.toString(16).toUpperCase().padStart(4, '0')}: ${hexPart} ${asc}\n`;
+      out.push(`    ${off.toString(16).toUpperCase().padStart(4, '0')}: ${hexPart} ${asc}`);
     }
-    out += '\n';
+    out.push('');
   }
-  return out;
+  return out.length === 0 ? '' : out.join('\n') + '\n';
 }

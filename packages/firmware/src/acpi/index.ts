@@ -16,7 +16,7 @@ export {
   iortIdMap, iortGetIdMappingIndex, iortNodeMapId, iortNodeGetId, iortNodeMapPlatformId,
   type IortIdMapResult, type IortMapped, type IortOptions,
 } from './iort-map.js';
-export { iortIommuConfigure, iortScanNode, iortFindRootComplex, iortFindNamedComponent, type IortEnv } from './iort-configure.js';
+export { iortIommuConfigure, iortMsiMapId, iortScanNode, iortFindRootComplex, iortFindNamedComponent, type IortEnv } from './iort-configure.js';
 export { iortRmrRegions, type IortRmrRegion, type IortRmrDevice, type IortRmrOptions } from './iort-rmr.js';
 export { acpiDmaAttr, iortSmmuCoherent, iortDmaGetRange, type AcpiDmaAttr, type IortDmaRange } from './iort-dma.js';
 export {

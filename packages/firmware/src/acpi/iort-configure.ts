@@ -2,7 +2,7 @@ import { Errno, type Fwnode } from '@kdsim/core';
 import { iortWalkWarnings, type Iort } from './iort.js';
 import { iortNodeMapId, iortNodeMapPlatformId, type IortOptions } from './iort-map.js';
 import {
-  IORT_IOMMU_TYPE, IORT_NODE, type IortIommuNode, type IortNamedComponentNode, type IortNode, type IortRootComplexNode,
+  IORT_IOMMU_TYPE, IORT_MSI_TYPE, IORT_NODE, type IortIommuNode, type IortNamedComponentNode, type IortNode, type IortRootComplexNode,
 } from './iort-types.js';
 import {
   outcomeOf, ownRidOnly, type AcpiEndpoint, type AcpiIommuResult, type IommuCoreEnv,
@@ -131,4 +131,16 @@ function ncMap<D>(iort: Iort, nc: IortNode, dev: D, x: Xlate<D>, log: AcpiWarnin
     if (err !== 0) break;
   }
   return err;
+}
+
+/**
+ * iort.c: iort_msi_map_id() — the ITS device ID of an endpoint's input ID
+ * (a PCI RID, or a bus-supplied ID of a named component): its RC or NC node
+ * translated to an ITS group; the input ID unchanged when that fails.
+ */
+export function iortMsiMapId(iort: Iort, dev: AcpiEndpoint, inputId: number, log: AcpiWarning[] = []): { readonly its: IortNode | null; readonly id: number } {
+  const node = dev.kind === 'pci' ? iortFindRootComplex(iort, dev.segment, log) : iortFindNamedComponent(iort, dev.acpiPath, log);
+  if (node === null) return { its: null, id: inputId };
+  const m = iortNodeMapId(iort, node, inputId >>> 0, IORT_MSI_TYPE, log);
+  return { its: m.node, id: m.id };
 }

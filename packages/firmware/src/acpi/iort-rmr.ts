@@ -76,8 +76,8 @@ export function iortRmrRegions(iort: Iort, iommu: IortIommuNode, dev: IortRmrDev
 // iort.c: iort_rmr_has_dev()
 function rmrHasDev(dev: IortRmrDevice, idStart: number, idCount: number): boolean {
   if (dev.isPci && dev.preserveConfig !== true) return false;
-  const end = idStart + idCount; // u32 arithmetic in C, but both are u32 and the sum is compared as such
-  return dev.ids.some((id) => id >= idStart && id <= (end >>> 0));
+  const end = (idStart + idCount) >>> 0; // u32 sum, as in C
+  return dev.ids.some((id) => id >= idStart && id <= end);
 }
 
 const U64 = (1n << 64n) - 1n;

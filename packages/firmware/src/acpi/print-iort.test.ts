@@ -8,7 +8,8 @@ import {
   buildIort, itsData, ncData, pmcgData, rcData, smmuData, smmuV3Data, type IortNodeSpec, type IortSpec, type MapSpec,
 } from '../testing/acpi-build.js';
 import { fixture, sharedDir } from '../testing/shared.js';
-import { decodeIort } from './iort.js';
+import { decodeIort, type Iort } from './iort.js';
+import type { IortNode } from './iort-types.js';
 import { printIort } from './print-iort.js';
 
 const IASL = ((): boolean => {
@@ -90,6 +91,75 @@ const tableArb: fc.Arbitrary<IortSpec> = fc.integer({ min: 1, max: 5 }).chain((n
   nodes: fc.array(nodeArb(n), { minLength: n, maxLength: n }),
 }));
 
+// iasl 20200925 field names → the decoder's fields (for the node or mapping the line lies in).
+const NODE_FIELD: Record<string, (n: IortNode, off: number) => unknown> = {
+  Type: (n) => n.type, Length: (n) => n.length, Revision: (n) => n.revision, Reserved: (n, off) => (off === n.offset + 4 ? n.identifier : undefined),
+  'Mapping Count': (n) => n.mappingCount, 'Mapping Offset': (n) => n.mappingOffset,
+  ItsCount: (n) => (n.kind === 'itsGroup' ? n.itsCount : undefined),
+  Identifiers: (n, off) => (n.kind === 'itsGroup' ? n.identifiers[(off - n.offset - 20) / 4] : undefined),
+  'Node Flags': (n) => (n.kind === 'namedComponent' ? n.nodeFlags : undefined),
+  'Device Name': (n) => (n.kind === 'namedComponent' ? n.deviceName : undefined),
+  'Cache Coherency': (n) => (n.kind === 'namedComponent' || n.kind === 'rootComplex' ? n.memory.cca : undefined),
+  'Hints (decoded below)': (n) => (n.kind === 'namedComponent' || n.kind === 'rootComplex' ? n.memory.allocationHints : undefined),
+  'Memory Flags (decoded below)': (n) => (n.kind === 'namedComponent' || n.kind === 'rootComplex' ? n.memory.memoryFlags : undefined),
+  'Memory Size Limit': (n) => (n.kind === 'namedComponent' || n.kind === 'rootComplex' ? n.memoryAddressLimit ?? 'rev0' : undefined),
+  'ATS Attribute': (n) => (n.kind === 'rootComplex' ? n.atsAttribute : undefined),
+  'PCI Segment Number': (n) => (n.kind === 'rootComplex' ? n.pciSegment : undefined),
+  'Base Address': (n) => (n.kind === 'smmu' || n.kind === 'smmuV3' ? n.baseAddress : undefined),
+  Span: (n) => (n.kind === 'smmu' ? n.span : undefined),
+  Model: (n) => (n.kind === 'smmu' || n.kind === 'smmuV3' ? n.model : undefined),
+  'Flags (decoded below)': (n) => (n.kind === 'smmu' || n.kind === 'smmuV3' ? n.flags : undefined),
+  'Global Interrupt Offset': (n) => (n.kind === 'smmu' ? n.globalInterruptOffset : undefined),
+  'Context Interrupt Count': (n) => (n.kind === 'smmu' ? n.contextInterruptCount : undefined),
+  'Context Interrupt Offset': (n) => (n.kind === 'smmu' ? n.contextInterruptOffset : undefined),
+  'PMU Interrupt Count': (n) => (n.kind === 'smmu' ? n.pmuInterruptCount : undefined),
+  'PMU Interrupt Offset': (n) => (n.kind === 'smmu' ? n.pmuInterruptOffset : undefined),
+  NSgIrpt: (n) => (n.kind === 'smmu' ? n.globalInterrupts.nsgIrpt : undefined),
+  'NSgIrpt Flags (decoded below)': (n) => (n.kind === 'smmu' ? n.globalInterrupts.nsgIrptFlags : undefined),
+  NSgCfgIrpt: (n) => (n.kind === 'smmu' ? n.globalInterrupts.nsgCfgIrpt : undefined),
+  'NSgCfgIrpt Flags (decoded below)': (n) => (n.kind === 'smmu' ? n.globalInterrupts.nsgCfgIrptFlags : undefined),
+  'Context Interrupt': (n, off) => (n.kind === 'smmu' ? irq(n.contextInterrupts[(off - n.offset - n.contextInterruptOffset) / 8]) : undefined),
+  'PMU Interrupt': (n, off) => (n.kind === 'smmu' ? irq(n.pmuInterrupts[(off - n.offset - n.pmuInterruptOffset) / 8]) : undefined),
+  'VATOS Address': (n) => (n.kind === 'smmuV3' ? n.vatosAddress : undefined),
+  'Event GSIV': (n) => (n.kind === 'smmuV3' ? n.eventGsiv : undefined),
+  'PRI GSIV': (n) => (n.kind === 'smmuV3' ? n.priGsiv : undefined),
+  'GERR GSIV': (n) => (n.kind === 'smmuV3' ? n.gerrGsiv : undefined),
+  'Sync GSIV': (n) => (n.kind === 'smmuV3' ? n.syncGsiv : undefined),
+  'Proximity Domain': (n) => (n.kind === 'smmuV3' ? n.pxm : undefined),
+  'Device ID Mapping Index': (n) => (n.kind === 'smmuV3' ? n.idMappingIndex : undefined),
+  'Page 0 Base Address': (n) => (n.kind === 'pmcg' ? n.page0Base : undefined),
+  'Overflow Interrupt GSIV': (n) => (n.kind === 'pmcg' ? n.overflowGsiv : undefined),
+  'Node Reference': (n) => (n.kind === 'pmcg' ? n.nodeReference : undefined),
+  'Page 1 Base Address': (n) => (n.kind === 'pmcg' ? n.page1Base ?? 'rev0' : undefined),
+};
+const MAP_FIELD: Record<string, (m: IortNode['mappings'][number]) => number> = {
+  'Input base': (m) => m.inputBase, 'ID Count': (m) => m.idCount, 'Output Base': (m) => m.outputBase,
+  'Output Reference': (m) => m.outputReference, 'Flags (decoded below)': (m) => m.flags,
+};
+const irq = (i: { gsiv: number; flags: number } | undefined): bigint | undefined => (i === undefined ? undefined : (BigInt(i.flags) << 32n) | BigInt(i.gsiv));
+
+// Compares every iasl field line inside a node with the decoder's value; returns the number of lines checked.
+function checkDecoderAgainstIasl(iort: Iort, dsl: string, label: string): number {
+  let checked = 0;
+  for (const line of dsl.split('\n')) {
+    const m = /^\[([0-9A-F]+)h \d+\s+(\d+)\] +(.+?) : (.*)$/.exec(line);
+    if (m === null) continue;
+    const off = parseInt(m[1] ?? '0', 16);
+    const name = m[3] ?? '';
+    const raw = (m[4] ?? '').trim();
+    if (off < iort.nodeOffset || name === 'Memory Properties' || name === 'Padding' || name === 'Optional Padding') continue;
+    const node = [...iort.nodes].reverse().find((n) => off >= n.offset);
+    if (node === undefined) continue;
+    const map = node.mappings.find((x) => off >= x.offset && off < x.offset + 20);
+    const got = map !== undefined ? MAP_FIELD[name]?.(map) : NODE_FIELD[name]?.(node, off);
+    if (got === 'rev0' || (got === undefined && name === 'Reserved')) continue;
+    const want = raw.startsWith('"') ? raw.slice(1, raw.indexOf('"', 1)) : BigInt('0x' + (raw.split(' ')[0] ?? ''));
+    expect(typeof got === 'number' ? BigInt(got) : got, `${label}: ${line}`).toEqual(want);
+    checked++;
+  }
+  return checked;
+}
+
 describe(`IORT printer agrees line by line with live iasl -d${SKIP}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'kdsim-iasl-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -107,8 +177,11 @@ describe(`IORT printer agrees line by line with live iasl -d${SKIP}`, () => {
     execFileSync('iasl', ['-d', ...files], { cwd: dir, stdio: 'ignore' });
     for (const [k, b] of tables) {
       const want = body(readFileSync(join(dir, `${k}.dsl`), 'latin1')).split('\n');
-      const got = body(printIort(decodeIort(b, `${k}.bin`))).split('\n');
+      const iort = decodeIort(b, `${k}.bin`);
+      const got = body(printIort(iort)).split('\n');
       expect(got, k).toEqual(want);
+      // And the decoder (not only the printer) agrees with every field iasl shows.
+      expect(checkDecoderAgainstIasl(iort, want.join('\n'), k)).toBeGreaterThan(5);
     }
   });
 });

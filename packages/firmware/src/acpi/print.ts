@@ -125,5 +125,3 @@ export function iaslRawData(w: IaslWriter, bytes: Uint8Array): void {
   }
 }
 
-/** Upper-case hex of `width` digits. */
-export { hexU };

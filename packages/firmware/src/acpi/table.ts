@@ -48,8 +48,8 @@ export interface AcpiTable {
 /** Sum of all bytes modulo 256 (a valid table sums to 0). */
 export function acpiChecksumSum(bytes: Uint8Array): number {
   let sum = 0;
-  for (const b of bytes) sum = (sum + b) & 0xff;
-  return sum;
+  for (let i = 0; i < bytes.length; i++) sum += bytes[i] ?? 0;
+  return sum & 0xff;
 }
 
 /** Decodes the 36-byte header at the start of `bytes`; throws `truncated` if it is shorter. */
