@@ -55,12 +55,14 @@ function checkNames(nodes: readonly LNode[]): void {
   }
   // duplicate_property_names: a later live property of a live one (reported at the first)
   for (const n of nodes) {
-    const first = new Map<string, Prop>();
-    for (const p of n.props) {
+    const props = n.props;
+    for (let i = 0; i < props.length; i++) {
+      const p = props[i]!;
       if (p.deleted) continue;
-      const f = first.get(p.name);
-      if (f) fail('duplicate', f.pos, propPath(n, f), 'Duplicate property name');
-      first.set(p.name, p);
+      for (let j = i + 1; j < props.length; j++) {
+        const p2 = props[j]!;
+        if (!p2.deleted && p2.name === p.name) fail('duplicate', p.pos, propPath(n, p), 'Duplicate property name');
+      }
     }
   }
   for (const n of nodes) {
@@ -258,7 +260,7 @@ function toDtNode(root: LNode, nodes: readonly LNode[]): DtNode {
     for (const p of top.n.props) {
       if (p.deleted) continue;
       const b = p.val.bytes;
-      for (let i = 0; i < b.length; i++) buf[at + i] = b[i]!;
+      buf.set(b, at);
       props.push(dtProperty(p.name, buf.subarray(at, at + b.length)));
       at += b.length;
     }

@@ -23,8 +23,8 @@ export type TokKind =
   | 'PROPNODENAME' | 'LITERAL' | 'CHAR_LITERAL' | 'BYTE' | 'STRING' | 'LABEL' | 'REF'
   | 'LSHIFT' | 'RSHIFT' | 'LE' | 'GE' | 'EQ' | 'NE' | 'AND' | 'OR' | 'char' | 'EOF';
 
-/** One token. */
-export interface Token {
+/** One token; it is also the source position where it starts. */
+export interface Token extends SrcPos {
   /** Kind. */
   readonly kind: TokKind;
   /** The matched text. */
@@ -35,8 +35,6 @@ export interface Token {
   readonly bytes: readonly number[];
   /** PROPNODENAME, LABEL (without `:`), REF (without `&` / braces). */
   readonly str: string;
-  /** Where the token starts. */
-  readonly pos: SrcPos;
 }
 
 /** Reads an included file; throws when it does not exist. */
@@ -62,18 +60,35 @@ interface Frame {
   col: number;
 }
 
-// Character classes of dtc-lexer.l.
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isHex = (c: number): boolean => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-const isAlpha = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
-const isLabelStart = (c: number): boolean => isAlpha(c) || c === 95;
-const isLabelChar = (c: number): boolean => isLabelStart(c) || isDigit(c);
-// PROPNODECHAR [a-zA-Z0-9,._+*#?@-]
-const isPropNodeChar = (c: number): boolean =>
-  isAlpha(c) || isDigit(c) || c === 44 || c === 46 || c === 95 || c === 43 || c === 42 || c === 35 || c === 63 || c === 64 || c === 45;
-const isPathChar = (c: number): boolean => isPropNodeChar(c) || c === 47;
-// [[:space:]]
-const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+// Character classes of dtc-lexer.l, as bits of a table over ASCII.
+const C_SPACE = 1; // [[:space:]]
+const C_DIGIT = 2;
+const C_HEX = 4;
+const C_LSTART = 8; // [a-zA-Z_]
+const C_LCHAR = 16; // [a-zA-Z0-9_]
+const C_PNODE = 32; // PROPNODECHAR [a-zA-Z0-9,._+*#?@-]
+const C_PATH = 64; // PATHCHAR: PROPNODECHAR or /
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  let k = 0;
+  if (' \t\n\v\f\r'.includes(ch)) k |= C_SPACE;
+  if (/[0-9]/.test(ch)) k |= C_DIGIT;
+  if (/[0-9a-fA-F]/.test(ch)) k |= C_HEX;
+  if (/[a-zA-Z_]/.test(ch)) k |= C_LSTART;
+  if (/[a-zA-Z0-9_]/.test(ch)) k |= C_LCHAR;
+  if (/[a-zA-Z0-9,._+*#?@-]/.test(ch)) k |= C_PNODE | C_PATH;
+  if (ch === '/') k |= C_PATH;
+  CLASS[c] = k;
+}
+const cls = (c: number): number => (c < 128 ? CLASS[c]! : 0);
+const isDigit = (c: number): boolean => (cls(c) & C_DIGIT) !== 0;
+const isHex = (c: number): boolean => (cls(c) & C_HEX) !== 0;
+const isLabelStart = (c: number): boolean => (cls(c) & C_LSTART) !== 0;
+const isLabelChar = (c: number): boolean => (cls(c) & C_LCHAR) !== 0;
+const isPropNodeChar = (c: number): boolean => (cls(c) & C_PNODE) !== 0;
+const isPathChar = (c: number): boolean => (cls(c) & C_PATH) !== 0;
+const isSpace = (c: number): boolean => (cls(c) & C_SPACE) !== 0;
 
 const KEYWORDS: readonly [string, TokKind][] = [
   ['/dts-v1/', 'V1'], ['/plugin/', 'PLUGIN'], ['/memreserve/', 'MEMRESERVE'], ['/bits/', 'BITS'],
@@ -234,16 +249,40 @@ export class DtsLexer {
           this.#frames.pop();
           continue;
         }
-        return this.#tok('EOF', '', { file: f.name, line: f.line, column: f.col });
+        return this.#tok('EOF', '', f.name, f.line, f.col);
       }
       const c = t.charCodeAt(p);
-      if (isSpace(c)) { // <*>{WS}+
+      const k = cls(c);
+      const st = this.#state;
+      if ((k & C_SPACE) !== 0) { // <*>{WS}+
         let e = p + 1;
         while (e < t.length && isSpace(t.charCodeAt(e))) e++;
         this.#advance(f, e - p);
         continue;
       }
-      const st = this.#state;
+      // Fast paths for the common tokens, where only one rule can win.
+      if (st === St.PROPNODENAME && (k & C_PNODE) !== 0 && c !== 35) {
+        // a name, or a label when the run is label characters followed by ':'
+        let e = p + 1;
+        let label = (k & C_LSTART) !== 0;
+        while (e < t.length) {
+          const ke = cls(t.charCodeAt(e));
+          if ((ke & C_PNODE) === 0) break;
+          if ((ke & C_LCHAR) === 0) label = false;
+          e++;
+        }
+        if (label && t.charCodeAt(e) === 58) return this.#single(f, p, e + 1 - p, 'label');
+        return this.#single(f, p, e - p, 'name');
+      }
+      if (st === St.V1) {
+        if ((k & C_DIGIT) !== 0) return this.#single(f, p, this.#literalLen(t, p), 'literal');
+        if ((k & C_LSTART) !== 0) {
+          let e = p + 1;
+          while (e < t.length && isLabelChar(t.charCodeAt(e))) e++;
+          if (t.charCodeAt(e) === 58) return this.#single(f, p, e + 1 - p, 'label');
+          return this.#single(f, p, 1, 'dot');
+        }
+      }
       this.#len = 0;
       this.#rule = 'dot';
       // Candidates in dtc-lexer.l rule order; a later rule wins only when longer.
@@ -289,17 +328,17 @@ export class DtsLexer {
         }
         if (t.charCodeAt(p + 1) === 38) this.#take(2, 'op');
       } else {
-        if (isLabelStart(c)) {
+        if ((k & C_LSTART) !== 0) {
           let e = p + 1;
           while (e < t.length && isLabelChar(t.charCodeAt(e))) e++;
           if (t.charCodeAt(e) === 58) this.#take(e + 1 - p, 'label');
         }
-        if (st === St.V1 && isDigit(c)) this.#take(this.#literalLen(t, p), 'literal');
+        if (st === St.V1 && (k & C_DIGIT) !== 0) this.#take(this.#literalLen(t, p), 'literal');
         if (st === St.BYTESTRING) {
-          if (isHex(c) && isHex(t.charCodeAt(p + 1))) this.#take(2, 'byte');
+          if ((k & C_HEX) !== 0 && isHex(t.charCodeAt(p + 1))) this.#take(2, 'byte');
           if (c === 93 /* ] */) this.#take(1, 'bsend');
         }
-        if (st === St.PROPNODENAME && (isPropNodeChar(c) || c === 92)) this.#take(this.#nameLen(t, p), 'name');
+        if (st === St.PROPNODENAME && ((k & C_PNODE) !== 0 || c === 92)) this.#take(this.#nameLen(t, p), 'name');
         if (c === 60 || c === 62 || c === 61 || c === 33 || c === 124) {
           const c1 = t.charCodeAt(p + 1); // << >> <= >= == != ||
           if ((c1 === 61 && c !== 124) || (c1 === c && c !== 61 && c !== 33)) this.#take(2, 'op');
@@ -308,43 +347,56 @@ export class DtsLexer {
       const len = this.#len === 0 ? 1 : this.#len; // <*>. — any other character is a token of its own
       const rule = this.#rule;
       const text = t.slice(p, p + len);
-      const pos: SrcPos = { file: f.name, line: f.line, column: f.col };
+      const file = f.name;
+      const line = f.line;
+      const col = f.col;
       this.#advance(f, len);
-      const tok = this.#act(rule, text, pos, f);
+      const tok = this.#act(rule, text, file, line, col, f);
       if (tok !== null) return tok;
     }
   }
 
-  #tok(kind: TokKind, text: string, pos: SrcPos, num = 0n, bytes: readonly number[] = NO_BYTES, str = ''): Token {
-    return { kind, text, num, bytes, str, pos };
+  /** A token that cannot span lines (names, labels, literals, single characters). */
+  #single(f: Frame, p: number, len: number, rule: string): Token {
+    const text = f.text.slice(p, p + len);
+    const col = f.col;
+    f.pos = p + len;
+    f.col = col + len;
+    return this.#act(rule, text, f.name, f.line, col, f)!;
+  }
+
+  #tok(kind: TokKind, text: string, file: string, line: number, column: number, num = 0n, bytes: readonly number[] = NO_BYTES, str = ''): Token {
+    return { kind, text, num, bytes, str, file, line, column };
   }
 
   #advance(f: Frame, len: number): void {
     const t = f.text;
     const end = f.pos + len;
-    let nl = t.indexOf('\n', f.pos);
-    if (nl < 0 || nl >= end) {
+    let lastNl = -1;
+    let lines = 0;
+    for (let i = f.pos; i < end; i++) {
+      if (t.charCodeAt(i) === 10) {
+        lines++;
+        lastNl = i;
+      }
+    }
+    if (lastNl < 0) {
       f.col += len;
     } else {
-      let last = nl;
-      while (nl >= 0 && nl < end) {
-        f.line++;
-        last = nl;
-        nl = t.indexOf('\n', nl + 1);
-      }
-      f.col = end - last;
+      f.line += lines;
+      f.col = end - lastNl;
     }
     f.pos = end;
   }
 
   /** The action of the matched rule; null for text that yields no token. */
-  #act(rule: string, text: string, pos: SrcPos, f: Frame): Token | null {
+  #act(rule: string, text: string, file: string, line: number, col: number, f: Frame): Token | null {
     switch (rule) {
       case 'skip':
         return null;
       case 'include': {
         const q = text.indexOf('"');
-        this.#pushFile(text.slice(q + 1, -1), pos);
+        this.#pushFile(text.slice(q + 1, -1), { file, line, column: col });
         return null;
       }
       case 'line': {
@@ -353,47 +405,47 @@ export class DtsLexer {
         const m = /^#(?:line)?[ \t]+([0-9]+)[ \t]+"/.exec(text)!;
         const q1 = text.indexOf('"');
         const q2 = text.lastIndexOf('"');
-        const fn = escapeString(text.slice(q1 + 1, q2), '"', pos);
-        if (fn.indexOf(0) !== fn.length - 1) throw syntaxError(pos, 'nul in line number directive');
+        const fn = escapeString(text.slice(q1 + 1, q2), '"', { file, line, column: col });
+        if (fn.indexOf(0) !== fn.length - 1) throw syntaxError({ file, line, column: col }, 'nul in line number directive');
         f.name = new TextDecoder().decode(new Uint8Array(fn.slice(0, -1)));
         f.line = Number.parseInt(m[1]!, 10) - 1;
         return null;
       }
       case 'string':
-        return this.#tok('STRING', text, pos, 0n, escapeString(text.slice(1, -1), '"', pos));
+        return this.#tok('STRING', text, file, line, col, 0n, escapeString(text.slice(1, -1), '"', { file, line, column: col }));
       case 'charlit': {
-        const d = escapeString(text.slice(1, -1), "'", pos);
-        if (d.length === 1) throw syntaxError(pos, 'Empty character literal');
-        if (d.length > 2) throw syntaxError(pos, `Character literal has ${d.length - 1} characters instead of 1`);
-        return this.#tok('CHAR_LITERAL', text, pos, BigInt(d[0]!));
+        const d = escapeString(text.slice(1, -1), "'", { file, line, column: col });
+        if (d.length === 1) throw syntaxError({ file, line, column: col }, 'Empty character literal');
+        if (d.length > 2) throw syntaxError({ file, line, column: col }, `Character literal has ${d.length - 1} characters instead of 1`);
+        return this.#tok('CHAR_LITERAL', text, file, line, col, BigInt(d[0]!));
       }
       case 'label':
-        return this.#tok('LABEL', text, pos, 0n, NO_BYTES, text.slice(0, -1));
+        return this.#tok('LABEL', text, file, line, col, 0n, NO_BYTES, text.slice(0, -1));
       case 'literal':
-        return this.#tok('LITERAL', text, pos, parseLiteral(text, pos));
+        return this.#tok('LITERAL', text, file, line, col, parseLiteral(text, file, line, col));
       case 'labelref':
-        return this.#tok('REF', text, pos, 0n, NO_BYTES, text.slice(1));
+        return this.#tok('REF', text, file, line, col, 0n, NO_BYTES, text.slice(1));
       case 'pathref':
-        return this.#tok('REF', text, pos, 0n, NO_BYTES, text.slice(2, -1));
+        return this.#tok('REF', text, file, line, col, 0n, NO_BYTES, text.slice(2, -1));
       case 'oldpathref':
-        return this.#tok('REF', text, pos, 0n, NO_BYTES, text.slice(1));
+        return this.#tok('REF', text, file, line, col, 0n, NO_BYTES, text.slice(1));
       case 'byte':
-        return this.#tok('BYTE', text, pos, BigInt(Number.parseInt(text, 16)));
+        return this.#tok('BYTE', text, file, line, col, BigInt(Number.parseInt(text, 16)));
       case 'bsend':
         this.#beginDefault();
-        return this.#tok('char', text, pos, 0n, NO_BYTES, ']');
+        return this.#tok('char', text, file, line, col, 0n, NO_BYTES, ']');
       case 'name':
         this.#beginDefault();
-        return this.#tok('PROPNODENAME', text, pos, 0n, NO_BYTES, text.charCodeAt(0) === 92 ? text.slice(1) : text);
+        return this.#tok('PROPNODENAME', text, file, line, col, 0n, NO_BYTES, text.charCodeAt(0) === 92 ? text.slice(1) : text);
       case 'incbin':
-        return this.#tok('INCBIN', text, pos);
+        return this.#tok('INCBIN', text, file, line, col);
       case 'op':
-        return this.#tok(OPERATORS[text]!, text, pos);
+        return this.#tok(OPERATORS[text]!, text, file, line, col);
       case 'dot': {
         const ch = text;
         if (ch === '[') this.#state = St.BYTESTRING;
         if (ch === '{' || ch === ';') this.#state = St.PROPNODENAME;
-        return this.#tok('char', text, pos, 0n, NO_BYTES, ch);
+        return this.#tok('char', text, file, line, col, 0n, NO_BYTES, ch);
       }
       default: {
         // keywords
@@ -407,7 +459,7 @@ export class DtsLexer {
         } else if (kind === 'DEL_PROP' || kind === 'DEL_NODE' || kind === 'OMIT_NO_REF') {
           this.#state = St.PROPNODENAME;
         }
-        return this.#tok(kind, text, pos);
+        return this.#tok(kind, text, file, line, col);
       }
     }
   }
@@ -514,7 +566,7 @@ export class DtsLexer {
 }
 
 /** The DT_LITERAL action: strtoull(text, &e, 0) and dtc's suffix and range checks. */
-function parseLiteral(text: string, pos: SrcPos): bigint {
+function parseLiteral(text: string, file: string, line: number, column: number): bigint {
   let base = 10;
   let i = 0;
   if (text.length > 2 && text.charCodeAt(0) === 48 && (text.charCodeAt(1) | 32) === 120 && isHex(text.charCodeAt(2))) {
@@ -535,11 +587,11 @@ function parseLiteral(text: string, pos: SrcPos): bigint {
   // strtoull() stopped at i; only U/L may follow
   for (let k = i; k < text.length; k++) {
     const c = text.charCodeAt(k);
-    if (c !== 85 && c !== 76) throw syntaxError(pos, `Bad integer literal '${text}'`);
+    if (c !== 85 && c !== 76) throw syntaxError({ file, line, column }, `Bad integer literal '${text}'`);
   }
   if (small <= Number.MAX_SAFE_INTEGER) return BigInt(small);
   const digits = text.slice(start, i);
   const v = BigInt(base === 16 ? `0x${digits}` : base === 8 ? `0o${digits}` : digits);
-  if (v > U64_MAX) throw syntaxError(pos, `Integer literal '${text}' out of range`);
+  if (v > U64_MAX) throw syntaxError({ file, line, column }, `Integer literal '${text}' out of range`);
   return v;
 }

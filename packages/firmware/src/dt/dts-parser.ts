@@ -71,7 +71,7 @@ class Parser {
   }
 
   fail(expected: string, t: Token = this.#tok): never {
-    throw syntaxError(t.pos, `syntax error: found ${describe(t)}, expected ${expected}`);
+    throw syntaxError(t, `syntax error: found ${describe(t)}, expected ${expected}`);
   }
 
   expectChar(c: string, expected = `'${c}'`): Token {
@@ -100,7 +100,7 @@ class Parser {
       this.expectChar(';');
       if (this.k() === 'PLUGIN') {
         throw new FirmwareError('unsupported', {
-          file: this.#tok.pos.file, line: this.#tok.pos.line, column: this.#tok.pos.column,
+          file: this.#tok.file, line: this.#tok.line, column: this.#tok.column,
           message: '/plugin/ (device-tree overlays) is not supported',
         });
       }
@@ -124,10 +124,10 @@ class Parser {
   devicetree(): LNode {
     let root: LNode;
     if (this.isChar('/')) {
-      root = this.nodedef('', this.advance().pos);
+      root = this.nodedef('', this.advance());
     } else if (this.k() === 'REF') {
       const ref = this.advance();
-      this.nodedef('', ref.pos);
+      this.nodedef('', ref);
       throw notFound(ref); // only an overlay may start with &ref { }
     } else {
       this.fail("'/ {' (the root node)");
@@ -135,18 +135,18 @@ class Parser {
     while (this.k() !== 'EOF') {
       const t = this.#tok;
       if (this.isChar('/')) {
-        mergeNodes(root, this.nodedef('', this.advance().pos));
+        mergeNodes(root, this.nodedef('', this.advance()));
       } else if (t.kind === 'LABEL') {
         this.advance();
         const ref = this.expect('REF', "'&label' or '&{/path}' after a top-level label");
-        const node = this.nodedef('', ref.pos);
+        const node = this.nodedef('', ref);
         const target = getNodeByRef(root, ref.str);
         if (!target) throw notFound(ref);
-        addLabel(target.labels, t.str, t.pos);
+        addLabel(target.labels, t.str, t);
         mergeNodes(target, node);
       } else if (t.kind === 'REF') {
         this.advance();
-        const node = this.nodedef('', t.pos);
+        const node = this.nodedef('', t);
         const target = getNodeByRef(root, t.str);
         if (!target) throw notFound(t);
         mergeNodes(target, node);
@@ -168,7 +168,7 @@ class Parser {
   // nodedef: '{' proplist subnodes '}' ';'
   nodedef(name: string, at: SrcPos): LNode {
     const open = this.expectChar('{');
-    if (++this.#depth > MAX_NESTING) throw syntaxError(open.pos, `nodes nested deeper than ${MAX_NESTING}`);
+    if (++this.#depth > MAX_NESTING) throw syntaxError(open, `nodes nested deeper than ${MAX_NESTING}`);
     const node = new LNode(at);
     node.name = name;
     let sawSubnode = false;
@@ -187,13 +187,13 @@ class Parser {
         this.advance();
         const n = this.expect('PROPNODENAME', 'a property name');
         this.expectChar(';');
-        prop = new Prop(n.str, new Data(), n.pos);
+        prop = new Prop(n.str, new Data(), n);
         prop.deleted = true;
       } else if (t.kind === 'DEL_NODE') {
         this.advance();
         const n = this.expect('PROPNODENAME', 'a node name');
         this.expectChar(';');
-        const child = new LNode(n.pos);
+        const child = new LNode(n);
         child.name = n.str;
         child.deleted = true;
         this.#addChild(node, child, labels, omit);
@@ -202,7 +202,7 @@ class Parser {
       } else if (t.kind === 'PROPNODENAME') {
         this.advance();
         if (this.isChar('{')) {
-          const child = this.nodedef(t.str, t.pos);
+          const child = this.nodedef(t.str, t);
           this.#addChild(node, child, labels, omit);
           sawSubnode = true;
           continue;
@@ -210,17 +210,17 @@ class Parser {
         if (omit) this.fail("'{' (/omit-if-no-ref/ applies to nodes)");
         if (this.isChar(';')) {
           this.advance();
-          prop = new Prop(t.str, new Data(), t.pos);
+          prop = new Prop(t.str, new Data(), t);
         } else {
           this.expectChar('=', "'=', ';' or '{'");
-          prop = new Prop(t.str, this.propdata(), t.pos);
+          prop = new Prop(t.str, this.propdata(), t);
           this.expectChar(';', "',' or ';'");
         }
       } else {
         this.fail(labels.length > 0 || omit ? 'a property or node name' : "a property, a node or '}'", t);
       }
-      if (sawSubnode) throw syntaxError(first.pos, 'Properties must precede subnodes');
-      for (const l of labels) addLabel(prop.labels, l.str, l.pos);
+      if (sawSubnode) throw syntaxError(first, 'Properties must precede subnodes');
+      for (const l of labels) addLabel(prop.labels, l.str, l);
       node.props.push(prop);
     }
     this.advance();
@@ -230,7 +230,7 @@ class Parser {
   }
 
   #addChild(parent: LNode, child: LNode, labels: readonly Token[], omit: boolean): void {
-    for (const l of labels) addLabel(child.labels, l.str, l.pos);
+    for (const l of labels) addLabel(child.labels, l.str, l);
     if (omit) child.omitIfUnused = true;
     if (!child.deleted) child.parent = parent;
     parent.children.push(child);
@@ -242,7 +242,7 @@ class Parser {
     for (;;) {
       while (this.k() === 'LABEL') {
         const l = this.advance();
-        d.mark('LABEL', l.str, l.pos);
+        d.mark('LABEL', l.str, l);
       }
       const t = this.#tok;
       if (t.kind === 'STRING') {
@@ -255,12 +255,12 @@ class Parser {
         while (this.k() === 'BYTE' || this.k() === 'LABEL') {
           const b = this.advance();
           if (b.kind === 'BYTE') d.bytes.push(Number(b.num));
-          else d.mark('LABEL', b.str, b.pos);
+          else d.mark('LABEL', b.str, b);
         }
         this.expectChar(']', "two hex digits or ']'");
       } else if (t.kind === 'REF') {
         this.advance();
-        d.mark('REF_PATH', t.str, t.pos);
+        d.mark('REF_PATH', t.str, t);
       } else if (t.kind === 'INCBIN') {
         this.incbin(d);
       } else {
@@ -268,7 +268,7 @@ class Parser {
       }
       while (this.k() === 'LABEL') {
         const l = this.advance();
-        d.mark('LABEL', l.str, l.pos);
+        d.mark('LABEL', l.str, l);
       }
       if (!this.isChar(',')) return d;
       this.advance();
@@ -282,7 +282,7 @@ class Parser {
       this.advance();
       const n = this.expect('LITERAL', 'the element width (8, 16, 32 or 64)');
       if (n.num !== 8n && n.num !== 16n && n.num !== 32n && n.num !== 64n) {
-        throw syntaxError(n.pos, 'Array elements must be 8, 16, 32 or 64-bits');
+        throw syntaxError(n, 'Array elements must be 8, 16, 32 or 64-bits');
       }
       bits = Number(n.num);
     }
@@ -295,17 +295,17 @@ class Parser {
         if (bits < 64) {
           const mask = (1n << BigInt(bits)) - 1n;
           // above the mask: all zero (fits) or all one (sign-extended negative)
-          if (v > mask && (v | mask) !== U64(-1n)) throw syntaxError(t.pos, `Value out of range for ${bits}-bit array element`);
+          if (v > mask && (v | mask) !== U64(-1n)) throw syntaxError(t, `Value out of range for ${bits}-bit array element`);
         }
         d.appendInteger(v, bits);
       } else if (t.kind === 'REF') {
         this.advance();
-        if (bits !== 32) throw syntaxError(t.pos, 'References are only allowed in arrays with 32-bit elements.');
-        d.mark('REF_PHANDLE', t.str, t.pos);
+        if (bits !== 32) throw syntaxError(t, 'References are only allowed in arrays with 32-bit elements.');
+        d.mark('REF_PHANDLE', t.str, t);
         d.appendInteger(U64(-1n), bits);
       } else if (t.kind === 'LABEL') {
         this.advance();
-        d.mark('LABEL', t.str, t.pos);
+        d.mark('LABEL', t.str, t);
       } else if (this.isChar('>')) {
         this.advance();
         return d;
@@ -331,7 +331,7 @@ class Parser {
     this.expectChar(')');
     const nul = s.bytes.indexOf(0);
     const name = new TextDecoder().decode(new Uint8Array(s.bytes.slice(0, nul)));
-    const { bytes } = this.lex.resolver.open(name, this.lex.currentDir, kw.pos);
+    const { bytes } = this.lex.resolver.open(name, this.lex.currentDir, kw);
     const start = offset > BigInt(bytes.length) ? bytes.length : Number(offset);
     const end = len >= BigInt(bytes.length - start) ? bytes.length : start + Number(len);
     for (let i = start; i < end; i++) d.bytes.push(bytes[i]!);
@@ -345,7 +345,7 @@ class Parser {
       return t.num;
     }
     this.expectChar('(', "a number, a character literal or '('");
-    if (++this.#exprDepth > MAX_EXPR_NESTING) throw syntaxError(t.pos, `expression nested deeper than ${MAX_EXPR_NESTING}`);
+    if (++this.#exprDepth > MAX_EXPR_NESTING) throw syntaxError(t, `expression nested deeper than ${MAX_EXPR_NESTING}`);
     const v = this.expr();
     this.expectChar(')', "')'");
     this.#exprDepth--;
@@ -357,7 +357,7 @@ class Parser {
     const c = this.binary(0);
     if (!this.isChar('?')) return c;
     this.advance();
-    if (++this.#exprDepth > MAX_EXPR_NESTING) throw syntaxError(this.#tok.pos, `expression nested deeper than ${MAX_EXPR_NESTING}`);
+    if (++this.#exprDepth > MAX_EXPR_NESTING) throw syntaxError(this.#tok, `expression nested deeper than ${MAX_EXPR_NESTING}`);
     const a = this.expr();
     this.expectChar(':');
     const b = this.expr();
@@ -374,7 +374,7 @@ class Parser {
       if (op === undefined) return a;
       const opTok = this.advance();
       const b = this.binary(level + 1);
-      a = applyBinary(op, a, b, opTok.pos);
+      a = applyBinary(op, a, b, opTok);
     }
   }
 
@@ -390,7 +390,7 @@ class Parser {
     const ops: string[] = [];
     while (this.isChar('-') || this.isChar('~') || this.isChar('!')) {
       ops.push(this.advance().str);
-      if (++sign > MAX_NESTING) throw syntaxError(this.#tok.pos, `more than ${MAX_NESTING} unary operators`);
+      if (++sign > MAX_NESTING) throw syntaxError(this.#tok, `more than ${MAX_NESTING} unary operators`);
     }
     let v = this.integerPrim();
     for (let i = ops.length - 1; i >= 0; i--) {
@@ -432,7 +432,7 @@ function applyBinary(op: string, a: bigint, b: bigint, pos: SrcPos): bigint {
 
 function notFound(ref: Token): FirmwareError {
   return new FirmwareError('danglingReference', {
-    file: ref.pos.file, line: ref.pos.line, column: ref.pos.column, message: `Label or path ${ref.str} not found`,
+    file: ref.file, line: ref.line, column: ref.column, message: `Label or path ${ref.str} not found`,
   });
 }
 

@@ -6,11 +6,11 @@ const isPrint = (c: number): boolean => c >= 0x20 && c <= 0x7e;
 // dtc treesource.c: isstring(): printable, NUL, or one of "\a\b\t\n\v\f\r".
 const isStringChar = (c: number): boolean => isPrint(c) || c === 0 || (c >= 7 && c <= 13);
 
-/** How dtc decides to print a property value. */
-export type Guess = 'string' | 'cells' | 'bytes';
+/** How dtc prints a value it has no type for: a string list, 32-bit cells or bytes. */
+export type DtValueGuess = 'string' | 'cells' | 'bytes';
 
 /** dtc treesource.c: guess_value_type() for a value without type markers. */
-export function guessValueType(v: Uint8Array): Guess {
+export function guessValueType(v: Uint8Array): DtValueGuess {
   const len = v.length;
   let notString = 0;
   let nul = 0;

@@ -12,7 +12,7 @@ export {
 } from './tree.js';
 export { decodeFdt } from './fdt-decode.js';
 export { encodeFdt } from './fdt-encode.js';
-export { printDts, guessValueType, formatProperty, type Guess } from './dts-print.js';
+export { type DtValueGuess, printDts, guessValueType, formatProperty } from './dts-print.js';
 export { dtcNormalize } from './dtc-normalize.js';
 export { type DtsOptions, parseDts, compileDts } from './dts-compile.js';
 export type { ReadFile, SrcPos } from './dts-lexer.js';

@@ -101,17 +101,12 @@ export function isPhandleProperty(name: string): boolean {
 
 /** Builds an immutable node; its phandle is derived from `properties`. */
 export function dtNode(name: string, properties: readonly DtProperty[], children: readonly DtNode[]): DtNode {
-  return Object.freeze({
-    name,
-    properties: Object.freeze([...properties]),
-    children: Object.freeze([...children]),
-    phandle: phandleOf(properties),
-  });
+  return { name, properties: [...properties], children: [...children], phandle: phandleOf(properties) };
 }
 
 /** Builds a property (the bytes are not copied). */
 export function dtProperty(name: string, value: Uint8Array): DtProperty {
-  return Object.freeze({ name, value });
+  return { name, value };
 }
 
 /** Options of {@link deviceTree}. */
