@@ -6,6 +6,10 @@ import { DeferredProbe } from './base/deferred.js';
 import { Device, type DeviceInit } from './base/device.js';
 import { Driver, type DriverSpec } from './base/driver.js';
 import { DeviceLinks } from './base/links.js';
+import type { DeviceLink } from './links/device-link.js';
+import { isSyncStateOnly } from './links/flags.js';
+import { DefaultFwDevlinkPolicy, FwDevlinkPolicy } from './links/policy.js';
+import type { Fwnode } from './fwnode/fwnode.js';
 import { LinkedList } from './base/list.js';
 import { Errno, formatErrno } from './errno.js';
 import { INITCALL_LEVELS, isThreadBody, type Initcall, type InitcallLevel } from './init/initcalls.js';
@@ -212,7 +216,12 @@ export class Kernel {
     this.container.bind(KernelProfile).toConstantValue(profile);
     this.container.bind(KernelCmdline).toConstantValue(this.cmdline);
     this.container.bind(ScheduleStrategy).toConstantValue(this.scheduler.strategy);
-    this.container.bind(DeviceLinks).toConstantValue(new DeviceLinks());
+    this.container.bind(FwDevlinkPolicy)
+      .toResolvedValue((p: KernelProfile, c: KernelCmdline) => new DefaultFwDevlinkPolicy(p, c, { arch: this.config.arch }), [KernelProfile, KernelCmdline])
+      .inSingletonScope();
+    this.container.bind(DeviceLinks)
+      .toResolvedValue((policy: FwDevlinkPolicy) => new DeviceLinks(this, policy), [FwDevlinkPolicy])
+      .inSingletonScope();
     this.container.bind(DeferredProbePolicy).toConstantValue(new DefaultDeferredProbePolicy(profile, this.cmdline, this.config));
     for (const m of this.#builtin) this.container.load(m.containerModule);
     options.configure?.(this.container);
@@ -311,6 +320,7 @@ export class Kernel {
     }
     if (this.tracing) this.emit({ type: 'device_add', device: dev.name, bus: bus?.name ?? dev.className ?? '' });
     if (bus !== null) this.busNotify(dev, BusNotify.ADD_DEVICE);
+    this.links.fw.deviceAdded(dev);
     // Links are created before the first probe attempt, so a consumer is gated at once.
     if (dev.fwnode !== null && !this.#fwnodeDevices.has(dev.fwnode)) {
       this.#fwnodeDevices.set(dev.fwnode, dev);
@@ -376,17 +386,40 @@ export class Kernel {
    * core.c: device_reorder_to_tail() — move `dev`, its children and its
    * consumers to the end of devices_kset (and the PM list), as the deferred work
    * does before each retry (device_pm_move_to_tail()).
+   *
+   * The kernel walks every path of the children/consumers graph and moves a
+   * device each time it reaches it, so a device ends up where its last visit
+   * puts it. kdsim computes that final order directly: the last visits of a
+   * pre-order walk are the first visits of a post-order walk of the mirrored
+   * graph, read backwards, and a post-order walk may skip devices it already
+   * finished. Each device is moved (and logged) once.
    */
   devicesMoveToTail(dev: Device): void {
-    this.#reorderToTail(dev, 0);
+    const firstFinish: Device[] = [];
+    this.#mirroredPostorder(dev, ++this.#reorderStamp, firstFinish);
+    const dbg = this.dbg.core;
+    for (let i = firstFinish.length - 1; i >= 0; i--) {
+      const d = firstFinish[i]!;
+      if (d.ksetNode.list === null) continue;
+      if (dbg) this.prDebug('drivers/base/core.c', `devices_kset: Moving ${d.name} to end of list`);
+      this.devicesKset.moveToTail(d.ksetNode);
+    }
   }
 
-  #reorderToTail(dev: Device, depth: number): void {
-    if (depth > 64 || dev.ksetNode.list === null) return;
-    if (this.dbg.core) this.prDebug('drivers/base/core.c', `devices_kset: Moving ${dev.name} to end of list`);
-    this.devicesKset.moveToTail(dev.ksetNode);
-    for (const child of dev.children) this.#reorderToTail(child, depth + 1);
-    for (const consumer of this.links.consumersForReorder(dev)) this.#reorderToTail(consumer, depth + 1);
+  #reorderStamp = 0;
+
+  #mirroredPostorder(dev: Device, stamp: number, out: Device[]): void {
+    if (dev.reorderStamp === stamp) return;
+    dev.reorderStamp = stamp;
+    // Mirrored: consumers (visited last by the kernel) first, in reverse, then children in reverse.
+    const consumers = dev.links.consumers;
+    for (let i = consumers.length - 1; i >= 0; i--) {
+      const l = consumers[i]!;
+      if (!isSyncStateOnly(l.flags)) this.#mirroredPostorder(l.consumer, stamp, out);
+    }
+    const children = dev.children;
+    for (let i = children.length - 1; i >= 0; i--) this.#mirroredPostorder(children[i]!, stamp, out);
+    out.push(dev);
   }
 
   /** driver.c: driver_register() — returns 0 or a negative errno. */
@@ -549,7 +582,12 @@ export class Kernel {
 
   #initcallsFor(level: InitcallLevel): Initcall[] {
     const out: Initcall[] = [];
+    // core.o links before dd.o: sync_state_resume_initcall() runs first at late_initcall.
+    if (level === 'late' && this.profile.syncState) out.push({ level, name: 'sync_state_resume_initcall', fn: (k) => k.links.syncState.resume() });
     if (level === 'late') out.push({ level, name: 'deferred_probe_initcall', fn: (k) => k.deferred.initcall() });
+    if (level === 'late_sync' && this.links.syncState.pausedForDevicetree) {
+      out.push({ level, name: 'of_platform_sync_state_init', fn: (k) => k.links.syncState.resume() });
+    }
     for (const m of this.#builtin) for (const ic of m.initcalls) if (ic.level === level) out.push(ic);
     return out;
   }
@@ -617,6 +655,42 @@ export class Kernel {
   }
 
   // ---------------------------------------------------------------- views
+
+  // ---------------------------------------------------------------- links
+
+  /** core.c: device_link_add() — see {@link DeviceLinks.add}. */
+  deviceLinkAdd(consumer: Device, supplier: Device, flags: number): DeviceLink | null {
+    return this.links.add(consumer, supplier, flags);
+  }
+
+  /** core.c: device_link_del() */
+  deviceLinkDel(link: DeviceLink): void {
+    this.links.del(link);
+  }
+
+  /**
+   * fwnode_dev_initialized() (v5.12+): a framework registered a provider for
+   * `fwnode` without a struct device (of_clk_add_provider(), irqdomain,
+   * genpd). fw_devlink then does not make consumers wait for a device.
+   */
+  fwnodeDevInitialized(fwnode: Fwnode, initialized = true): void {
+    this.links.fw.devInitialized(fwnode, initialized);
+  }
+
+  /** FWNODE_FLAG_BEST_EFFORT (v6.0+): drivers/of/base.c sets it on the `stdout-path` console node. */
+  fwnodeSetBestEffort(fwnode: Fwnode): void {
+    this.links.fw.setBestEffort(fwnode);
+  }
+
+  /** core.c: wait_for_init_devices_probe() (v6.0+) — best-effort probing of what init needs (network root). */
+  *waitForInitDevicesProbe(): ThreadBody {
+    yield* this.links.fw.waitForInitDevicesProbe();
+  }
+
+  /** Writes the device's `state_synced` sysfs file (v6.4+): `1` forces sync_state(). 0 or a negative errno. */
+  writeStateSynced(dev: Device, value: string): number {
+    return this.links.syncState.writeStateSynced(dev, value);
+  }
 
   /** Finds a registered device by name, or by `bus:name`. */
   device(name: string): Device | undefined {

@@ -46,6 +46,9 @@ export abstract class BusType {
     dev.driver?.spec.remove?.(dev);
   }
 
+  /** bus->sync_state(): when present it is called instead of the driver's (dev_sync_state()). */
+  syncState?(dev: Device): void;
+
   /** bus->dma_configure(): may return -EPROBE_DEFER. Default: nothing to configure. */
   dmaConfigure(_dev: Device): number {
     return 0;
@@ -75,10 +78,11 @@ export class SimpleBus extends BusType {
   match(dev: Device, drv: Driver): number {
     if (dev.driverOverride !== null) return dev.driverOverride === drv.name ? 1 : 0;
     const table = drv.spec.matchTable;
-    const compatible = dev.fwnode?.readStringArray('compatible');
     if (Array.isArray(table)) {
       const ids = table as readonly unknown[];
-      if (compatible?.some((c) => ids.includes(c)) === true || ids.includes(dev.name)) return 1;
+      const compatible = dev.fwnode?.readStringArray('compatible');
+      if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) if (ids.includes(compatible[i])) return 1;
+      if (ids.includes(dev.name)) return 1;
     }
     return dev.name === drv.name ? 1 : 0;
   }

@@ -185,9 +185,9 @@ export class Dd {
     }
     // really_probe(): links are checked before the driver is involved, so a link
     // deferral never reaches probe(), sends no notifier and sets no driver pointer.
+    // The link code logs the reason itself (dev_err_probe(), or dev_dbg() before v5.16).
     const link = k.links.checkSuppliers(dev);
     if (link.ret === -EPROBE_DEFER) {
-      if (link.reason !== undefined) k.devErrProbe(dev, -EPROBE_DEFER, link.reason);
       this.#traceDefer(dev, drv, 'links', link.reason ?? '');
       return -EPROBE_DEFER;
     }
@@ -290,8 +290,10 @@ export class Dd {
     const drv = dev.driver;
     if (drv === null || !dev.bound) return;
     // Consumers are unbound before their supplier (device_links_unbind_consumers()).
-    if (k.links.busy(dev)) k.links.unbindConsumers(dev);
-    if (dev.driver !== drv) return;
+    for (let i = 0; i < 16 && k.links.busy(dev); i++) {
+      k.links.unbindConsumers(dev);
+      if (dev.driver !== drv) return;
+    }
     dev.links.status = 'UNBINDING';
     k.busNotify(dev, BusNotify.UNBIND_DRIVER);
     drv.bus.remove(dev);

@@ -82,6 +82,8 @@ export class Device {
   deferCount = 0;
   /** Consecutive deferrals that re-triggered deferred probe through the race check (livelock detection). @internal */
   selfRetriggers = 0;
+  /** Walk stamp of device_reorder_to_tail() (kdsim bookkeeping). @internal */
+  reorderStamp = 0;
 
   /** Creates an unregistered device; `device_add()` registers it. */
   constructor(init: DeviceInit) {

@@ -12,28 +12,45 @@ export interface SwnodeReference {
 /** A software-node property value: a flag (`true`), 32-bit cells, strings, or references. */
 export type SwnodePropertyValue = true | readonly number[] | readonly string[] | readonly SwnodeReference[];
 
+/** Options of a {@link SoftwareNode}. */
+export interface SoftwareNodeOptions {
+  /**
+   * software_node_register() was called (default true). References to an
+   * unregistered node do not resolve (`-ENOENT`), as in swnode.c.
+   */
+  readonly registered?: boolean;
+}
+
 /**
  * A software node (drivers/base/swnode.c): a firmware node described in code,
- * for tests and quick experiments before real firmware is involved.
+ * for tests and quick experiments before real firmware is involved. kdsim's
+ * fw_devlink parses software nodes with the devicetree supplier bindings
+ * (`clocks`, `iommus`, `#clock-cells`, ...), so a software-node tree stands in
+ * for a devicetree.
  */
 export class SoftwareNode implements Fwnode {
   readonly type = 'swnode';
   readonly children: SoftwareNode[] = [];
+  /** software_node_register() was called; see {@link SoftwareNodeOptions.registered}. */
+  registered: boolean;
   readonly #properties = new Map<string, SwnodePropertyValue>();
+  #path: string | undefined;
 
   /** Creates a node under `parent` (null for a root) with the given properties. */
   constructor(
     readonly name: string,
     readonly parent: SoftwareNode | null = null,
     properties: Readonly<Record<string, SwnodePropertyValue>> = {},
+    options: SoftwareNodeOptions = {},
   ) {
     for (const [k, v] of Object.entries(properties)) this.#properties.set(k, v);
+    this.registered = options.registered ?? true;
     parent?.children.push(this);
   }
 
   /** `/parent/child`, as `%pfwf` prints software nodes. */
   get path(): string {
-    return this.parent === null ? `/${this.name}` : `${this.parent.path}/${this.name}`;
+    return (this.#path ??= this.parent === null ? `/${this.name}` : `${this.parent.path}/${this.name}`);
   }
 
   /** Sets or replaces a property. */
@@ -62,33 +79,54 @@ export class SoftwareNode implements Fwnode {
 
   readU32Array(name: string): readonly number[] | undefined {
     const v = this.#properties.get(name);
-    return Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v) : undefined;
+    return v !== undefined && v !== true && allOf(v, 'number') ? (v as readonly number[]) : undefined;
   }
 
   readStringArray(name: string): readonly string[] | undefined {
     const v = this.#properties.get(name);
-    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v) : undefined;
+    return v !== undefined && v !== true && allOf(v, 'string') ? (v as readonly string[]) : undefined;
   }
 
   // swnode.c: software_node_get_reference_args()
   getReferenceArgs(prop: string, cellsName: string | null, nargs: number, index: number): FwnodeReferenceResult {
     const v = this.#properties.get(prop);
-    if (v === undefined) return { ok: false, errno: -Errno.ENOENT };
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'object')) return { ok: false, errno: -Errno.EINVAL };
-    const ref = (v as readonly SwnodeReference[])[index];
-    if (ref === undefined) return { ok: false, errno: -Errno.ENOENT };
+    if (v === undefined) return ENOENT;
+    if (v === true || !isReferenceList(v)) return EINVAL;
+    const ref = v[index];
+    if (ref === undefined || !ref.node.registered) return ENOENT;
     let count = nargs;
     if (cellsName !== null) {
       const cells = ref.node.readU32Array(cellsName)?.[0];
-      if (cells === undefined) return { ok: false, errno: -Errno.EINVAL };
+      if (cells === undefined) return EINVAL;
       count = cells;
     }
-    const args = ref.args ?? [];
-    if (args.length < count) return { ok: false, errno: -Errno.EINVAL };
-    return { ok: true, fwnode: ref.node, args: args.slice(0, count) };
+    const args = ref.args ?? NO_ARGS;
+    if (args.length < count) return EINVAL;
+    return { ok: true, fwnode: ref.node, args: args.length === count ? args : args.slice(0, count) };
   }
 
   resolveReference(_handle: number): Fwnode | null {
     return null;
   }
+
+  /** The number of entries of a reference-list property (0 if it is not one). */
+  referenceCount(prop: string): number {
+    const v = this.#properties.get(prop);
+    return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'object') ? v.length : 0;
+  }
+}
+
+const ENOENT: FwnodeReferenceResult = Object.freeze({ ok: false, errno: -Errno.ENOENT });
+const EINVAL: FwnodeReferenceResult = Object.freeze({ ok: false, errno: -Errno.EINVAL });
+const NO_ARGS: readonly number[] = Object.freeze([]);
+
+function isReferenceList(v: readonly unknown[]): v is readonly SwnodeReference[] {
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'object') return false;
+  return true;
+}
+
+// Every element has type `t` (a loop: property reads are on the probe path).
+function allOf(v: readonly unknown[], t: 'number' | 'string'): boolean {
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== t) return false;
+  return true;
 }

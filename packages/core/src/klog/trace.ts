@@ -33,6 +33,9 @@ export type TraceEvent = TraceBase & (
   | { readonly type: 'module_loaded'; readonly module: string }
   | { readonly type: 'userspace'; readonly step: string }
   | { readonly type: 'livelock'; readonly device: string; readonly attempts: number }
+  | { readonly type: 'devlink_add'; readonly supplier: string; readonly consumer: string; readonly flags: number }
+  | { readonly type: 'devlink_del'; readonly supplier: string; readonly consumer: string }
+  | { readonly type: 'sync_state'; readonly device: string }
   | { readonly type: 'custom'; readonly name: string; readonly data?: Readonly<Record<string, unknown>> }
 );
 

@@ -36,6 +36,50 @@ export class KernelProfile {
   /** v5.13+: the deferred list only takes devices that matched a driver (`can_match`). */
   readonly canMatchGatesDeferredList: boolean;
 
+  // ---- fw_devlink and device links (spec driver-core.md §6–§8, §12)
+
+  /** v5.5+ (≈): `sync_state()` and the deferred-sync count exist. */
+  readonly syncState: boolean;
+  /** v5.12+: `fw_devlink.strict=` exists and `iommus`, `iommu-map`, `dmas` are optional bindings. */
+  readonly fwDevlinkStrictParam: boolean;
+  /** v5.12+: FWNODE_FLAG_NOT_DEVICE / FWNODE_FLAG_INITIALIZED; bound parents retire device-less children. */
+  readonly fwnodeInitializedFlag: boolean;
+  /** v5.13+: the `remote-endpoint` binding. */
+  readonly fwDevlinkRemoteEndpoint: boolean;
+  /** v5.13+: fw_devlink_drivers_done() relaxes links to never-matched suppliers; unblock on add. */
+  readonly fwDevlinkDriversDone: boolean;
+  /** v5.15+: FWNODE_FLAG_NEEDS_CHILD_BOUND_ON_ADD. */
+  readonly fwDevlinkNeedsChildBound: boolean;
+  /** v5.16+: link deferrals go through dev_err_probe() and so record a reason; before, only a dev_dbg line. */
+  readonly linkDeferralReason: boolean;
+  /** v6.0+: best-effort probing (FWNODE_FLAG_BEST_EFFORT, wait_for_init_devices_probe()). */
+  readonly fwDevlinkBestEffort: boolean;
+  /**
+   * How fw_devlink handles dependency cycles:
+   * `refuse` (≤ v5.11: device_link_add() refuses the closing link, which is dropped),
+   * `relax-devlink` (v5.12–v6.2: a refused link is logged `Fixing up cyclic dependency with ...` and
+   * the device links along the cycle are relaxed to sync-state-only),
+   * `fwnode` (v6.3–v6.12: fwnode-level marking, device-prefixed `Fixed dependency cycle(s) with ...`),
+   * `fwnode-always` (v6.13+: always run, from the consumer fwnode, fwnode-prefixed message).
+   */
+  readonly fwDevlinkCycles: 'refuse' | 'relax-devlink' | 'fwnode' | 'fwnode-always';
+  /** v5.15+: a supplier whose parent depends on the consumer is relaxed with an info line (before: dbg `False link`). */
+  readonly fwDevlinkCycleParentRelax: boolean;
+  /** v6.3+: `%pfwf` (full path) in `wait for supplier` and fwnode-link debug lines; `%pfwP` (node name) before. */
+  readonly fwDevlinkFullPaths: boolean;
+  /** v6.3+: a bound device picks up its device-less children's consumers (before: they are purged). */
+  readonly fwDevlinkPickupDangling: boolean;
+  /** Before v6.3: of_link_to_phandle() links to the nearest ancestor with `compatible` and refuses descendants. */
+  readonly ofLinkToCompatNode: boolean;
+  /** v6.4+: `fw_devlink.sync_state=`, fw_devlink_probing_done() and a writable `state_synced`. */
+  readonly fwDevlinkSyncStateParam: boolean;
+  /** `sync_state() pending due to ...`: warning, info from v6.18. */
+  readonly syncStatePendingLevel: 'warn' | 'info';
+  /** v6.9+: `post-init-providers` (FWLINK_FLAG_IGNORE) and the cycle debug lines. */
+  readonly fwDevlinkPostInitProviders: boolean;
+  /** v6.18+ (≈): a PCI host bridge node also links to its root ports' suppliers. */
+  readonly ofPciHostBridgeSupplies: boolean;
+
   /** Creates the profile of kernel `version` under `name`. */
   constructor(readonly name: string, readonly version: KernelVersion) {
     const at = (maj: number, min: number): boolean => this.atLeast(maj, min);
@@ -48,6 +92,23 @@ export class KernelProfile {
     this.probeFailDevPrefix = at(6, 9);
     this.deferredPendingStyle = at(6, 9) ? 'reason-warn' : at(6, 8) ? 'reason-info' : 'plain';
     this.canMatchGatesDeferredList = at(5, 13);
+    this.syncState = at(5, 5);
+    this.fwDevlinkStrictParam = at(5, 12);
+    this.fwnodeInitializedFlag = at(5, 12);
+    this.fwDevlinkRemoteEndpoint = at(5, 13);
+    this.fwDevlinkDriversDone = at(5, 13);
+    this.fwDevlinkNeedsChildBound = at(5, 15);
+    this.linkDeferralReason = at(5, 16);
+    this.fwDevlinkBestEffort = at(6, 0);
+    this.fwDevlinkCycles = at(6, 13) ? 'fwnode-always' : at(6, 3) ? 'fwnode' : at(5, 12) ? 'relax-devlink' : 'refuse';
+    this.fwDevlinkCycleParentRelax = at(5, 15);
+    this.fwDevlinkFullPaths = at(6, 3);
+    this.fwDevlinkPickupDangling = at(6, 3);
+    this.ofLinkToCompatNode = !at(6, 3);
+    this.fwDevlinkSyncStateParam = at(6, 4);
+    this.syncStatePendingLevel = at(6, 18) ? 'info' : 'warn';
+    this.fwDevlinkPostInitProviders = at(6, 9);
+    this.ofPciHostBridgeSupplies = at(6, 18);
   }
 
   /** True if this kernel is `major.minor` or newer. */

@@ -1,0 +1,232 @@
+// The supplier bindings read firmware only through the generic Fwnode API
+// (getReferenceArgs(), readU32Array(), resolveReference(), the tree), so they
+// work unchanged on OF nodes. What a software node can express:
+//  - phandle lists (`clocks`, `resets`, `pinctrl-0`, `*-supply`, ...): reference
+//    lists, with `args` counted by the target's `#...-cells` property;
+//  - `iommu-map`: raw cells on OF (phandle at cell 4*i+1); on a software node a
+//    reference list with one reference per map entry;
+//  - `interrupts`: 32-bit cells, the controller found through `interrupt-parent`
+//    (a one-entry reference list) or the tree, up to a node with
+//    `#interrupt-cells`; `interrupts-extended`: a reference list with args;
+//  - `interrupt-map`: raw cells only (OF); a software node's map links nothing.
+// Not modelled: translation through an interrupt parent's own `interrupt-map`.
+import type { Fwnode } from '../fwnode/fwnode.js';
+import type { KernelProfile } from '../profile/profile.js';
+import { FWLINK_FLAG } from './flags.js';
+
+/**
+ * One entry of drivers/of/property.c: of_supplier_bindings[] — a property
+ * that names suppliers, and how to read them. kdsim parses it with the
+ * generic {@link Fwnode} API, so the same table works on OF nodes and on
+ * software nodes that use devicetree property names.
+ */
+export interface SupplierBinding {
+  /** The property as the kernel's table names it (`clocks`, `*-supply`, `pinctrl-N`). */
+  readonly name: string;
+  /** True if `prop` is this binding's property (the strcmp()/suffix test of parse_prop()). */
+  readonly matches: (prop: string) => boolean;
+  /** parse_prop(): the supplier node of entry `index` of `prop` on `node`, or null past the end or when it does not resolve. */
+  readonly parse: (node: Fwnode, prop: string, index: number) => Fwnode | null;
+  /** `.optional`: parsed only with `fw_devlink.strict=1` (v5.12+). */
+  readonly optional?: boolean;
+  /** `.get_con_dev` / `.node_not_dev`: the node that really consumes when the property sits on a node that never becomes a device. */
+  readonly getConDev?: (node: Fwnode) => Fwnode | null;
+  /** `.fwlink_flags`: FWLINK_FLAG bits for the links this property creates. */
+  readonly fwlinkFlags?: number;
+}
+
+// ---------------------------------------------------------------- generic readers
+
+/** of_parse_phandle(): entry `index` of a plain reference list (no arguments). */
+export function phandle(node: Fwnode, prop: string, index: number): Fwnode | null {
+  const r = node.getReferenceArgs(prop, null, 0, index);
+  return r.ok ? r.fwnode : null;
+}
+
+/** of_parse_phandle_with_args(): entry `index`, its argument count read from the target's `cells` property. */
+export function phandleWithArgs(node: Fwnode, prop: string, cells: string | null, index: number): Fwnode | null {
+  const r = node.getReferenceArgs(prop, cells, 0, index);
+  return r.ok ? r.fwnode : null;
+}
+
+/**
+ * A phandle at a fixed cell of a raw property (`iommu-map` has it at cell
+ * 4*i+1): read as 32-bit cells and resolved with {@link Fwnode.resolveReference}.
+ * A software node may write the property as a reference list instead, one
+ * entry per map entry; entry `entry` is then used.
+ */
+export function phandleAtCell(node: Fwnode, prop: string, cell: number, entry: number): Fwnode | null {
+  const cells = node.readU32Array(prop);
+  if (cells !== undefined && cells.length > 0) {
+    const h = cells[cell];
+    return h === undefined ? null : node.resolveReference(h);
+  }
+  return phandle(node, prop, entry);
+}
+
+function u32(node: Fwnode, prop: string): number | undefined {
+  return node.readU32Array(prop)?.[0];
+}
+
+/** of_node_name_eq(): the node name without its unit address. */
+export function nodeNameEq(node: Fwnode, name: string): boolean {
+  const at = node.name.indexOf('@');
+  return (at < 0 ? node.name : node.name.slice(0, at)) === name;
+}
+
+/** of_irq_find_parent(): follow `interrupt-parent` (or the tree) to the first node with `#interrupt-cells`. */
+export function interruptParent(node: Fwnode): Fwnode | null {
+  let child = node;
+  for (let guard = 0; guard < 256; guard++) {
+    const p = child.hasProperty('interrupt-parent') ? phandle(child, 'interrupt-parent', 0) : child.parent;
+    if (p === null) return null;
+    if (p.hasProperty('#interrupt-cells')) return p;
+    child = p;
+  }
+  return null;
+}
+
+/**
+ * of_irq_parse_one() reduced to what fw_devlink needs: the controller of
+ * interrupt `index`, from `interrupts-extended` or from `interrupts` and the
+ * interrupt parent. `interrupt-map` translation of the parent is not modelled.
+ */
+function parseInterrupts(node: Fwnode, prop: string, index: number): Fwnode | null {
+  if (prop !== 'interrupts' && prop !== 'interrupts-extended') return null;
+  if (node.hasProperty('interrupts-extended')) return phandleWithArgs(node, 'interrupts-extended', '#interrupt-cells', index);
+  const parent = interruptParent(node);
+  if (parent === null) return null;
+  const cells = u32(parent, '#interrupt-cells');
+  const ints = node.readU32Array('interrupts');
+  if (cells === undefined || ints === undefined) return null;
+  if (cells === 0 ? index > 0 : (index + 1) * cells > ints.length) return null;
+  return parent;
+}
+
+// of_bus_n_addr_cells(): the node's own or nearest ancestor's #address-cells, default 1.
+function addrCells(node: Fwnode): number {
+  for (let n: Fwnode | null = node; n !== null; n = n.parent) {
+    const c = u32(n, '#address-cells');
+    if (c !== undefined) return c;
+  }
+  return 1;
+}
+
+/** parse_interrupt_map(): entry `index` of `interrupt-map`, read as raw cells (v6.10+). Software nodes are not supported. */
+function parseInterruptMap(node: Fwnode, prop: string, index: number): Fwnode | null {
+  if (prop !== 'interrupt-map') return null;
+  const intcells = u32(node, '#interrupt-cells');
+  const imap = node.readU32Array('interrupt-map');
+  if (intcells === undefined || imap === undefined) return null;
+  const addrcells = addrCells(node);
+  let pos = 0;
+  for (let i = 0; pos + addrcells + intcells + 1 < imap.length; i++) {
+    pos += addrcells + intcells;
+    const parent = node.resolveReference(imap[pos]!);
+    if (parent === null) return null;
+    const pint = u32(parent, '#interrupt-cells');
+    if (pint === undefined) return null;
+    pos += 1 + (u32(parent, '#address-cells') ?? 0) + pint;
+    if (i === index) return parent;
+  }
+  return null;
+}
+
+/** of_graph_get_port_parent(): endpoint → port → device node (skipping a `ports` node). */
+export function graphPortParent(endpoint: Fwnode | null): Fwnode | null {
+  let n: Fwnode | null = endpoint;
+  for (let depth = 3; depth > 0 && n !== null; depth--) {
+    n = n.parent;
+    if (depth === 2 && n !== null && !nodeNameEq(n, 'ports') && !nodeNameEq(n, 'in-ports') && !nodeNameEq(n, 'out-ports')) break;
+  }
+  return n;
+}
+
+/** of_get_compat_node(): `node` or the nearest ancestor with `compatible`; null if an unavailable node comes first. */
+export function compatNode(node: Fwnode | null): Fwnode | null {
+  for (let n = node; n !== null; n = n.parent) {
+    if (!n.isAvailable()) return null;
+    if (n.hasProperty('compatible')) return n;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------- the table
+
+type Gate = (p: KernelProfile) => boolean;
+const always: Gate = () => true;
+const since = (maj: number, min: number): Gate => (p) => p.atLeast(maj, min);
+const before = (maj: number, min: number): Gate => (p) => !p.atLeast(maj, min);
+
+function simple(name: string, cells: string | null, extra: Partial<SupplierBinding> = {}): SupplierBinding {
+  return { name, matches: (p) => p === name, parse: (node, prop, i) => phandleWithArgs(node, prop, cells, i), ...extra };
+}
+
+function suffix(suf: string, cells: string | null, except?: string): SupplierBinding {
+  return {
+    name: `*${suf}`,
+    matches: (p) => p.endsWith(suf) && (except === undefined || !p.endsWith(except)),
+    parse: (node, prop, i) => phandleWithArgs(node, prop, cells, i),
+  };
+}
+
+/**
+ * drivers/of/property.c: of_supplier_bindings[] as the profile's kernel has
+ * it, in the kernel's order (the first binding that finds a supplier in a
+ * property wins). Entries marked (≈) in the source have an approximate first
+ * version.
+ */
+export function ofSupplierBindings(profile: KernelProfile): SupplierBinding[] {
+  const optional = profile.fwDevlinkStrictParam;
+  const remotePortParent = (node: Fwnode): Fwnode | null => graphPortParent(phandle(node, 'remote-endpoint', 0));
+  const table: [Gate, SupplierBinding][] = [
+    [always, simple('clocks', '#clock-cells')],
+    [always, simple('interconnects', '#interconnect-cells')],
+    [always, simple('iommus', '#iommu-cells', { optional })],
+    [always, { name: 'iommu-map', matches: (p) => p === 'iommu-map', parse: (n, p, i) => phandleAtCell(n, p, i * 4 + 1, i), optional }],
+    [always, simple('mboxes', '#mbox-cells')],
+    [always, simple('io-channels', '#io-channel-cells')],
+    [since(6, 10), simple('io-backends', '#io-backend-cells')], // (≈)
+    [before(6, 11), simple('interrupt-parent', null)], // removed in 2024 (≈ v6.11)
+    [always, simple('dmas', '#dma-cells', { optional })],
+    [always, simple('power-domains', '#power-domain-cells')],
+    [always, simple('hwlocks', '#hwlock-cells')],
+    [always, simple('extcon', null)],
+    [always, simple('nvmem-cells', '#nvmem-cell-cells')],
+    [always, simple('phys', '#phy-cells')],
+    [always, simple('wakeup-parent', null)],
+    [always, { name: 'pinctrl-N', matches: (p) => /^pinctrl-\d/.test(p), parse: phandle }],
+    [(p) => p.fwDevlinkRemoteEndpoint, {
+      name: 'remote-endpoint',
+      matches: (p) => p === 'remote-endpoint',
+      // Only index 0: one remote endpoint per endpoint node.
+      parse: (node, _prop, i) => (i > 0 ? null : remotePortParent(node)),
+      // The endpoint never becomes a device: the consumer is the port's parent
+      // (v6.x get_con_dev), or the nearest compatible ancestor (node_not_dev, before v6.3).
+      getConDev: profile.ofLinkToCompatNode ? (node) => compatNode(node.parent) : graphPortParent,
+    }],
+    [since(5, 13), simple('pwms', '#pwm-cells')], // (≈)
+    [since(5, 13), simple('resets', '#reset-cells')], // (≈)
+    [since(5, 19), simple('leds', null)], // (≈)
+    [since(6, 0), simple('backlight', null)], // (≈)
+    [since(6, 3), simple('panel', null)], // (≈)
+    [since(6, 4), simple('msi-parent', '#msi-cells')], // (≈)
+    [since(6, 11), simple('pses', '#pse-cells')], // (≈)
+    [since(6, 10), simple('power-supplies', null)], // (≈)
+    [since(6, 12), simple('mmc-pwrseq', null)], // (≈)
+    [always, {
+      name: 'gpio',
+      matches: (p) => p === 'gpio' || p === 'gpios',
+      // A gpio-hog's GPIOs are all provided by its parent.
+      parse: (node, prop, i) => (node.hasProperty('gpio-hog') ? null : phandleWithArgs(node, prop, '#gpio-cells', i)),
+    }],
+    [since(5, 13), { name: 'interrupts', matches: (p) => p === 'interrupts' || p === 'interrupts-extended', parse: parseInterrupts }], // (≈)
+    [since(6, 10), { name: 'interrupt-map', matches: (p) => p === 'interrupt-map', parse: parseInterruptMap }],
+    [since(6, 9), simple('access-controllers', '#access-controller-cells')],
+    [always, suffix('-supply', null)],
+    [always, suffix('-gpio', '#gpio-cells')],
+    [always, suffix('-gpios', '#gpio-cells', ',nr-gpios')],
+    [(p) => p.fwDevlinkPostInitProviders, simple('post-init-providers', null, { fwlinkFlags: FWLINK_FLAG.IGNORE })],
+  ];
+  return table.filter(([gate]) => gate(profile)).map(([, b]) => b);
+}
