@@ -2,7 +2,7 @@ import { type FirmwareErrorKind, FirmwareError } from '../errors.js';
 import type { SrcPos } from './dts-lexer.js';
 import { type LNode, type Marker, type Prop, Data, deleteNode, getNodeByRef, getProperty, liveNodes, Prop as PropClass } from './dts-livetree.js';
 import type { ParsedDts } from './dts-parser.js';
-import { type DeviceTree, type DtNode, deviceTree, dtNode, dtProperty, joinPath } from './tree.js';
+import { type DeviceTree, type DtNode, type DtProperty, deviceTree, joinPath, phandleOf } from './tree.js';
 
 /**
  * The error-level checks and fixups of dtc 1.6.1 (checks.c), in the order of
@@ -245,28 +245,21 @@ function toDtNode(root: LNode, nodes: readonly LNode[]): DtNode {
   for (const n of nodes) if (!n.deleted) for (const p of n.props) if (!p.deleted) total += p.val.bytes.length;
   const buf = new Uint8Array(total);
   let at = 0;
-  // post-order without recursion
-  const built = new Map<LNode, DtNode>();
-  const stack: { n: LNode; visited: boolean }[] = [{ n: root, visited: false }];
-  while (stack.length > 0) {
-    const top = stack.pop()!;
-    const kids = top.n.liveChildren();
-    if (!top.visited) {
-      stack.push({ n: top.n, visited: true });
-      for (const c of kids) stack.push({ n: c, visited: false });
-      continue;
-    }
-    const props = [];
-    for (const p of top.n.props) {
+  // Recursion depth is bounded by the parser's nesting limit.
+  const build = (n: LNode): DtNode => {
+    const props: DtProperty[] = [];
+    for (const p of n.props) {
       if (p.deleted) continue;
       const b = p.val.bytes;
       buf.set(b, at);
-      props.push(dtProperty(p.name, buf.subarray(at, at + b.length)));
+      props.push({ name: p.name, value: buf.subarray(at, at + b.length) });
       at += b.length;
     }
-    built.set(top.n, dtNode(top.n.name, props, kids.map((c) => built.get(c)!)));
-  }
-  return built.get(root)!;
+    const kids: DtNode[] = [];
+    for (const c of n.children) if (!c.deleted) kids.push(build(c));
+    return { name: n.name, properties: props, children: kids, phandle: phandleOf(props) };
+  };
+  return build(root);
 }
 
 /**
