@@ -97,7 +97,7 @@ function checkNameProperties(nodes: readonly LNode[]): void {
     let same = v.length === n.basenamelen + 1;
     for (let k = 0; same && k < n.basenamelen; k++) same = v[k] === (n.name.charCodeAt(k) & 0xff);
     if (!same) {
-      const shown = String.fromCharCode(...v.slice(0, Math.max(0, v.indexOf(0))));
+      const shown = String.fromCharCode(...v.slice(0, Math.min(80, Math.max(0, v.indexOf(0)))));
       fail('syntax', p.pos, n.fullpath, `"name" property is incorrect ("${shown}" instead of base node name)`);
     }
     n.props.splice(i, 1);
