@@ -262,12 +262,22 @@ function toDtNode(root: LNode, nodes: readonly LNode[]): DtNode {
   return build(root);
 }
 
+/** A deleted root makes dtc write a blob with no node at all (only FDT_END), which Linux rejects; we refuse it. */
+function rootMustStay(root: LNode): void {
+  if (!root.deleted) return;
+  throw new FirmwareError('unsupported', {
+    file: root.pos.file, line: root.pos.line, column: root.pos.column, path: '/',
+    message: 'the root node is deleted (/delete-node/ or /omit-if-no-ref/ on it); dtc would write a blob without any node',
+  });
+}
+
 /**
  * Runs dtc's error-level checks and reference fixups on a parsed source and
  * returns the tree dtc would write (`file` names it).
  */
 export function finishDts(parsed: ParsedDts, file: string): DeviceTree {
   const root = parsed.root;
+  rootMustStay(root);
   const nodes = fillFullpaths(root);
   checkNames(nodes);
   checkNameProperties(nodes);
@@ -276,5 +286,6 @@ export function finishDts(parsed: ParsedDts, file: string): DeviceTree {
   phandles.checkExplicit(root, nodes);
   fixupReferences(root, nodes, phandles);
   omitUnused(nodes);
+  rootMustStay(root);
   return deviceTree(toDtNode(root, nodes), { file, bootCpuidPhys: parsed.bootCpuidPhys, memreserve: parsed.memreserve });
 }
