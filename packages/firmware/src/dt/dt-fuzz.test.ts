@@ -8,7 +8,13 @@ import { parseDts } from './dts-compile.js';
 import { printDts } from './dts-print.js';
 import { decodeFdt } from './fdt-decode.js';
 import { encodeFdt } from './fdt-encode.js';
+import { Errno } from '@kdsim/core';
+import { dtIommuTopology } from './dt-topology.js';
 import { dtFuzzTargets } from './index.js';
+import { OfTree } from './of.js';
+import { ofAddressToResource, ofDmaIsCoherent } from './of-address.js';
+import { ofIommuConfigure } from './of-iommu.js';
+import { xenDtGrantBackendDomid } from './xen-grant.js';
 import { type DtNode, type DtProperty, deviceTree, dtNode, dtProperty } from './tree.js';
 
 const blobs = dtbCases().map((c) => c.dtb);
@@ -91,6 +97,64 @@ describe('property: malformed blobs give a tree or a FirmwareError, never a cras
   it('fixtures mutated by truncation, bit flips, field overwrites and insertions', () => {
     fc.assert(fc.property(fc.nat(blobs.length - 1), fc.array(mutation, { minLength: 1, maxLength: 4 }), (i, ms) =>
       survives(() => decodeFdt(mutate(blobs[i]!, ms)))), { numRuns: 1500 });
+  }, 60_000);
+});
+
+describe('property: the OF helpers never throw on whatever a mutated blob decodes to', () => {
+  it('topology, IOMMU configuration, addresses and coherency on every node', () => {
+    const env = { lookup: () => ({ ops: 'x', ready: true }), checkState: () => -Errno.EPROBE_DEFER };
+    fc.assert(fc.property(fc.nat(blobs.length - 1), fc.array(mutation, { minLength: 1, maxLength: 4 }), (i, ms) => {
+      let tree;
+      try {
+        tree = decodeFdt(mutate(blobs[i]!, ms));
+      } catch (e) {
+        if (e instanceof FirmwareError) return true;
+        throw e;
+      }
+      const of = new OfTree(tree);
+      dtIommuTopology(of);
+      for (const n of of.allNodes()) {
+        ofIommuConfigure({ node: n }, env);
+        ofIommuConfigure({ node: n, pciRids: [0, 8, 0x100] }, env);
+        ofDmaIsCoherent(n);
+        ofAddressToResource(n);
+        xenDtGrantBackendDomid({ node: n });
+        n.readStringArray('compatible');
+      }
+      return true;
+    }), { numRuns: 300 });
+  }, 60_000);
+
+  it('random trees made of the properties the helpers read', () => {
+    const env = { lookup: () => ({ ops: 'x', ready: true }), checkState: () => -Errno.EPROBE_DEFER };
+    const names = ['iommus', 'iommu-map', 'iommu-map-mask', '#iommu-cells', 'phandle', 'linux,phandle', 'interconnects',
+      'interconnect-names', '#interconnect-cells', 'reg', 'ranges', '#address-cells', '#size-cells', 'status', 'compatible',
+      'dma-coherent', 'dma-noncoherent', 'device_type', 'ats-supported'];
+    const cellsArb = fc.array(fc.oneof(fc.nat(6), fc.constantFrom(0xffffffff, 0x10000, 0x80000000), fc.nat()), { maxLength: 10 }).map((cs) => {
+      const b = new Uint8Array(cs.length * 4);
+      cs.forEach((c, i) => new DataView(b.buffer).setUint32(i * 4, c >>> 0));
+      return b;
+    });
+    const propArb = fc.tuple(fc.constantFrom(...names), fc.oneof(cellsArb, fc.constantFrom('okay', 'disabled', 'pci', 'dma-mem', 'xen,grant-dma')
+      .map((x) => new TextEncoder().encode(`${x}\0`)), fc.uint8Array({ maxLength: 9 }))).map(([n, v]) => dtProperty(n, v));
+    const nodeOf = (depth: number): fc.Arbitrary<DtNode> => fc.tuple(fc.array(propArb, { maxLength: 5 }),
+      depth >= 3 ? fc.constant([]) : fc.array(nodeOf(depth + 1), { maxLength: 3 }))
+      .map(([ps, ks]) => dtNode('', ps, ks.map((k, i) => dtNode(`n${i}@${i}`, k.properties, k.children))));
+    fc.assert(fc.property(nodeOf(0), (root) => {
+      const of = new OfTree(deviceTree(root));
+      dtIommuTopology(of);
+      for (const n of of.allNodes()) {
+        ofIommuConfigure({ node: n }, env);
+        ofIommuConfigure({ node: n, pciRids: [0, 1, 5] }, env);
+        ofIommuConfigure({ node: n, inputId: 2 }, env);
+        ofDmaIsCoherent(n);
+        ofAddressToResource(n, 0);
+        ofAddressToResource(n, 1);
+        xenDtGrantBackendDomid({ node: n, pciRid: 1 });
+        xenDtGrantBackendDomid({ node: n });
+      }
+      return true;
+    }), { numRuns: 500 });
   }, 60_000);
 });
 
