@@ -91,6 +91,8 @@ const isLabelChar = (c: number): boolean => (cls(c) & C_LCHAR) !== 0;
 const isPropNodeChar = (c: number): boolean => (cls(c) & C_PNODE) !== 0;
 const isPathChar = (c: number): boolean => (cls(c) & C_PATH) !== 0;
 const isSpace = (c: number): boolean => (cls(c) & C_SPACE) !== 0;
+// Whether c1 after c makes one of the operators << <= >> >= ==.
+const isOpSecond = (c: number, c1: number): boolean => c1 === 61 || (c1 === c && c !== 61);
 
 const KEYWORDS: readonly [string, TokKind][] = [
   ['/dts-v1/', 'V1'], ['/plugin/', 'PLUGIN'], ['/memreserve/', 'MEMRESERVE'], ['/bits/', 'BITS'],
@@ -280,6 +282,11 @@ export class DtsLexer {
         }
         if (label && t.charCodeAt(e) === 58) return this.#single(f, p, e + 1 - p, 'label');
         return this.#single(f, p, e - p, 'name');
+      }
+      if (c === 123 || c === 125 || c === 59 || c === 44 || c === 40 || c === 41 || c === 91
+        || ((c === 61 || c === 60 || c === 62) && !isOpSecond(c, t.charCodeAt(p + 1)))) {
+        // { } ; , ( ) [ and a lone = < >: only <*>. matches (a ',' in a name was taken above)
+        return this.#single(f, p, 1, 'dot');
       }
       if (st === St.V1) {
         if ((k & C_DIGIT) !== 0) return this.#single(f, p, this.#literalLen(t, p), 'literal');
