@@ -160,6 +160,11 @@ describe('DTS errors say where and what', () => {
     expect(e.details).toMatchObject({ file: 't.dts', line: 2 });
   });
 
+  it.skipIf(!haveCpp)('preprocesses a source whose file exists only by name', () => {
+    const t = parseDts('/dts-v1/;\n#define X 5\n/ { a = <X>; };\n', { file: '/nonexistent/dir/x.dts' });
+    expect(Array.from(t.root.properties[0]!.value)).toEqual([0, 0, 0, 5]);
+  });
+
   it.skipIf(!haveCpp)('maps errors after cpp back to the original file and line', () => {
     const e = error('/dts-v1/;\n#define X 1\n\n/ {\n\ta = <&nope>;\n};\n');
     expect(e.details).toMatchObject({ file: 't.dts', line: 5, column: 7 });
