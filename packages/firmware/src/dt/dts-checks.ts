@@ -2,7 +2,7 @@ import { type FirmwareErrorKind, FirmwareError } from '../errors.js';
 import type { SrcPos } from './dts-lexer.js';
 import { type LNode, type Marker, type Prop, Data, deleteNode, getNodeByRef, getProperty, liveNodes, Prop as PropClass } from './dts-livetree.js';
 import type { ParsedDts } from './dts-parser.js';
-import { type DeviceTree, type DtNode, deviceTree, dtNode, dtProperty, joinPath } from './tree.js';
+import { type DeviceTree, type DtNode, type DtProperty, deviceTree, joinPath, phandleOf } from './tree.js';
 
 /**
  * The error-level checks and fixups of dtc 1.6.1 (checks.c), in the order of
@@ -97,7 +97,7 @@ function checkNameProperties(nodes: readonly LNode[]): void {
     let same = v.length === n.basenamelen + 1;
     for (let k = 0; same && k < n.basenamelen; k++) same = v[k] === (n.name.charCodeAt(k) & 0xff);
     if (!same) {
-      const shown = String.fromCharCode(...v.slice(0, Math.max(0, v.indexOf(0))));
+      const shown = String.fromCharCode(...v.slice(0, Math.min(80, Math.max(0, v.indexOf(0)))));
       fail('syntax', p.pos, n.fullpath, `"name" property is incorrect ("${shown}" instead of base node name)`);
     }
     n.props.splice(i, 1);
@@ -245,28 +245,30 @@ function toDtNode(root: LNode, nodes: readonly LNode[]): DtNode {
   for (const n of nodes) if (!n.deleted) for (const p of n.props) if (!p.deleted) total += p.val.bytes.length;
   const buf = new Uint8Array(total);
   let at = 0;
-  // post-order without recursion
-  const built = new Map<LNode, DtNode>();
-  const stack: { n: LNode; visited: boolean }[] = [{ n: root, visited: false }];
-  while (stack.length > 0) {
-    const top = stack.pop()!;
-    const kids = top.n.liveChildren();
-    if (!top.visited) {
-      stack.push({ n: top.n, visited: true });
-      for (const c of kids) stack.push({ n: c, visited: false });
-      continue;
-    }
-    const props = [];
-    for (const p of top.n.props) {
+  // Recursion depth is bounded by the parser's nesting limit.
+  const build = (n: LNode): DtNode => {
+    const props: DtProperty[] = [];
+    for (const p of n.props) {
       if (p.deleted) continue;
       const b = p.val.bytes;
       buf.set(b, at);
-      props.push(dtProperty(p.name, buf.subarray(at, at + b.length)));
+      props.push({ name: p.name, value: buf.subarray(at, at + b.length) });
       at += b.length;
     }
-    built.set(top.n, dtNode(top.n.name, props, kids.map((c) => built.get(c)!)));
-  }
-  return built.get(root)!;
+    const kids: DtNode[] = [];
+    for (const c of n.children) if (!c.deleted) kids.push(build(c));
+    return { name: n.name, properties: props, children: kids, phandle: phandleOf(props) };
+  };
+  return build(root);
+}
+
+/** A deleted root makes dtc write a blob with no node at all (only FDT_END), which Linux rejects; we refuse it. */
+function rootMustStay(root: LNode): void {
+  if (!root.deleted) return;
+  throw new FirmwareError('unsupported', {
+    file: root.pos.file, line: root.pos.line, column: root.pos.column, path: '/',
+    message: 'the root node is deleted (/delete-node/ or /omit-if-no-ref/ on it); dtc would write a blob without any node',
+  });
 }
 
 /**
@@ -275,6 +277,7 @@ function toDtNode(root: LNode, nodes: readonly LNode[]): DtNode {
  */
 export function finishDts(parsed: ParsedDts, file: string): DeviceTree {
   const root = parsed.root;
+  rootMustStay(root);
   const nodes = fillFullpaths(root);
   checkNames(nodes);
   checkNameProperties(nodes);
@@ -283,5 +286,6 @@ export function finishDts(parsed: ParsedDts, file: string): DeviceTree {
   phandles.checkExplicit(root, nodes);
   fixupReferences(root, nodes, phandles);
   omitUnused(nodes);
+  rootMustStay(root);
   return deviceTree(toDtNode(root, nodes), { file, bootCpuidPhys: parsed.bootCpuidPhys, memreserve: parsed.memreserve });
 }

@@ -45,6 +45,22 @@ describe('DTS compiler against dtc 1.6.1', () => {
     }
   });
 
+  it.skipIf(!haveDtc)(`accepts what dtc only warns about, and drops redundant name properties like dtc${noDtcReason}`, () => {
+    const warnOnly = [
+      '/ { foo = <1>; foo { }; };',
+      '/ { #address-cells = "x"; status = <1>; model = <1>; device_type = <1>; compatible = <1>; label = <1>; };',
+      '/ { n { reg = <1 2 3>; }; aliases { a = "/nope"; bad = <1>; }; chosen { bootargs = <1>; stdout-path = <1>; }; };',
+      '/ { interrupts = <1>; interrupt-parent = <5>; clocks = <5>; n@1 { }; m@1 { }; };',
+      '/ { a: n { }; b { x = <&a 1>; p = &a; }; }; / { n { name = "n"; }; };',
+      '/ { name = ""; n@1 { name = "n"; z; }; };',
+    ];
+    for (const body of warnOnly) {
+      const text = `/dts-v1/;\n${body}\n`;
+      const mine = encodeFdt(parseDts(text, { preprocess: false }));
+      expect(same(mine, new Uint8Array(runDtc(['-I', 'dts', '-O', 'dtb', '-'], text))), body).toBe(true);
+    }
+  });
+
   it.skipIf(!haveDtc || !haveCpp)(`a source with #include/#define/#if goes through cpp like the kernel build${noDtcReason}`, () => {
     const file = resolve(testdata, 'cpp.dts');
     const pre = spawnSync('cpp', ['-nostdinc', '-undef', '-D__DTS__', '-x', 'assembler-with-cpp', `-I${testdata}`, file], { encoding: 'utf8' });
@@ -142,6 +158,11 @@ describe('DTS errors say where and what', () => {
     const e = error('/dts-v1/;\n#include "does-not-exist.h"\n/ { };\n');
     expect(e.kind).toBe('preprocessor');
     expect(e.details).toMatchObject({ file: 't.dts', line: 2 });
+  });
+
+  it.skipIf(!haveCpp)('preprocesses a source whose file exists only by name', () => {
+    const t = parseDts('/dts-v1/;\n#define X 5\n/ { a = <X>; };\n', { file: '/nonexistent/dir/x.dts' });
+    expect(Array.from(t.root.properties[0]!.value)).toEqual([0, 0, 0, 5]);
   });
 
   it.skipIf(!haveCpp)('maps errors after cpp back to the original file and line', () => {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { FirmwareError } from '../errors.js';
 
@@ -35,7 +36,9 @@ export interface CppOptions {
  * Throws {@link FirmwareError} `preprocessor` when cpp is missing or fails.
  */
 export function preprocessDts(text: string, o: CppOptions): string {
-  const dir = dirname(resolve(o.file));
+  // quote includes resolve from the source's directory (cpp reads standard input there)
+  const fileDir = dirname(resolve(o.file));
+  const dir = existsSync(fileDir) ? fileDir : process.cwd();
   const args = ['-nostdinc', '-undef', '-D__DTS__', '-x', 'assembler-with-cpp'];
   for (const d of o.includeDirs) args.push(`-I${resolve(d)}`);
   for (const [k, v] of Object.entries(o.defines)) args.push(`-D${k}=${v}`);

@@ -29,8 +29,10 @@ export interface Token extends SrcPos {
   readonly kind: TokKind;
   /** The matched text. */
   readonly text: string;
-  /** LITERAL / CHAR_LITERAL value (u64), BYTE value. */
+  /** LITERAL / CHAR_LITERAL / BYTE value as a u64 when `small` is -1 (use {@link tokenValue}). */
   readonly num: bigint;
+  /** The value as an exact JS number when it is below 2^53, else -1. */
+  readonly small: number;
   /** STRING bytes (NUL-terminated), or the name of PROPNODENAME / LABEL / REF. */
   readonly bytes: readonly number[];
   /** PROPNODENAME, LABEL (without `:`), REF (without `&` / braces). */
@@ -89,6 +91,8 @@ const isLabelChar = (c: number): boolean => (cls(c) & C_LCHAR) !== 0;
 const isPropNodeChar = (c: number): boolean => (cls(c) & C_PNODE) !== 0;
 const isPathChar = (c: number): boolean => (cls(c) & C_PATH) !== 0;
 const isSpace = (c: number): boolean => (cls(c) & C_SPACE) !== 0;
+// Whether c1 after c makes one of the operators << <= >> >= ==.
+const isOpSecond = (c: number, c1: number): boolean => c1 === 61 || (c1 === c && c !== 61);
 
 const KEYWORDS: readonly [string, TokKind][] = [
   ['/dts-v1/', 'V1'], ['/plugin/', 'PLUGIN'], ['/memreserve/', 'MEMRESERVE'], ['/bits/', 'BITS'],
@@ -198,6 +202,11 @@ export function syntaxError(p: SrcPos, message: string): FirmwareError {
 }
 
 const NO_BYTES: readonly number[] = [];
+
+/** The u64 value of a LITERAL, CHAR_LITERAL or BYTE token. */
+export function tokenValue(t: Token): bigint {
+  return t.small >= 0 ? BigInt(t.small) : t.num;
+}
 const U64_MAX = (1n << 64n) - 1n;
 
 /** The token stream of one DTS source (and the files it includes). */
@@ -273,6 +282,11 @@ export class DtsLexer {
         }
         if (label && t.charCodeAt(e) === 58) return this.#single(f, p, e + 1 - p, 'label');
         return this.#single(f, p, e - p, 'name');
+      }
+      if (c === 123 || c === 125 || c === 59 || c === 44 || c === 40 || c === 41 || c === 91
+        || ((c === 61 || c === 60 || c === 62) && !isOpSecond(c, t.charCodeAt(p + 1)))) {
+        // { } ; , ( ) [ and a lone = < >: only <*>. matches (a ',' in a name was taken above)
+        return this.#single(f, p, 1, 'dot');
       }
       if (st === St.V1) {
         if ((k & C_DIGIT) !== 0) return this.#single(f, p, this.#literalLen(t, p), 'literal');
@@ -365,8 +379,10 @@ export class DtsLexer {
     return this.#act(rule, text, f.name, f.line, col, f)!;
   }
 
-  #tok(kind: TokKind, text: string, file: string, line: number, column: number, num = 0n, bytes: readonly number[] = NO_BYTES, str = ''): Token {
-    return { kind, text, num, bytes, str, file, line, column };
+  #tok(kind: TokKind, text: string, file: string, line: number, column: number, num: bigint | number = 0, bytes: readonly number[] = NO_BYTES, str = ''): Token {
+    return typeof num === 'number'
+      ? { kind, text, num: 0n, small: num, bytes, str, file, line, column }
+      : { kind, text, num, small: -1, bytes, str, file, line, column };
   }
 
   #advance(f: Frame, len: number): void {
@@ -412,31 +428,31 @@ export class DtsLexer {
         return null;
       }
       case 'string':
-        return this.#tok('STRING', text, file, line, col, 0n, escapeString(text.slice(1, -1), '"', { file, line, column: col }));
+        return this.#tok('STRING', text, file, line, col, 0, escapeString(text.slice(1, -1), '"', { file, line, column: col }));
       case 'charlit': {
         const d = escapeString(text.slice(1, -1), "'", { file, line, column: col });
         if (d.length === 1) throw syntaxError({ file, line, column: col }, 'Empty character literal');
         if (d.length > 2) throw syntaxError({ file, line, column: col }, `Character literal has ${d.length - 1} characters instead of 1`);
-        return this.#tok('CHAR_LITERAL', text, file, line, col, BigInt(d[0]!));
+        return this.#tok('CHAR_LITERAL', text, file, line, col, d[0]);
       }
       case 'label':
-        return this.#tok('LABEL', text, file, line, col, 0n, NO_BYTES, text.slice(0, -1));
+        return this.#tok('LABEL', text, file, line, col, 0, NO_BYTES, text.slice(0, -1));
       case 'literal':
         return this.#tok('LITERAL', text, file, line, col, parseLiteral(text, file, line, col));
       case 'labelref':
-        return this.#tok('REF', text, file, line, col, 0n, NO_BYTES, text.slice(1));
+        return this.#tok('REF', text, file, line, col, 0, NO_BYTES, text.slice(1));
       case 'pathref':
-        return this.#tok('REF', text, file, line, col, 0n, NO_BYTES, text.slice(2, -1));
+        return this.#tok('REF', text, file, line, col, 0, NO_BYTES, text.slice(2, -1));
       case 'oldpathref':
-        return this.#tok('REF', text, file, line, col, 0n, NO_BYTES, text.slice(1));
+        return this.#tok('REF', text, file, line, col, 0, NO_BYTES, text.slice(1));
       case 'byte':
-        return this.#tok('BYTE', text, file, line, col, BigInt(Number.parseInt(text, 16)));
+        return this.#tok('BYTE', text, file, line, col, Number.parseInt(text, 16));
       case 'bsend':
         this.#beginDefault();
-        return this.#tok('char', text, file, line, col, 0n, NO_BYTES, ']');
+        return this.#tok('char', text, file, line, col, 0, NO_BYTES, ']');
       case 'name':
         this.#beginDefault();
-        return this.#tok('PROPNODENAME', text, file, line, col, 0n, NO_BYTES, text.charCodeAt(0) === 92 ? text.slice(1) : text);
+        return this.#tok('PROPNODENAME', text, file, line, col, 0, NO_BYTES, text.charCodeAt(0) === 92 ? text.slice(1) : text);
       case 'incbin':
         return this.#tok('INCBIN', text, file, line, col);
       case 'op':
@@ -445,7 +461,7 @@ export class DtsLexer {
         const ch = text;
         if (ch === '[') this.#state = St.BYTESTRING;
         if (ch === '{' || ch === ';') this.#state = St.PROPNODENAME;
-        return this.#tok('char', text, file, line, col, 0n, NO_BYTES, ch);
+        return this.#tok('char', text, file, line, col, 0, NO_BYTES, ch);
       }
       default: {
         // keywords
@@ -566,7 +582,7 @@ export class DtsLexer {
 }
 
 /** The DT_LITERAL action: strtoull(text, &e, 0) and dtc's suffix and range checks. */
-function parseLiteral(text: string, file: string, line: number, column: number): bigint {
+function parseLiteral(text: string, file: string, line: number, column: number): bigint | number {
   let base = 10;
   let i = 0;
   if (text.length > 2 && text.charCodeAt(0) === 48 && (text.charCodeAt(1) | 32) === 120 && isHex(text.charCodeAt(2))) {
@@ -589,7 +605,7 @@ function parseLiteral(text: string, file: string, line: number, column: number):
     const c = text.charCodeAt(k);
     if (c !== 85 && c !== 76) throw syntaxError({ file, line, column }, `Bad integer literal '${text}'`);
   }
-  if (small <= Number.MAX_SAFE_INTEGER) return BigInt(small);
+  if (small <= Number.MAX_SAFE_INTEGER) return small;
   const digits = text.slice(start, i);
   const v = BigInt(base === 16 ? `0x${digits}` : base === 8 ? `0o${digits}` : digits);
   if (v > U64_MAX) throw syntaxError({ file, line, column }, `Integer literal '${text}' out of range`);

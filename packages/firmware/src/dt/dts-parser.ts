@@ -1,5 +1,5 @@
 import { FirmwareError } from '../errors.js';
-import { type DtsLexer, type SrcPos, type Token, syntaxError } from './dts-lexer.js';
+import { type DtsLexer, type SrcPos, type Token, syntaxError, tokenValue } from './dts-lexer.js';
 import {
   Data, LNode, Prop, addLabel, deleteNode, getNodeByPath, getNodeByRef, getProperty, mergeNodes,
 } from './dts-livetree.js';
@@ -254,7 +254,7 @@ class Parser {
         this.advance();
         while (this.k() === 'BYTE' || this.k() === 'LABEL') {
           const b = this.advance();
-          if (b.kind === 'BYTE') d.bytes.push(Number(b.num));
+          if (b.kind === 'BYTE') d.bytes.push(b.small);
           else d.mark('LABEL', b.str, b);
         }
         this.expectChar(']', "two hex digits or ']'");
@@ -281,16 +281,25 @@ class Parser {
     if (this.k() === 'BITS') {
       this.advance();
       const n = this.expect('LITERAL', 'the element width (8, 16, 32 or 64)');
-      if (n.num !== 8n && n.num !== 16n && n.num !== 32n && n.num !== 64n) {
+      if (n.small !== 8 && n.small !== 16 && n.small !== 32 && n.small !== 64) {
         throw syntaxError(n, 'Array elements must be 8, 16, 32 or 64-bits');
       }
-      bits = Number(n.num);
+      bits = n.small;
     }
     this.expectChar('<');
     const d = new Data();
     for (;;) {
       const t = this.#tok;
-      if (t.kind === 'LITERAL' || t.kind === 'CHAR_LITERAL' || this.isChar('(')) {
+      if ((t.kind === 'LITERAL' || t.kind === 'CHAR_LITERAL') && t.small >= 0) {
+        // fast path: a plain number below 2^53
+        this.advance();
+        const v = t.small;
+        if (bits < 64 && v > 2 ** bits - 1) throw syntaxError(t, `Value out of range for ${bits}-bit array element`);
+        if (bits === 32) d.bytes.push(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
+        else if (bits === 8) d.bytes.push(v);
+        else if (bits === 16) d.bytes.push(v >>> 8, v & 0xff);
+        else d.appendInteger(BigInt(v), 64);
+      } else if (t.kind === 'LITERAL' || t.kind === 'CHAR_LITERAL' || this.isChar('(')) {
         const v = this.integerPrim();
         if (bits < 64) {
           const mask = (1n << BigInt(bits)) - 1n;
@@ -342,7 +351,7 @@ class Parser {
     const t = this.#tok;
     if (t.kind === 'LITERAL' || t.kind === 'CHAR_LITERAL') {
       this.advance();
-      return t.num;
+      return tokenValue(t);
     }
     this.expectChar('(', "a number, a character literal or '('");
     if (++this.#exprDepth > MAX_EXPR_NESTING) throw syntaxError(t, `expression nested deeper than ${MAX_EXPR_NESTING}`);

@@ -36,3 +36,16 @@ describe('real blobs: decode, print, encode', () => {
     });
   }
 });
+
+describe('decode speed', () => {
+  it('decodes the ~8 KB QEMU blob in well under a millisecond of CPU time', () => {
+    const blob = cases.find((c) => c.name === 'qemu72-virt-smmuv3.dtb')!.dtb;
+    for (let i = 0; i < 50; i++) decodeFdt(blob); // warm up
+    const n = 200;
+    const t0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) decodeFdt(blob);
+    const t = process.cpuUsage(t0);
+    const usPerDecode = (t.user + t.system) / n;
+    expect(usPerDecode).toBeLessThan(1000);
+  });
+});

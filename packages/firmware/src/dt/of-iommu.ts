@@ -100,7 +100,7 @@ class Configure {
     if (inst === null || inst.ofXlate === null) return -Errno.ENODEV; // no of_xlate
     const ids = inst.ofXlate === undefined ? args.slice(0, 1) : inst.ofXlate(args, iommu);
     if (typeof ids === 'number') return ids;
-    this.fwspec!.ids.push(...ids); // iommu_fwspec_add_ids()
+    for (const id of ids) this.fwspec!.ids.push(id); // iommu_fwspec_add_ids()
     return 0;
   }
 

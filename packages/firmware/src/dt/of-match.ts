@@ -1,4 +1,5 @@
 import type { OfNode } from './of.js';
+import { latin1 } from './tree.js';
 
 /**
  * base.c: __of_device_is_compatible(): how well `np` matches. A compatible
@@ -36,7 +37,7 @@ function compatibleStrings(np: OfNode): string[] {
   while (start < v.length) {
     let end = v.indexOf(0, start);
     if (end < 0) end = v.length;
-    out.push(String.fromCharCode(...v.subarray(start, end)));
+    out.push(latin1(v, start, end));
     start = end + 1;
   }
   return out;

@@ -35,8 +35,7 @@ export class OfNode implements Fwnode {
   readonly path: string;
   /** The parent node, null for the root. */
   readonly parent: OfNode | null;
-  /** Children in blob order. */
-  readonly children: OfNode[] = [];
+  readonly #children: OfNode[] = [];
   /** np->phandle (0 when none). */
   readonly phandle: number;
   /** The tree this node belongs to. */
@@ -58,6 +57,16 @@ export class OfNode implements Fwnode {
     if (!props.some((p) => p.name === 'name')) props.push(synthesizedName(source.name));
     this.#props = props;
     for (const p of props) if (!this.#byName.has(p.name)) this.#byName.set(p.name, p);
+  }
+
+  /** Children in blob order. */
+  get children(): readonly OfNode[] {
+    return this.#children;
+  }
+
+  /** @internal Used by {@link OfTree} while building. */
+  adoptChild(child: OfNode): void {
+    this.#children.push(child);
   }
 
   /** np->name: the `name` property (made from the node name when the blob has none). */
@@ -220,7 +229,7 @@ export class OfTree {
       this.#all.push(n);
       // the first node in pre-order keeps a duplicated phandle
       if (n.phandle !== 0 && !this.#byPhandle.has(n.phandle)) this.#byPhandle.set(n.phandle, n);
-      for (const c of n.source.children) n.children.push(new OfNode(this, c, n));
+      for (const c of n.source.children) n.adoptChild(new OfNode(this, c, n));
       for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
     }
   }

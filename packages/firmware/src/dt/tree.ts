@@ -3,6 +3,8 @@
  * compiler and printer: nodes with raw properties in blob order. It is what
  * Linux's unflattened tree holds before `of_core_init()` — no `name`
  * property is synthesised here (the live tree in `of.ts` does that).
+ * Trees are immutable by contract: every field is read-only and nothing in
+ * this package changes a tree once built.
  */
 
 /** One property: its name and raw value bytes (never mutate `value`). */
@@ -99,7 +101,7 @@ export function isPhandleProperty(name: string): boolean {
   return name === PHANDLE || name === LINUX_PHANDLE || name === IBM_PHANDLE;
 }
 
-/** Builds an immutable node; its phandle is derived from `properties`. */
+/** Builds a node (read-only by type; the arrays are copied); its phandle is derived from `properties`. */
 export function dtNode(name: string, properties: readonly DtProperty[], children: readonly DtNode[]): DtNode {
   return { name, properties: [...properties], children: [...children], phandle: phandleOf(properties) };
 }
