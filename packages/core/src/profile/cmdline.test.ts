@@ -30,6 +30,12 @@ describe('kernel command line', () => {
     expect(c.fwDevlink).toBeUndefined();
   });
 
+  it('keeps an earlier value when a later copy of an early option is malformed', () => {
+    const c = new KernelCmdline('iommu.strict=1 iommu.strict=perhaps');
+    expect(c.iommuStrict).toBe(true);
+    expect(c.diagnostics.map((d) => d.message)).toEqual(["Malformed early option 'iommu.strict'"]);
+  });
+
   it('ignores unrecognised fw_devlink= values and non-numeric deferred_probe_timeout= silently', () => {
     const c = new KernelCmdline('fw_devlink=sometimes deferred_probe_timeout=soon');
     expect(c.fwDevlink).toBeUndefined();

@@ -66,7 +66,7 @@ export class KernelCmdline {
   /** `fw_devlink=` (unrecognised values are ignored, as core.c does). */
   readonly fwDevlink?: FwDevlinkMode;
   /** `fw_devlink.strict=` */
-  readonly fwDevlinkStrict?: boolean;
+  readonly fwDevlinkStrict: boolean | undefined;
   /** `fw_devlink.sync_state=` */
   readonly fwDevlinkSyncState?: 'strict' | 'timeout';
   /** `deferred_probe_timeout=` in seconds. */
@@ -74,9 +74,9 @@ export class KernelCmdline {
   /** `driver_async_probe=` names (may include `*`). */
   readonly driverAsyncProbe: readonly string[];
   /** `iommu.passthrough=` */
-  readonly iommuPassthrough?: boolean;
+  readonly iommuPassthrough: boolean | undefined;
   /** `iommu.strict=` */
-  readonly iommuStrict?: boolean;
+  readonly iommuStrict: boolean | undefined;
   /** `loglevel=` (console loglevel). */
   readonly loglevel?: number;
   /** `dyndbg=` queries, and `<module>.dyndbg=` module names. */
@@ -101,6 +101,12 @@ export class KernelCmdline {
     const initArgs: CmdlineParam[] = [];
     // init/main.c: do_early_param() — a setup function that fails prints this.
     const malformed = (p: CmdlineParam): void => void diag.push({ level: 4, message: `Malformed early option '${p.name}'` });
+    // A kstrtobool() early_param: a bad value leaves the default and is reported.
+    const earlyBool = (p: CmdlineParam): boolean | undefined => {
+      const b = parseBool(p.value);
+      if (b === undefined) malformed(p);
+      return b;
+    };
     for (const p of this.params) {
       switch (p.name) {
         case 'fw_devlink':
@@ -108,12 +114,9 @@ export class KernelCmdline {
           if (p.value === null) malformed(p);
           else if (['off', 'permissive', 'on', 'rpm'].includes(p.value)) this.fwDevlink = p.value as FwDevlinkMode;
           break;
-        case 'fw_devlink.strict': {
-          const b = parseBool(p.value);
-          if (b === undefined) malformed(p);
-          else this.fwDevlinkStrict = b;
+        case 'fw_devlink.strict':
+          this.fwDevlinkStrict = earlyBool(p) ?? this.fwDevlinkStrict;
           break;
-        }
         case 'fw_devlink.sync_state':
           if (p.value === 'strict' || p.value === 'timeout') this.fwDevlinkSyncState = p.value;
           else if (p.value === null) malformed(p);
@@ -125,18 +128,12 @@ export class KernelCmdline {
         case 'driver_async_probe':
           if (p.value !== null) asyncNames.push(...p.value.split(',').filter((s) => s !== ''));
           break;
-        case 'iommu.passthrough': {
-          const b = parseBool(p.value);
-          if (b === undefined) malformed(p);
-          else this.iommuPassthrough = b;
+        case 'iommu.passthrough':
+          this.iommuPassthrough = earlyBool(p) ?? this.iommuPassthrough;
           break;
-        }
-        case 'iommu.strict': {
-          const b = parseBool(p.value);
-          if (b === undefined) malformed(p);
-          else this.iommuStrict = b;
+        case 'iommu.strict':
+          this.iommuStrict = earlyBool(p) ?? this.iommuStrict;
           break;
-        }
         case 'loglevel':
           if (p.value !== null && /^\d+$/.test(p.value)) this.loglevel = Number(p.value);
           else malformed(p);

@@ -27,7 +27,6 @@ export class World {
     return {
       name,
       bus: this.bus,
-      matchTable: extra.matchTable,
       ...extra,
       probe: (dev) => {
         this.probes.push(dev.name);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FirmwareError } from '../errors.js';
+import { catchFirmwareError } from '../testing/errors.js';
 import { fixture } from '../testing/shared.js';
 import { parseAcpidump, renderAcpidump } from './acpidump.js';
 import { loadAcpiTables } from './load.js';
@@ -8,15 +8,7 @@ const IORT = fixture('acpi/qemu-virt-IORT-smmuv3-legacy.bin');
 const VIOT = fixture('acpi/qemu-virt-VIOT.bin');
 const DUMP = renderAcpidump([{ signature: 'IORT', bytes: IORT }, { signature: 'VIOT', bytes: VIOT }]);
 
-function err(f: () => unknown): FirmwareError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FirmwareError) return e;
-    throw e;
-  }
-  throw new Error('expected a FirmwareError');
-}
+const err = catchFirmwareError;
 
 describe('acpidump text', () => {
   it('renders as acpidump does: header line, 16 bytes per line, ASCII column', () => {

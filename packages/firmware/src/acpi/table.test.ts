@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { FirmwareError } from '../errors.js';
 import { acpiTable } from '../testing/acpi-build.js';
+import { catchFirmwareError } from '../testing/errors.js';
 import { fixture } from '../testing/shared.js';
 import { decodeAcpiTableHeader, readAcpiTable, splitAcpiTables } from './table.js';
 
-const catch_ = (f: () => unknown): FirmwareError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FirmwareError) return e;
-    throw e;
-  }
-  throw new Error('expected a FirmwareError');
-};
+const catch_ = catchFirmwareError;
 
 describe('ACPI table header', () => {
   it('decodes the 36-byte header of a QEMU IORT', () => {

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { FirmwareError } from '../errors.js';
+import type { FirmwareError } from '../errors.js';
+import { catchFirmwareError } from '../testing/errors.js';
 import { dtcCompile, haveCpp, haveDtc, noDtcReason, runDtc } from '../testing/dtc.js';
 import { sharedDir } from '../testing/shared.js';
 import { compileDts, parseDts } from './dts-compile.js';
@@ -90,13 +91,7 @@ describe('DTS compiler behaviour', () => {
 });
 
 function error(text: string, opts: Parameters<typeof parseDts>[1] = {}): FirmwareError {
-  try {
-    parseDts(text, { file: 't.dts', ...opts });
-  } catch (e) {
-    if (e instanceof FirmwareError) return e;
-    throw e;
-  }
-  throw new Error('expected a FirmwareError');
+  return catchFirmwareError(() => parseDts(text, { file: 't.dts', ...opts }));
 }
 
 describe('DTS errors say where and what', () => {
