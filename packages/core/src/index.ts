@@ -39,6 +39,7 @@ export {
 export { SyncState } from './links/sync-state.js';
 export { devlinkClass, devlinkEntry, deviceLinksEntry, renderDevlinks, type DevlinkEntry, type DeviceLinksEntry } from './links/views.js';
 export { needs, renderNeeds, type NeedsOptions, type NeedsEdge, type NeedsDetail, type NeedsFormat } from './links/needs.js';
+export { DmaConfigure, NoDmaConfigure } from './base/dma.js';
 export { driverProbeOnce } from './base/probe-once.js';
 export { DeferredProbe } from './base/deferred.js';
 export { Dd } from './base/dd.js';

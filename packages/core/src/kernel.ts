@@ -3,6 +3,7 @@ import { Subject } from 'rxjs';
 import { BusNotify, type BusNotifyEvent, type BusType } from './base/bus.js';
 import { Dd } from './base/dd.js';
 import { DeferredProbe } from './base/deferred.js';
+import { DmaConfigure, NoDmaConfigure } from './base/dma.js';
 import { Device, type DeviceInit } from './base/device.js';
 import { Driver, type DriverSpec } from './base/driver.js';
 import { DeviceLinks } from './base/links.js';
@@ -223,6 +224,7 @@ export class Kernel {
       .toResolvedValue((policy: FwDevlinkPolicy) => new DeviceLinks(this, policy), [FwDevlinkPolicy])
       .inSingletonScope();
     this.container.bind(DeferredProbePolicy).toConstantValue(new DefaultDeferredProbePolicy(profile, this.cmdline, this.config));
+    this.container.bind(DmaConfigure).toConstantValue(new NoDmaConfigure());
     for (const m of this.#builtin) this.container.load(m.containerModule);
     options.configure?.(this.container);
 

@@ -11,6 +11,7 @@ export { FirmwareError, type FirmwareErrorDetails, type FirmwareErrorKind } from
 export type { FuzzTarget } from './fuzz.js';
 export * from './dt/index.js';
 export * from './acpi/index.js';
+export { MachineFirmware, type MachineFirmwareInit } from './machine.js';
 
 /** Every parser that `npm run fuzz` and the property tests exercise. */
 export const fuzzTargets: readonly FuzzTarget[] = [...dtFuzzTargets, ...acpiFuzzTargets];
