@@ -2,5 +2,21 @@
  * @packageDocumentation
  * The `kdsim` command: run scenarios and render what the kernel did.
  */
-export { main, summary } from './main.js';
+export { main } from './main.js';
+export { summary } from './commands/run.js';
 export { defaultMachine } from './default-machine.js';
+export type { CommandContext } from './commands/context.js';
+export { type CliIo, type CliStream, processIo } from './output/io.js';
+export { type Colors, colorEnabled, colorsFor } from './output/colors.js';
+export { JSON_SCHEMA_VERSION, type JsonEnvelope, jsonEnvelope, renderJson } from './output/json.js';
+export { CliError, type CliErrorKind, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL, formatUserError, reportError } from './output/errors.js';
+export { type Progress, progressBar } from './output/progress.js';
+export { type InputFormat, detectFormat } from './decode/detect.js';
+export { printAcpiTable, printUnknownAcpiTable } from './decode/acpi-print.js';
+export {
+  type TopologyIds, type TopologyRow, type TopologyIommuRow, type TopologyTable,
+  dtTopologyTable, acpiTopologyTable, renderTopologyTable,
+} from './decode/topology.js';
+export {
+  type DecodeInput, type DecodedAcpiTable, type DecodedFile, type DecodeResult, type DecodeOptions, type DecodeTextParts, decodeInputs, renderDecodeText,
+} from './decode/decode.js';

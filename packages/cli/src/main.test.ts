@@ -1,6 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultMachine } from './default-machine.js';
-import { main, summary } from './main.js';
+import { summary } from './commands/run.js';
+import { main } from './main.js';
+import { captureIo } from './testing/capture.js';
 
 describe('kdsim run (built-in default machine)', () => {
   it('replays the endpoints when the IOMMU module loads and leaves the DSP deferred with its reason', () => {
@@ -11,12 +13,16 @@ describe('kdsim run (built-in default machine)', () => {
     expect(k.dmesg()).toContain('platform 6300000.dsp: deferred probe pending: vendor-dsp: firmware loader not ready');
   });
 
-  it('exits non-zero with a one-line error and a hint for a bad --level', () => {
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    expect(main(['run', '--level', 'loud'])).toBe(2);
-    expect(String(err.mock.calls[0]?.[0])).toMatch(/^kdsim: unknown log level 'loud'\nhint: /);
-    err.mockRestore();
-    out.mockRestore();
+  it('exits non-zero with a one-line error and a hint for a bad --level', async () => {
+    const io = captureIo();
+    expect(await main(['run', '--level', 'loud'], io)).toBe(2);
+    expect(io.err()).toMatch(/^kdsim: unknown log level 'loud'\nhint: [^\n]+\n$/);
+    expect(io.out()).toBe('');
+  });
+
+  it('reports an unknown option as one line and a hint, exit status 2', async () => {
+    const io = captureIo();
+    expect(await main(['decode', '--frobnicate', 'x'], io)).toBe(2);
+    expect(io.err()).toMatch(/^kdsim: unknown option '--frobnicate'\nhint: [^\n]+\n$/);
   });
 });

@@ -1,58 +1,44 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
-import { parseLevel, type Kernel } from '@kdsim/core';
-import { defaultMachine } from './default-machine.js';
+import { Command, CommanderError } from 'commander';
+import { registerDecode } from './commands/decode.js';
+import { registerRun } from './commands/run.js';
+import type { CommandContext } from './commands/context.js';
+import { colorsFor } from './output/colors.js';
+import { EXIT_USAGE, reportError } from './output/errors.js';
+import { processIo, type CliIo } from './output/io.js';
 
-/** A summary of a boot: who bound, what is deferred and why. */
-export function summary(k: Kernel): string {
-  const lines: string[] = [`kernel ${k.profile.name}, ${k.devices.length} devices, ${k.stats.probeAttempts} probe attempts, ended at ${(k.clock.now / 1e9).toFixed(6)} s`];
-  lines.push('', 'devices:');
-  for (const d of k.devices) {
-    if (!d.registered) continue;
-    const state = d.bound ? `bound to ${d.driver?.name ?? '?'}` : d.deferredNode.list !== null ? 'deferred' : 'no driver';
-    lines.push(`  ${d.busName.padEnd(32)} ${state}`);
-  }
-  const deferred = k.devicesDeferred();
-  lines.push('', 'devices_deferred:', deferred === '' ? '  (none)' : deferred.trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));
-  return `${lines.join('\n')}\n`;
-}
+/** Every command: each registers itself on the program. */
+const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void)[] = [registerRun, registerDecode];
 
-/** Runs the `kdsim` command with `argv` (without node and script) and returns the exit code. */
-export function main(argv: readonly string[]): number {
+/**
+ * Runs the `kdsim` command with `argv` (without node and script) and
+ * resolves to the exit status. Errors never escape: user errors print one
+ * line and a hint on stderr.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let code = 0;
+  const ctx: CommandContext = { io, colors: colorsFor(io), setExit: (c) => (code = c) };
   const program = new Command('kdsim')
     .description('A deterministic simulation of the Linux driver model.')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
-  program
-    .command('run', { isDefault: true })
-    .description('boot a machine and show what the kernel did (the built-in default machine for now)')
-    .option('--cmdline <cmdline>', 'extra kernel command line', '')
-    .option('--level <level>', 'only klog lines at this level or more severe (err, warn, info, debug or 0-7)')
-    .option('--no-debug', 'leave out the driver-core debug lines')
-    .action((opts: { cmdline: string; level?: string; debug: boolean }) => {
-      const level = opts.level === undefined ? undefined : parseLevel(opts.level);
-      if (opts.level !== undefined && level === undefined) {
-        process.stderr.write(`kdsim: unknown log level '${opts.level}'\nhint: use err, warn, info, debug or a number 0-7\n`);
-        code = 2;
-        return;
-      }
-      const k = defaultMachine(opts.cmdline).boot();
-      process.stdout.write(summary(k));
-      process.stdout.write('\ndmesg:\n');
-      process.stdout.write(k.dmesg({ ...(level !== undefined ? { level } : {}), debug: opts.debug }));
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // commander's own errors (unknown option, missing argument): one line and a hint, like ours.
+      outputError: (s, write) => write(`kdsim: ${s.replace(/^error: /, '').trim()}\nhint: see 'kdsim help' or 'kdsim <command> --help'\n`),
     });
+  for (const register of COMMANDS) register(program, ctx);
   try {
-    program.parse(['node', 'kdsim', ...argv]);
+    await program.parseAsync(['node', 'kdsim', ...argv]);
   } catch (e) {
-    const exitCode = (e as { exitCode?: number }).exitCode;
-    return typeof exitCode === 'number' ? exitCode : 1;
+    if (e instanceof CommanderError) return e.exitCode === 1 ? EXIT_USAGE : e.exitCode;
+    return reportError(io, e, colorsFor(io, io.stderr));
   }
   return code;
 }
 
 if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,0 +1,68 @@
+import { FirmwareError, type FirmwareErrorKind } from '@kdsim/firmware';
+import type { Colors } from './colors.js';
+import type { CliIo } from './io.js';
+
+/** What kind of user mistake a {@link CliError} reports. */
+export type CliErrorKind = 'usage' | 'io' | 'input' | 'notFound';
+
+/**
+ * The one error class of `@kdsim/cli`: a mistake in the command line or its
+ * input, with a hint on how to fix it. Commands throw it; {@link reportError}
+ * prints it as one line plus the hint.
+ */
+export class CliError extends Error {
+  /** Creates an error of `kind`; `message` names the file or option and what was expected. */
+  constructor(readonly kind: CliErrorKind, message: string, readonly hint: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** Exit status for a bad command line (as commander uses). */
+export const EXIT_USAGE = 2;
+/** Exit status for bad input data or a missing file. */
+export const EXIT_INPUT = 1;
+/** Exit status for a kdsim bug (sysexits EX_SOFTWARE). */
+export const EXIT_INTERNAL = 70;
+
+const FIRMWARE_HINTS: Readonly<Record<FirmwareErrorKind, string>> = {
+  badMagic: 'kdsim decode reads .dtb blobs, .dts source, binary ACPI tables and acpidump text; is this one of them?',
+  badVersion: 'only FDT versions 16 and 17 exist in practice; the blob is probably damaged',
+  truncated: 'the data ends before its header says it does; was the file cut off while copying?',
+  badAlignment: 'FDT blocks must be 4- or 8-byte aligned; the blob is probably damaged',
+  badStructure: 'the structure is inconsistent at that offset; the file is damaged or not what its name says',
+  badChecksum: 'the table checksum does not add up; re-extract the table (acpidump -b)',
+  badSignature: 'the table signature is not printable ASCII; is this really an ACPI table?',
+  badLength: 'a length field disagrees with the data; re-extract the table',
+  badNode: 'a node header is invalid at that offset; the table is damaged',
+  danglingReference: 'a label, path or phandle refers to nothing; check the spelling at that place',
+  syntax: 'fix the DTS source at that line and column (dtc would refuse it too)',
+  duplicate: 'a name, label or phandle is defined twice; dtc would refuse it too',
+  unsupported: 'kdsim does not model this construct',
+  io: 'check the path and permissions',
+  preprocessor: 'the source uses #include/#define: install cpp (Debian package cpp) and check include paths',
+};
+
+/** A user error as text: `kdsim: <what>` then `hint: <how to fix>`, one line each. */
+export function formatUserError(e: CliError | FirmwareError, c?: Colors): string {
+  const [message, hint] = e instanceof CliError ? [e.message, e.hint] : [e.message, FIRMWARE_HINTS[e.kind]];
+  const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ');
+  const red = c?.red ?? ((s: string) => s);
+  const dim = c?.dim ?? ((s: string) => s);
+  return `${red('kdsim:')} ${oneLine(message)}\n${dim('hint:')} ${oneLine(hint)}\n`;
+}
+
+/**
+ * Prints `e` on stderr and returns the exit status: user errors as one line
+ * and a hint, anything else (a kdsim bug) as one line naming it a bug. Never
+ * a stack trace.
+ */
+export function reportError(io: CliIo, e: unknown, c?: Colors): number {
+  if (e instanceof CliError || e instanceof FirmwareError) {
+    io.stderr.write(formatUserError(e, c));
+    return e instanceof CliError && e.kind === 'usage' ? EXIT_USAGE : EXIT_INPUT;
+  }
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  io.stderr.write(formatUserError(new CliError('input', `internal error: ${what}`, 'this is a kdsim bug; please report it with the command line that triggered it'), c));
+  return EXIT_INTERNAL;
+}
