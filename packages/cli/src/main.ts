@@ -2,53 +2,35 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { parseLevel, type Kernel } from '@kdsim/core';
-import { defaultMachine } from './default-machine.js';
+import type { CliCommand, CliIo } from './commands/command.js';
+import { diffCommand } from './commands/diff.js';
+import { runCommand } from './commands/run.js';
+import { testCommand } from './commands/test.js';
+import { needsCommand, viewCommands } from './commands/views.js';
 
-/** A summary of a boot: who bound, what is deferred and why. */
-export function summary(k: Kernel): string {
-  const lines: string[] = [`kernel ${k.profile.name}, ${k.devices.length} devices, ${k.stats.probeAttempts} probe attempts, ended at ${(k.clock.now / 1e9).toFixed(6)} s`];
-  lines.push('', 'devices:');
-  for (const d of k.devices) {
-    if (!d.registered) continue;
-    const state = d.bound ? `bound to ${d.driver?.name ?? '?'}` : d.deferredNode.list !== null ? 'deferred' : 'no driver';
-    lines.push(`  ${d.busName.padEnd(32)} ${state}`);
-  }
-  const deferred = k.devicesDeferred();
-  lines.push('', 'devices_deferred:', deferred === '' ? '  (none)' : deferred.trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));
-  return `${lines.join('\n')}\n`;
-}
+/** Every sub-command, in `--help` order. Each lives in its own file under `commands/`. */
+export const COMMANDS: readonly CliCommand[] = [runCommand, testCommand, diffCommand, viewCommands, needsCommand];
 
 /** Runs the `kdsim` command with `argv` (without node and script) and returns the exit code. */
 export function main(argv: readonly string[]): number {
   let code = 0;
+  const io: CliIo = {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    exit: (c) => {
+      code = Math.max(code, c);
+    },
+  };
   const program = new Command('kdsim')
     .description('A deterministic simulation of the Linux driver model.')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
-  program
-    .command('run', { isDefault: true })
-    .description('boot a machine and show what the kernel did (the built-in default machine for now)')
-    .option('--cmdline <cmdline>', 'extra kernel command line', '')
-    .option('--level <level>', 'only klog lines at this level or more severe (err, warn, info, debug or 0-7)')
-    .option('--no-debug', 'leave out the driver-core debug lines')
-    .action((opts: { cmdline: string; level?: string; debug: boolean }) => {
-      const level = opts.level === undefined ? undefined : parseLevel(opts.level);
-      if (opts.level !== undefined && level === undefined) {
-        process.stderr.write(`kdsim: unknown log level '${opts.level}'\nhint: use err, warn, info, debug or a number 0-7\n`);
-        code = 2;
-        return;
-      }
-      const k = defaultMachine(opts.cmdline).boot();
-      process.stdout.write(summary(k));
-      process.stdout.write('\ndmesg:\n');
-      process.stdout.write(k.dmesg({ ...(level !== undefined ? { level } : {}), debug: opts.debug }));
-    });
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  for (const c of COMMANDS) c.register(program, io);
   try {
     program.parse(['node', 'kdsim', ...argv]);
   } catch (e) {
     const exitCode = (e as { exitCode?: number }).exitCode;
-    return typeof exitCode === 'number' ? exitCode : 1;
+    return typeof exitCode === 'number' ? (exitCode === 1 ? 2 : exitCode) : 1;
   }
   return code;
 }
