@@ -2,9 +2,9 @@
  * @packageDocumentation
  * The `kdsim` command: run scenarios and render what the kernel did.
  */
-export { main } from './main.js';
-export { summary } from './commands/run.js';
-export { defaultMachine } from './default-machine.js';
+export { main, COMMANDS } from './main.js';
+export { renderRun } from './commands/run.js';
+export { runOptions, withRunFlags, type RegisterCommand, type RunFlags } from './commands/command.js';
 export type { CommandContext } from './commands/context.js';
 export { type CliIo, type CliStream, processIo } from './output/io.js';
 export { type Colors, colorEnabled, colorsFor } from './output/colors.js';

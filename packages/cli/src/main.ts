@@ -2,15 +2,19 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { registerDecode } from './commands/decode.js';
-import { registerRun } from './commands/run.js';
+import type { RegisterCommand } from './commands/command.js';
 import type { CommandContext } from './commands/context.js';
+import { registerDecode } from './commands/decode.js';
+import { registerDiff } from './commands/diff.js';
+import { registerRun } from './commands/run.js';
+import { registerTest } from './commands/test.js';
+import { registerNeeds, registerViews } from './commands/views.js';
 import { colorsFor } from './output/colors.js';
 import { EXIT_USAGE, reportError } from './output/errors.js';
 import { processIo, type CliIo } from './output/io.js';
 
-/** Every command: each registers itself on the program. */
-const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void)[] = [registerRun, registerDecode];
+/** Every command in `--help` order; each lives in its own file under `commands/`. */
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerTest, registerDiff, registerViews, registerNeeds, registerDecode];
 
 /**
  * Runs the `kdsim` command with `argv` (without node and script) and
@@ -19,7 +23,7 @@ const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void)[] = [
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let code = 0;
-  const ctx: CommandContext = { io, colors: colorsFor(io), setExit: (c) => (code = c) };
+  const ctx: CommandContext = { io, colors: colorsFor(io), setExit: (c) => (code = Math.max(code, c)) };
   const program = new Command('kdsim')
     .description('A deterministic simulation of the Linux driver model.')
     .exitOverride()

@@ -75,9 +75,9 @@ const BROKEN: [string, () => string, RegExp][] = [
 ];
 
 describe('kdsim decode: broken input', () => {
-  it.each(BROKEN)('%s: one line naming the file and place, a hint, exit 1', async (_name, make, where) => {
+  it.each(BROKEN)('%s: one line naming the file and place, a hint, exit 2', async (_name, make, where) => {
     const r = await run(make());
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.out).toBe('');
     const lines = r.err.split('\n');
     expect(lines).toHaveLength(3);

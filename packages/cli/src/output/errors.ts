@@ -1,4 +1,5 @@
 import { FirmwareError, type FirmwareErrorKind } from '@kdsim/firmware';
+import { ScenarioError } from '@kdsim/scenario';
 import type { Colors } from './colors.js';
 import type { CliIo } from './io.js';
 
@@ -20,8 +21,8 @@ export class CliError extends Error {
 
 /** Exit status for a bad command line (as commander uses). */
 export const EXIT_USAGE = 2;
-/** Exit status for bad input data or a missing file. */
-export const EXIT_INPUT = 1;
+/** Exit status for bad input data, a bad scenario or a missing file (1 is kept for failed expectations). */
+export const EXIT_INPUT = 2;
 /** Exit status for a kdsim bug (sysexits EX_SOFTWARE). */
 export const EXIT_INTERNAL = 70;
 
@@ -43,9 +44,27 @@ const FIRMWARE_HINTS: Readonly<Record<FirmwareErrorKind, string>> = {
   preprocessor: 'the source uses #include/#define: install cpp (Debian package cpp) and check include paths',
 };
 
+const SCENARIO_HINTS: Readonly<Record<string, string>> = {
+  io: 'check the path; scenario files are YAML (see docs/scenarios.md)',
+  yaml: 'fix the YAML syntax at that line',
+  schema: 'see docs/scenarios.md or packages/scenario/schema/scenario.schema.json for the allowed keys and values',
+  unknownKey: 'check the spelling; docs/scenarios.md lists every key',
+  unknownProfile: 'profiles are linux-X.Y (see docs/kernel-profiles.md)',
+  unknownDriver: 'define the driver under kernel.drivers, or use a name the catalogue knows',
+  unknownPolicy: 'docs/scenarios.md lists the policies and their variants',
+  unknownStep: 'docs/scenarios.md lists the userspace step kinds',
+  unknownNode: 'use the full path of the node (/soc/iommu@5000000)',
+  unknownDevice: 'device names are as dev_name() gives them (6000000.ethernet, 0000:00:03.0)',
+  missingFirmware: 'firmware paths are relative to the scenario file',
+  firmware: 'the firmware file is malformed; `kdsim decode` shows what it contains',
+  timeline: 'the timeline lists modules (from kernel.modules), sleepN and snap, comma-separated',
+  unsupported: 'this part of the machine needs a package not in this build yet',
+};
+
 /** A user error as text: `kdsim: <what>` then `hint: <how to fix>`, one line each. */
-export function formatUserError(e: CliError | FirmwareError, c?: Colors): string {
-  const [message, hint] = e instanceof CliError ? [e.message, e.hint] : [e.message, FIRMWARE_HINTS[e.kind]];
+export function formatUserError(e: CliError | FirmwareError | ScenarioError, c?: Colors): string {
+  const hint = e instanceof CliError ? e.hint : e instanceof FirmwareError ? FIRMWARE_HINTS[e.kind] : SCENARIO_HINTS[e.kind] ?? 'see docs/scenarios.md';
+  const message = e.message;
   const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ');
   const red = c?.red ?? ((s: string) => s);
   const dim = c?.dim ?? ((s: string) => s);
@@ -58,7 +77,7 @@ export function formatUserError(e: CliError | FirmwareError, c?: Colors): string
  * a stack trace.
  */
 export function reportError(io: CliIo, e: unknown, c?: Colors): number {
-  if (e instanceof CliError || e instanceof FirmwareError) {
+  if (e instanceof CliError || e instanceof FirmwareError || e instanceof ScenarioError) {
     io.stderr.write(formatUserError(e, c));
     return e instanceof CliError && e.kind === 'usage' ? EXIT_USAGE : EXIT_INPUT;
   }
