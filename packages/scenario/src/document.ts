@@ -1,0 +1,216 @@
+/**
+ * The scenario document as the schema (`schema/scenario.schema.json`)
+ * describes it, after validation.
+ */
+
+/** A property value of an inline software node. */
+export type NodePropertyValue = true | number | string | readonly number[] | readonly string[] | NodeReference | readonly NodeReference[];
+
+/** A reference to another inline node, with optional argument cells. */
+export interface NodeReference {
+  /** Path of the referenced node (`/soc/clk@1000`). */
+  readonly ref: string;
+  /** Argument cells. */
+  readonly args?: readonly number[];
+}
+
+/** An inline software node. */
+export interface NodeDoc {
+  /** Node name with unit address. */
+  readonly name: string;
+  /** Properties. */
+  readonly properties?: Readonly<Record<string, NodePropertyValue>>;
+  /** software_node_register() was called (default true). */
+  readonly registered?: boolean;
+  /** Create a platform device for it (default: when it has `compatible`). */
+  readonly device?: boolean;
+  /** Child nodes. */
+  readonly children?: readonly NodeDoc[];
+}
+
+/** An initcall level name. */
+export type InitcallLevelName =
+  | 'early' | 'pure' | 'core' | 'core_sync' | 'postcore' | 'postcore_sync' | 'arch' | 'arch_sync' | 'subsys' | 'subsys_sync'
+  | 'fs' | 'fs_sync' | 'rootfs' | 'device' | 'device_sync' | 'late' | 'late_sync';
+
+/** An inline device. */
+export interface DeviceDoc {
+  /** dev_name() */
+  readonly name: string;
+  /** Bus name (default platform). */
+  readonly bus?: string;
+  /** Fwnode path. */
+  readonly node?: string;
+  /** Parent device name. */
+  readonly parent?: string;
+  /** Initcall level that registers it (default arch_sync). */
+  readonly initcall?: InitcallLevelName;
+}
+
+/** A PCI function of the machine (interpreted by the PCI bus step). */
+export interface PciDoc {
+  /** `[dddd:]bb:dd.f` */
+  readonly bdf: string;
+  /** `vendor:device` */
+  readonly id: string;
+  /** Further keys for the PCI step (class, bridge, ...). */
+  readonly [key: string]: unknown;
+}
+
+/** The machine: firmware and devices. */
+export interface MachineDoc {
+  /** Architecture. */
+  readonly arch?: 'x86_64' | 'arm64' | 'arm' | 'riscv64';
+  /** FDT blob path. */
+  readonly dtb?: string;
+  /** DTS path, or path with include directories and defines. */
+  readonly dts?: string | { readonly file: string; readonly include?: readonly string[]; readonly defines?: Readonly<Record<string, string>> };
+  /** Binary ACPI tables. */
+  readonly acpi?: readonly string[];
+  /** acpidump text file. */
+  readonly acpidump?: string;
+  /** PCI functions. */
+  readonly pci?: readonly PciDoc[];
+  /** Inline software-node tree. */
+  readonly nodes?: readonly NodeDoc[];
+  /** Inline devices. */
+  readonly devices?: readonly DeviceDoc[];
+}
+
+/** A child device an inline driver's probe registers. */
+export interface DriverChildDoc {
+  /** dev_name() */
+  readonly name: string;
+  /** Bus (default the driver's). */
+  readonly bus?: string;
+  /** Fwnode path. */
+  readonly node?: string;
+}
+
+/** An inline test driver. */
+export interface DriverDoc {
+  /** Driver name. */
+  readonly name: string;
+  /** Module name (default the driver name with `-` as `_`). */
+  readonly module?: string;
+  /** Bus (default platform). */
+  readonly bus?: string;
+  /** Match table. */
+  readonly compatible?: readonly string[];
+  /** Level of its init when built in (default device). */
+  readonly initcall?: InitcallLevelName;
+  /** Suppliers the probe needs bound (fwnode paths or device names). */
+  readonly needs?: readonly string[];
+  /** Optional suppliers, answered by driver_deferred_probe_check_state(). */
+  readonly optional?: readonly string[];
+  /** Children the probe registers. */
+  readonly children?: readonly DriverChildDoc[];
+  /** Register the children after the needs are met. */
+  readonly childrenAfterNeeds?: boolean;
+  /** Probe result once the needs are met. */
+  readonly result?: number | string;
+  /** dev_err_probe() message for a non-zero result. */
+  readonly reason?: string;
+  /** platform_driver_probe() */
+  readonly probeOnce?: boolean;
+  /** PROBE_PREFER_ASYNCHRONOUS */
+  readonly async?: boolean;
+  /** Fwnodes its init marks initialized (providers without a device). */
+  readonly providers?: readonly string[];
+  /** Virtual time the probe takes. */
+  readonly probeTime?: number | string;
+}
+
+/** The kernel: profile, command line, configuration, drivers and modules. */
+export interface KernelDoc {
+  /** Profile name. */
+  readonly profile?: string;
+  /** Command line. */
+  readonly cmdline?: string;
+  /** Build configuration. */
+  readonly config?: { readonly CONFIG_MODULES?: boolean };
+  /** Built-in driver names, in link order. */
+  readonly builtin?: readonly string[];
+  /** Available modules, or a load timeline. */
+  readonly modules?: readonly string[] | string;
+  /** Load timeline (kt.mods= syntax). */
+  readonly timeline?: string;
+  /** Inline test drivers. */
+  readonly drivers?: readonly DriverDoc[];
+}
+
+/** One userspace step as written: one action key plus `id`, `at`, `after`. */
+export interface StepDoc {
+  /** Names the step's errno result. */
+  readonly id?: string;
+  /** Absolute virtual time to wait for first. */
+  readonly at?: number | string;
+  /** Event to wait for first. */
+  readonly after?: { readonly bound?: string; readonly deferred?: string; readonly module?: string; readonly timeout?: true };
+  /** The action key and its argument. */
+  readonly [action: string]: unknown;
+}
+
+/** A devlink expectation. */
+export interface DevlinkExpectDoc {
+  /** Supplier device. */
+  readonly supplier: string;
+  /** Consumer device. */
+  readonly consumer: string;
+  /** Must exist (default) or must not. */
+  readonly present?: boolean;
+  /** `status` word. */
+  readonly status?: string;
+  /** `sync_state_only` */
+  readonly sync_state_only?: 0 | 1;
+  /** `auto_remove_on` */
+  readonly auto_remove_on?: string;
+  /** `runtime_pm` */
+  readonly runtime_pm?: 0 | 1;
+}
+
+/** What the run must show. */
+export interface ExpectDoc {
+  /** Device → driver (null: unbound). */
+  readonly bound?: Readonly<Record<string, string | null>>;
+  /** Exactly the deferred devices. */
+  readonly deferred?: readonly (string | { readonly device: string; readonly reason?: string })[];
+  /** IOMMU groups. */
+  readonly groups?: readonly (readonly string[])[];
+  /** Device links. */
+  readonly devlinks?: readonly DevlinkExpectDoc[];
+  /** Number of device links. */
+  readonly devlinkCount?: number;
+  /** klog lines. */
+  readonly klog?: { readonly present?: readonly string[]; readonly absent?: readonly string[] };
+  /** Step id → errno. */
+  readonly errno?: Readonly<Record<string, number | string>>;
+  /** Counters. */
+  readonly counts?: {
+    readonly probeAttempts?: Readonly<Record<string, number>>;
+    readonly deferrals?: Readonly<Record<string, number>>;
+    readonly livelocks?: number;
+  };
+  /** Relative bind order. */
+  readonly bindOrder?: readonly string[];
+  /** Driver → registered at the end. */
+  readonly driversRegistered?: Readonly<Record<string, boolean>>;
+}
+
+/** A whole scenario document. */
+export interface ScenarioDoc {
+  /** Title. */
+  readonly name: string;
+  /** What it reproduces. */
+  readonly description?: string;
+  /** The machine. */
+  readonly machine?: MachineDoc;
+  /** The kernel. */
+  readonly kernel?: KernelDoc;
+  /** Policy overrides. */
+  readonly policies?: Readonly<Record<string, string | number>>;
+  /** Userspace steps. */
+  readonly userspace?: readonly StepDoc[];
+  /** Expectations. */
+  readonly expect?: ExpectDoc;
+}

@@ -1,0 +1,164 @@
+import { formatErrno, type Kernel } from '@kdsim/core';
+import type { ExpectDoc } from './document.js';
+import { parseErrno } from './errno-value.js';
+import type { YamlSource } from './source.js';
+import type { RunSummary } from './summary.js';
+
+/** The verdict on one expectation. */
+export interface ExpectationResult {
+  /** The `expect` key (`bound`, `deferred`, `klog`, ...). */
+  readonly kind: string;
+  /** What it is about (a device, a pattern, a step id). */
+  readonly subject: string;
+  /** Held or not. */
+  readonly passed: boolean;
+  /** What was expected and what happened. */
+  readonly message: string;
+  /** JSON pointer of the expectation in the scenario. */
+  readonly path: string;
+  /** Its line in the scenario file, when known. */
+  readonly line?: number;
+}
+
+/** `/regex/flags` is a regular expression, anything else a substring. */
+export function textMatcher(pattern: string): (line: string) => boolean {
+  const m = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
+  if (m) {
+    const re = new RegExp(m[1]!, m[2]);
+    return (l) => re.test(l);
+  }
+  return (l) => l.includes(pattern);
+}
+
+/** What expectations need from a run. */
+export interface ExpectInput {
+  /** The booted kernel. */
+  readonly kernel: Kernel;
+  /** Its summary. */
+  readonly summary: RunSummary;
+  /** Step id → result. */
+  readonly stepResults: ReadonlyMap<string, number>;
+  /** Source, for line numbers. */
+  readonly source: YamlSource;
+}
+
+/** Evaluates every expectation of `expect` against a finished run, in document order. */
+export function evaluateExpectations(expect: ExpectDoc | undefined, input: ExpectInput): ExpectationResult[] {
+  if (expect === undefined) return [];
+  const { kernel: k, summary, stepResults, source } = input;
+  const out: ExpectationResult[] = [];
+  const add = (kind: string, subject: string, path: string, passed: boolean, message: string): void => {
+    const line = source.position(path)?.line;
+    out.push({ kind, subject, passed, message, path, ...(line !== undefined ? { line } : {}) });
+  };
+  const dev = (name: string) => summary.devices.find((d) => d.name === name || `${d.bus}:${d.name}` === name);
+  const esc = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
+
+  for (const [name, want] of Object.entries(expect.bound ?? {})) {
+    const d = dev(name);
+    const path = `/expect/bound/${esc(name)}`;
+    if (d === undefined) add('bound', name, path, false, `no device '${name}'`);
+    else add('bound', name, path, d.driver === want, `expected ${want === null ? 'unbound' : `bound to ${want}`}, ${d.driver === null ? `is ${d.state}` : `bound to ${d.driver}`}`);
+  }
+
+  if (expect.deferred !== undefined) {
+    const actual = summary.deferred;
+    const wanted = expect.deferred.map((e) => (typeof e === 'string' ? { device: e, reason: undefined } : e));
+    for (const [i, w] of wanted.entries()) {
+      const row = actual.find((r) => r.device === w.device || dev(w.device)?.name === r.device);
+      const path = `/expect/deferred/${i}`;
+      if (row === undefined) add('deferred', w.device, path, false, 'expected on devices_deferred, is not');
+      else if (w.reason !== undefined && !textMatcher(w.reason)(row.reason)) add('deferred', w.device, path, false, `expected reason matching '${w.reason}', is '${row.reason}'`);
+      else add('deferred', w.device, path, true, `deferred: ${row.reason || '(no reason)'}`);
+    }
+    for (const r of actual) {
+      if (!wanted.some((w) => w.device === r.device || dev(w.device)?.name === r.device)) {
+        add('deferred', r.device, '/expect/deferred', false, `unexpectedly on devices_deferred: ${r.reason || '(no reason)'}`);
+      }
+    }
+  }
+
+  if (expect.groups !== undefined) {
+    const norm = (g: readonly string[]): string => g.map((n) => dev(n)?.name ?? n).sort().join(' ');
+    const actual = summary.groups.map(norm);
+    const wanted = expect.groups.map(norm);
+    for (const [i, g] of wanted.entries()) add('groups', `[${g}]`, `/expect/groups/${i}`, actual.includes(g), actual.includes(g) ? 'group present' : `no group of exactly [${g}]; groups: ${actual.map((a) => `[${a}]`).join(' ') || 'none'}`);
+    for (const a of actual) if (!wanted.includes(a)) add('groups', `[${a}]`, '/expect/groups', false, `unexpected group [${a}]`);
+  }
+
+  for (const [i, l] of (expect.devlinks ?? []).entries()) {
+    const sup = dev(l.supplier)?.name ?? l.supplier;
+    const con = dev(l.consumer)?.name ?? l.consumer;
+    const subject = `${sup} -> ${con}`;
+    const path = `/expect/devlinks/${i}`;
+    const link = summary.devlinks.find((e) => e.supplier === sup && e.consumer === con);
+    if (l.present === false) {
+      add('devlinks', subject, path, link === undefined, link === undefined ? 'no such link' : `link exists (${link.status})`);
+      continue;
+    }
+    if (link === undefined) {
+      add('devlinks', subject, path, false, 'expected a device link, there is none');
+      continue;
+    }
+    const diffs: string[] = [];
+    if (l.status !== undefined && link.status !== l.status) diffs.push(`status '${link.status}' (expected '${l.status}')`);
+    if (l.sync_state_only !== undefined && link.syncStateOnly !== l.sync_state_only) diffs.push(`sync_state_only ${link.syncStateOnly} (expected ${l.sync_state_only})`);
+    if (l.auto_remove_on !== undefined && link.autoRemoveOn !== l.auto_remove_on) diffs.push(`auto_remove_on '${link.autoRemoveOn}' (expected '${l.auto_remove_on}')`);
+    if (l.runtime_pm !== undefined && link.runtimePm !== l.runtime_pm) diffs.push(`runtime_pm ${link.runtimePm} (expected ${l.runtime_pm})`);
+    add('devlinks', subject, path, diffs.length === 0, diffs.length === 0 ? `link ${link.status}` : diffs.join(', '));
+  }
+  if (expect.devlinkCount !== undefined) {
+    add('devlinkCount', 'devlinks', '/expect/devlinkCount', summary.devlinks.length === expect.devlinkCount, `expected ${expect.devlinkCount} device links, found ${summary.devlinks.length}`);
+  }
+
+  if (expect.klog !== undefined) {
+    const lines = k.klog.records().map((r) => r.text);
+    for (const [i, p] of (expect.klog.present ?? []).entries()) {
+      const hit = lines.find(textMatcher(p));
+      add('klog', p, `/expect/klog/present/${i}`, hit !== undefined, hit !== undefined ? `found: ${hit}` : 'no klog line matches');
+    }
+    for (const [i, p] of (expect.klog.absent ?? []).entries()) {
+      const hit = lines.find(textMatcher(p));
+      add('klog', p, `/expect/klog/absent/${i}`, hit === undefined, hit === undefined ? 'absent' : `unexpected line: ${hit}`);
+    }
+  }
+
+  for (const [id, want] of Object.entries(expect.errno ?? {})) {
+    const path = `/expect/errno/${esc(id)}`;
+    const w = parseErrno(want);
+    const got = stepResults.get(id);
+    if (w === undefined) add('errno', id, path, false, `unknown errno '${want}'`);
+    else if (got === undefined) add('errno', id, path, false, `step '${id}' did not run`);
+    else add('errno', id, path, got === w, `expected ${w === 0 ? '0' : formatErrno(w)}, got ${got === 0 ? '0' : formatErrno(got)}`);
+  }
+
+  const counts = expect.counts ?? {};
+  for (const [field, table] of [['probeAttempts', counts.probeAttempts], ['deferrals', counts.deferrals]] as const) {
+    for (const [name, want] of Object.entries(table ?? {})) {
+      const path = `/expect/counts/${field}/${esc(name)}`;
+      let got: number | undefined;
+      if (name === 'total') got = summary.devices.reduce((s, d) => s + d[field], 0);
+      else got = dev(name)?.[field];
+      if (field === 'probeAttempts' && name === 'total') got = summary.probeAttempts;
+      add(`counts.${field}`, name, path, got === want, got === undefined ? `no device '${name}'` : `expected ${want}, got ${got}`);
+    }
+  }
+  if (counts.livelocks !== undefined) {
+    add('counts.livelocks', 'livelocks', '/expect/counts/livelocks', summary.livelocks.length === counts.livelocks, `expected ${counts.livelocks}, got ${summary.livelocks.length}${summary.livelocks.length > 0 ? ` (${summary.livelocks.join(', ')})` : ''}`);
+  }
+
+  if (expect.bindOrder !== undefined) {
+    const names = expect.bindOrder.map((n) => dev(n)?.name ?? n);
+    const positions = names.map((n) => summary.bindOrder.indexOf(n));
+    const missing = names.filter((_, i) => positions[i]! < 0);
+    const ordered = positions.every((p, i) => i === 0 || p > positions[i - 1]!);
+    add('bindOrder', names.join(' < '), '/expect/bindOrder', missing.length === 0 && ordered,
+      missing.length > 0 ? `never bound: ${missing.join(', ')}` : ordered ? 'in order' : `actual order: ${summary.bindOrder.filter((n) => names.includes(n)).join(' < ')}`);
+  }
+
+  for (const [name, want] of Object.entries(expect.driversRegistered ?? {})) {
+    const got = summary.drivers.some((d) => d.name === name);
+    add('driversRegistered', name, `/expect/driversRegistered/${esc(name)}`, got === want, `expected ${want ? 'registered' : 'not registered'}, is ${got ? 'registered' : 'not registered'}`);
+  }
+  return out;
+}

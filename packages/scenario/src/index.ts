@@ -1,0 +1,25 @@
+/**
+ * @packageDocumentation
+ * Scenario files: the YAML schema and loader, the machine builder and its
+ * registry (drivers, machine steps, buses, policies, userspace steps), the
+ * runner, expectations, diffs between profiles or policies, and suites.
+ */
+export { ScenarioError, type ScenarioErrorKind, type ScenarioErrorDetails } from './errors.js';
+export type * from './document.js';
+export { YamlSource } from './source.js';
+export { SCENARIO_SCHEMA_PATH, scenarioSchema, validateScenario } from './schema.js';
+export {
+  ScenarioRegistry, normaliseName, type BuildContext, type MachineStep, type DriverEntry, type PolicyEntry, type StepKind, type StepAction,
+  type GroupsProvider, type BusFactory,
+} from './registry.js';
+export { defaultRegistry } from './defaults.js';
+export { loadScenario, parseScenario, isLoadable, type Scenario, type ScenarioFirmware, type CompiledStep, type LoadOptions } from './scenario.js';
+export { runScenario, type RunOptions, type RunResult } from './runner.js';
+export { evaluateExpectations, textMatcher, type ExpectationResult, type ExpectInput } from './expect.js';
+export {
+  summarize, deferredRows, SUMMARY_SCHEMA_VERSION, type RunSummary, type DeviceRow, type DriverRow, type DeferredRow,
+} from './summary.js';
+export { parseDuration } from './duration.js';
+export { parseErrno } from './errno-value.js';
+export { inlineDriver } from './drivers/inline.js';
+export { platformDeviceName } from './machine/populate.js';

@@ -1,0 +1,28 @@
+import { KernelModule } from '@kdsim/core';
+import { MachineFirmware, OfTree } from '@kdsim/firmware';
+import type { MachineStep } from '../registry.js';
+import { populatePlatform } from './populate.js';
+
+/**
+ * A devicetree machine: unflattens the DTB/DTS into the live tree, makes it
+ * the machine firmware, and at arch_sync populates platform devices from it
+ * (of_platform_default_populate_init(): the root's children with a
+ * `compatible`, descending into simple-bus nodes).
+ */
+export const dtStep: MachineStep = {
+  name: 'dt',
+  keys: ['dtb', 'dts'],
+  build(ctx) {
+    const dt = ctx.scenario.firmware.dt;
+    if (dt === null) return;
+    const tree = new OfTree(dt);
+    for (const n of tree.allNodes()) ctx.fwnodes.set(n.path, n);
+    ctx.firmware = new MachineFirmware({ of: tree, acpi: ctx.firmware.acpi });
+    ctx.builtin.push(new KernelModule('of_platform', {
+      initcalls: [{ level: 'arch_sync', name: 'of_platform_default_populate_init', fn: (k) => {
+        populatePlatform(ctx, k, tree.root.children, () => undefined, false);
+        return 0;
+      } }],
+    }));
+  },
+};

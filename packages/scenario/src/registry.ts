@@ -1,0 +1,173 @@
+import type { Container, ContainerModuleLoadOptions } from 'inversify';
+import type { BusType, Device, Fwnode, InitcallLevel, Kernel, KernelModule, ThreadBody, Yield } from '@kdsim/core';
+import type { AcpiTable, MachineFirmware } from '@kdsim/firmware';
+import type { Scenario } from './scenario.js';
+
+/**
+ * What the machine builder hands to every step, driver and policy while a
+ * scenario's kernel is put together. One per run.
+ */
+export interface BuildContext {
+  /** The scenario being built. */
+  readonly scenario: Scenario;
+  /** The registry in use. */
+  readonly registry: ScenarioRegistry;
+  /** The kernel; only valid once it exists (inside initcalls, probes and steps). */
+  readonly kernel: () => Kernel;
+  /** Buses by name, created by the bus step before anything registers. */
+  readonly buses: Map<string, BusType>;
+  /** Firmware nodes by path (software nodes and OF nodes). */
+  readonly fwnodes: Map<string, Fwnode>;
+  /** The machine's firmware, bound into the kernel as `MachineFirmware`. */
+  firmware: MachineFirmware;
+  /** The ACPI tables by signature (empty without ACPI). */
+  readonly acpiTables: ReadonlyMap<string, readonly AcpiTable[]>;
+  /** Built-in machine work, in link order (bus registration, device population). */
+  readonly builtin: KernelModule[];
+  /** Container rebinds applied before the kernel resolves its services. */
+  readonly configure: ((c: Container) => void)[];
+  /** The bus called `name` (created on demand as a `SimpleBus` unless a factory is registered). */
+  bus(name: string): BusType;
+  /** The device a fwnode path or device name designates, if registered. */
+  deviceOf(ref: string): Device | undefined;
+}
+
+/** A machine-builder step: creates buses, firmware services or devices for one part of the machine. */
+export interface MachineStep {
+  /** Step name (`swnodes`, `dt`, `acpi`, `pci`). */
+  readonly name: string;
+  /** The `machine` keys this step consumes (a key no step consumes is an `unsupported` error). */
+  readonly keys: readonly string[];
+  /** Adds its work to the context. */
+  build(ctx: BuildContext): void;
+}
+
+/** A driver the catalogue knows: which module it lives in and how its init registers it. */
+export interface DriverEntry {
+  /** Driver name (what scenarios write in `builtin`/`modules`). */
+  readonly name: string;
+  /** Module name (`virtio_net`); `-` and `_` are equivalent. */
+  readonly module: string;
+  /** One line for listings and docs. */
+  readonly description: string;
+  /** Initcall level when built in. */
+  readonly level: InitcallLevel;
+  /** module_init(): registers the driver; 0 or a negative errno (may be a thread body). */
+  init(ctx: BuildContext, k: Kernel): number | ThreadBody;
+  /** Services the module binds when loaded. */
+  readonly services?: (options: ContainerModuleLoadOptions) => void;
+}
+
+/** A named policy with variants: how a scenario's `policies:` entry rebinds a service. */
+export interface PolicyEntry {
+  /** Policy name (`fw_devlink`). */
+  readonly name: string;
+  /** One line for listings and docs. */
+  readonly description: string;
+  /** The named variants (documentation; `resolve` may accept more, e.g. numbers). */
+  readonly variants: readonly string[];
+  /** The rebind for `value`, or a message saying what was expected. */
+  resolve(value: string): ((c: Container, ctx: BuildContext) => void) | { readonly error: string };
+}
+
+/** The result a compiled step stores: 0 or a negative errno. */
+export type StepAction = (k: Kernel, ctx: BuildContext) => number | Generator<Yield, number, void>;
+
+/** A userspace step kind (`bind`, `insmod`, ...): parses its argument into an action. */
+export interface StepKind {
+  /** The action key. */
+  readonly name: string;
+  /** One line for listings and docs. */
+  readonly description: string;
+  /** The action for `arg`, or a message saying what was expected. */
+  parse(arg: unknown): StepAction | { readonly error: string };
+}
+
+/** Reports IOMMU groups for the summary and `expect.groups` (the IOMMU package provides one). */
+export type GroupsProvider = (k: Kernel) => readonly (readonly string[])[];
+
+/** Makes the bus called `name` for one run. */
+export type BusFactory = (ctx: BuildContext) => BusType;
+
+/**
+ * Everything scenarios can name: drivers, machine steps, bus factories,
+ * policies, userspace step kinds and the groups view. Bus, IOMMU and driver
+ * packages add to it; {@link defaultRegistry} holds what exists so far.
+ */
+export class ScenarioRegistry {
+  /** Drivers by name. */
+  readonly drivers = new Map<string, DriverEntry>();
+  /** Machine-builder steps, in build order. */
+  readonly machineSteps: MachineStep[] = [];
+  /** Bus factories by bus name. */
+  readonly buses = new Map<string, BusFactory>();
+  /** Policies by name. */
+  readonly policies = new Map<string, PolicyEntry>();
+  /** Userspace step kinds by action key. */
+  readonly steps = new Map<string, StepKind>();
+  /** The IOMMU groups view, when an IOMMU package registered one. */
+  groups: GroupsProvider | null = null;
+
+  /** Adds or replaces a driver. */
+  addDriver(entry: DriverEntry): this {
+    this.drivers.set(entry.name, entry);
+    return this;
+  }
+
+  /** Adds a machine step; a step of the same name is replaced in place. */
+  addMachineStep(step: MachineStep): this {
+    const i = this.machineSteps.findIndex((s) => s.name === step.name);
+    if (i >= 0) this.machineSteps[i] = step;
+    else this.machineSteps.push(step);
+    return this;
+  }
+
+  /** Adds or replaces a bus factory. */
+  addBus(name: string, factory: BusFactory): this {
+    this.buses.set(name, factory);
+    return this;
+  }
+
+  /** Adds or replaces a policy. */
+  addPolicy(entry: PolicyEntry): this {
+    this.policies.set(entry.name, entry);
+    return this;
+  }
+
+  /** Adds or replaces a step kind. */
+  addStep(kind: StepKind): this {
+    this.steps.set(kind.name, kind);
+    return this;
+  }
+
+  /** A copy that can be extended without touching this one. */
+  clone(): ScenarioRegistry {
+    const r = new ScenarioRegistry();
+    for (const d of this.drivers.values()) r.addDriver(d);
+    for (const s of this.machineSteps) r.addMachineStep(s);
+    for (const [n, b] of this.buses) r.addBus(n, b);
+    for (const p of this.policies.values()) r.addPolicy(p);
+    for (const s of this.steps.values()) r.addStep(s);
+    r.groups = this.groups;
+    return r;
+  }
+
+  /** The module called `name`, or the module of the driver called `name`. */
+  moduleOf(name: string): string | undefined {
+    const key = normaliseName(name);
+    for (const d of this.drivers.values()) if (normaliseName(d.module) === key) return normaliseName(d.module);
+    const d = this.drivers.get(name);
+    return d === undefined ? undefined : normaliseName(d.module);
+  }
+
+  /** The drivers of module `module`, in registration order. */
+  driversOf(module: string): DriverEntry[] {
+    const key = normaliseName(module);
+    return [...this.drivers.values()].filter((d) => normaliseName(d.module) === key);
+  }
+}
+
+/** Module names compare with `-` and `_` equal, as modprobe does. */
+export function normaliseName(name: string): string {
+  return name.replace(/-/g, '_');
+}

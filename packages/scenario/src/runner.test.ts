@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { parseScenario } from './scenario.js';
+import { runScenario } from './runner.js';
+
+// An IOMMU-like supplier whose driver is a module loaded at 2 s, a consumer
+// with `iommus` (a strict fw_devlink supplier), a device whose driver keeps deferring.
+const LATE_SMMU = `
+name: smmu module loaded late
+machine:
+  nodes:
+    - name: soc
+      children:
+        - name: iommu@5000000
+          properties: { compatible: "vendor,smmu", "#iommu-cells": 1 }
+        - name: ethernet@6000000
+          properties: { compatible: "vendor,endpoint", iommus: { ref: /soc/iommu@5000000, args: [1] } }
+        - name: dsp@6300000
+          properties: { compatible: "vendor,dsp" }
+kernel:
+  profile: linux-6.12
+  cmdline: fw_devlink.strict=1
+  drivers:
+    - { name: vendor-smmu, compatible: ["vendor,smmu"] }
+    - { name: vendor-endpoint, compatible: ["vendor,endpoint"] }
+    - { name: vendor-dsp, compatible: ["vendor,dsp"], result: EPROBE_DEFER, reason: firmware loader not ready }
+  builtin: [vendor-endpoint, vendor-dsp]
+  modules: "sleep2,vendor_smmu"
+userspace:
+  - { id: unbind, after: { bound: 6000000.ethernet }, unbind: 6000000.ethernet }
+  - { id: bind, bind: { device: 6000000.ethernet, driver: vendor-endpoint } }
+  - { id: again, bind: { device: 6000000.ethernet, driver: vendor-endpoint } }
+  - { id: nodev, unbind: { device: 6300000.dsp } }
+expect:
+  bound: { 6000000.ethernet: vendor-endpoint, 5000000.iommu: vendor-smmu, 6300000.dsp: null }
+  deferred: [{ device: 6300000.dsp, reason: "vendor-dsp: firmware loader not ready" }]
+  devlinks: [{ supplier: 5000000.iommu, consumer: 6000000.ethernet, status: active }]
+  errno: { unbind: 0, bind: 0, again: EBUSY, nodev: ENODEV }
+  bindOrder: [5000000.iommu, 6000000.ethernet]
+  klog:
+    present: ["/^platform 6300000\\\\.dsp: deferred probe pending: vendor-dsp: firmware loader not ready$/"]
+    absent: [vendor-endpoint 6000000.ethernet]
+`;
+
+describe('runScenario', () => {
+  it('boots the machine and holds the expectations the spec gives for it', () => {
+    const r = runScenario(parseScenario(LATE_SMMU));
+    expect(r.expectations.filter((e) => !e.passed)).toEqual([]);
+    expect(r.passed).toBe(true);
+    // §5.6: devices_deferred is "<name>\\t<driver>: <message>"; §6: a strict `iommus` link is managed and active once both bound.
+    expect(r.kernel.devicesDeferred()).toBe('6300000.dsp\tvendor-dsp: firmware loader not ready\n');
+    expect(r.summary.modulesLoaded).toEqual(['vendor_smmu']);
+    expect(r.stepResults.get('again')).toBe(-16);
+  });
+
+  it('fails expectations with a message and the line they are on', () => {
+    const text = LATE_SMMU.replace('6000000.ethernet: vendor-endpoint,', '6000000.ethernet: vendor-dsp,').replace('again: EBUSY', 'again: 0');
+    const r = runScenario(parseScenario(text));
+    expect(r.passed).toBe(false);
+    const failed = r.expectations.filter((e) => !e.passed);
+    expect(failed.map((e) => [e.kind, e.subject, e.message])).toEqual([
+      ['bound', '6000000.ethernet', 'expected bound to vendor-dsp, bound to vendor-endpoint'],
+      ['errno', 'again', 'expected 0, got -EBUSY'],
+    ]);
+    expect(failed[0]!.line).toBe(text.split('\n').findIndex((l) => l.includes('bound: {')) + 1);
+  });
+
+  it('applies policy overrides: without strict fw_devlink `iommus` makes no link (optional binding, spec §7.4)', () => {
+    const r = runScenario(parseScenario(LATE_SMMU), { policy: { fw_devlink: 'nostrict' } });
+    expect(r.summary.devlinks).toEqual([]);
+    // Nothing holds the endpoint back any more: it binds during initcalls, before the SMMU module.
+    expect(r.summary.bindOrder.slice(0, 2)).toEqual(['6000000.ethernet', '5000000.iommu']);
+  });
+
+  it('runs the same scenario on another profile: 5.10 has no deferred-probe timeout, so no pending line', () => {
+    const r = runScenario(parseScenario(LATE_SMMU), { profile: 'linux-5.10' });
+    expect(r.kernel.dmesg()).not.toContain('deferred probe pending');
+    expect(r.summary.profile).toBe('linux-5.10');
+  });
+});

@@ -1,0 +1,171 @@
+import {
+  Kernel, KernelModule, kernelProfile, NAMED_PROFILES, ReplayStrategy, SeededStrategy, SimpleBus,
+  type BusType, type Device, type Fwnode, type ScheduleStrategy, type ThreadBody, type UserspaceStep, type Yield,
+} from '@kdsim/core';
+import { MachineFirmware } from '@kdsim/firmware';
+import type { Container } from 'inversify';
+import { ScenarioError } from './errors.js';
+import { evaluateExpectations, type ExpectationResult } from './expect.js';
+import { normaliseName, type BuildContext } from './registry.js';
+import type { CompiledStep, Scenario } from './scenario.js';
+import { summarize, type RunSummary } from './summary.js';
+
+/** How to run a scenario. */
+export interface RunOptions {
+  /** Seed of the schedule: timing-dependent choices are drawn from it (default: in order). */
+  readonly seed?: number;
+  /** An explicit schedule: the choice index at each choice point (replayed; in order after it ends). */
+  readonly schedule?: readonly number[];
+  /** Kernel profile instead of the scenario's. */
+  readonly profile?: string;
+  /** Policy overrides on top of the scenario's (`{ fw_devlink: 'strict' }`). */
+  readonly policy?: Readonly<Record<string, string>>;
+  /** Appended to the scenario's command line. */
+  readonly cmdline?: string;
+  /** Keep every trace event in `kernel.traceLog`. */
+  readonly recordTrace?: boolean;
+}
+
+/** What one run of a scenario produced. */
+export interface RunResult {
+  /** The scenario. */
+  readonly scenario: Scenario;
+  /** The booted kernel (klog, devices, links, trace). */
+  readonly kernel: Kernel;
+  /** The outcome, as the views and `--json` show it. */
+  readonly summary: RunSummary;
+  /** Step id → 0 or negative errno, for every step that ran. */
+  readonly stepResults: ReadonlyMap<string, number>;
+  /** Every expectation's verdict. */
+  readonly expectations: readonly ExpectationResult[];
+  /** True when every expectation held. */
+  readonly passed: boolean;
+}
+
+function isGenerator(x: unknown): x is Generator<Yield, number, void> {
+  return typeof x === 'object' && x !== null && typeof (x as Generator).next === 'function';
+}
+
+function strategyOf(options: RunOptions): ScheduleStrategy | undefined {
+  if (options.schedule !== undefined) return new ReplayStrategy(options.schedule, options.seed !== undefined ? new SeededStrategy(options.seed) : undefined);
+  if (options.seed !== undefined) return new SeededStrategy(options.seed);
+  return undefined;
+}
+
+/** Builds the machine and kernel of `scenario`, boots it to the end, and checks its expectations. */
+export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
+  const { doc, registry, source } = scenario;
+  const profile = options.profile ?? doc.kernel?.profile;
+  if (options.profile !== undefined && kernelProfile(options.profile) === undefined) {
+    throw new ScenarioError('unknownProfile', { file: scenario.file, path: '/kernel/profile', message: `unknown kernel profile '${options.profile}' (given as an option); expected linux-X.Y, e.g. ${NAMED_PROFILES.join(', ')}` });
+  }
+  let kernel: Kernel | undefined;
+  const buses = new Map<string, BusType>();
+  const fwnodes = new Map<string, Fwnode>();
+  const ctx: BuildContext = {
+    scenario,
+    registry,
+    kernel: () => {
+      if (kernel === undefined) throw new Error('the kernel does not exist yet');
+      return kernel;
+    },
+    buses,
+    fwnodes,
+    firmware: new MachineFirmware(),
+    acpiTables: scenario.firmware.acpiTables,
+    builtin: [],
+    configure: [],
+    bus(name) {
+      let bus = buses.get(name);
+      if (bus === undefined) {
+        const factory = registry.buses.get(name);
+        bus = factory !== undefined ? factory(ctx) : new SimpleBus(name);
+        buses.set(name, bus);
+        // A bus first named after boot started registers at once.
+        if (kernel !== undefined && !kernel.buses.has(name)) kernel.busRegister(bus);
+      }
+      return bus;
+    },
+    deviceOf(ref): Device | undefined {
+      const k = ctx.kernel();
+      if (ref.startsWith('/')) {
+        const fw = fwnodes.get(ref);
+        return fw === undefined ? undefined : k.deviceOfFwnode(fw);
+      }
+      return k.device(ref);
+    },
+  };
+  for (const step of registry.machineSteps) step.build(ctx);
+
+  const policies: Record<string, string> = {};
+  for (const [n, v] of Object.entries(doc.policies ?? {})) policies[n] = String(v);
+  Object.assign(policies, options.policy ?? {});
+  const rebinds: ((c: Container) => void)[] = [];
+  for (const [name, value] of Object.entries(policies)) {
+    const entry = registry.policies.get(name);
+    const r = entry?.resolve(value);
+    if (entry === undefined || r === undefined || 'error' in r) {
+      const why = entry === undefined ? `unknown policy '${name}'; known: ${[...registry.policies.keys()].join(', ')}` : `bad variant '${value}' of policy ${name}: ${(r as { error: string }).error}`;
+      throw new ScenarioError('unknownPolicy', { file: scenario.file, path: `/policies/${name}`, message: why });
+    }
+    rebinds.push((c) => r(c, ctx));
+  }
+
+  const stepResults = new Map<string, number>();
+  const userspace: UserspaceStep[] = [...scenario.timeline, ...scenario.steps.map((s) => toCoreStep(s, ctx, stepResults))];
+  const cmdline = [doc.kernel?.cmdline ?? '', options.cmdline ?? ''].filter((s) => s !== '').join(' ');
+  const strategy = strategyOf(options);
+  kernel = new Kernel({
+    ...(profile !== undefined ? { profile } : {}),
+    cmdline,
+    config: { modules: doc.kernel?.config?.CONFIG_MODULES ?? true, arch: scenario.arch },
+    ...(strategy !== undefined ? { strategy } : {}),
+    builtin: [...ctx.builtin, ...scenario.builtinModules.map((m) => moduleOf(ctx, m))],
+    modules: scenario.loadableModules.map((m) => moduleOf(ctx, m)),
+    userspace,
+    ...(options.recordTrace === true ? { recordTrace: true } : {}),
+    configure: (c) => {
+      if (c.isBound(MachineFirmware)) c.rebind(MachineFirmware).toConstantValue(ctx.firmware);
+      else c.bind(MachineFirmware).toConstantValue(ctx.firmware);
+      for (const f of ctx.configure) f(c);
+      for (const f of rebinds) f(c);
+    },
+  });
+  kernel.boot();
+  const summary = summarize(kernel, doc.name, registry);
+  const expectations = evaluateExpectations(doc.expect, { kernel, summary, stepResults, source });
+  return { scenario, kernel, summary, stepResults, expectations, passed: expectations.every((e) => e.passed) };
+}
+
+/** One kernel module from the catalogue entries of module `name`. */
+function moduleOf(ctx: BuildContext, name: string): KernelModule {
+  const entries = ctx.registry.driversOf(name);
+  const services = entries.flatMap((e) => (e.services !== undefined ? [e.services] : []));
+  return new KernelModule(normaliseName(name), {
+    initcalls: entries.map((e) => ({ level: e.level, name: `${e.name}_init`, fn: (k: Kernel) => e.init(ctx, k) })),
+    ...(services.length > 0 ? { services: (o) => { for (const s of services) s(o); } } : {}),
+  });
+}
+
+/** A compiled step as a core userspace step that waits for its time/event, acts, and records its result. */
+function toCoreStep(step: CompiledStep, ctx: BuildContext, results: Map<string, number>): UserspaceStep {
+  return { kind: 'run', name: `${step.kind} ${step.id}`, fn: (k) => stepBody(k, step, ctx, results) };
+}
+
+function* stepBody(k: Kernel, step: CompiledStep, ctx: BuildContext, results: Map<string, number>): ThreadBody {
+  if (step.at !== undefined && k.clock.now < step.at) yield { at: step.at };
+  const after = step.after;
+  if (after !== undefined) {
+    const [what, until] = afterPredicate(k, ctx, after);
+    yield { until, what };
+  }
+  const r = (step.action)(k, ctx);
+  results.set(step.id, isGenerator(r) ? yield* r : r);
+}
+
+function afterPredicate(k: Kernel, ctx: BuildContext, after: NonNullable<CompiledStep['after']>): [string, () => boolean] {
+  if (after.bound !== undefined) return [`${after.bound} bound`, () => ctx.deviceOf(after.bound!)?.bound === true];
+  if (after.deferred !== undefined) return [`${after.deferred} deferred`, () => ctx.deviceOf(after.deferred!)?.deferredNode.list != null];
+  if (after.module !== undefined) return [`module ${after.module} loaded`, () => k.loadedModules.includes(normaliseName(after.module!))];
+  return ['deferred probe timeout', () => k.deferred.timedOut];
+}
