@@ -19,3 +19,6 @@ export {
 export { shrink, type ShrinkOptions, type ShrinkResult } from './shrink.js';
 export { describeSchedule } from './report.js';
 export { xenGrantDmaStandIn, asyncFleet, type XenStandInOptions, type AsyncFleetOptions } from './examples.js';
+export { scenarioTarget, scenarioFileTarget } from './scenario-target.js';
+export { type TargetSpec, type ChunkResult, mergeChunks, resolveTarget } from './pool-task.js';
+export { exploreParallel, type ParallelOptions } from './pool.js';
