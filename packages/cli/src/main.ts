@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { parseLevel, type Kernel } from '@kdsim/core';
 import { defaultMachine } from './default-machine.js';
+import { registerExplore } from './commands/explore.js';
 
 /** A summary of a boot: who bound, what is deferred and why. */
 export function summary(k: Kernel): string {
@@ -21,6 +22,31 @@ export function summary(k: Kernel): string {
 
 /** Runs the `kdsim` command with `argv` (without node and script) and returns the exit code. */
 export function main(argv: readonly string[]): number {
+  const { program, code } = buildProgram();
+  try {
+    program.parse(['node', 'kdsim', ...argv]);
+  } catch (e) {
+    const exitCode = (e as { exitCode?: number }).exitCode;
+    return typeof exitCode === 'number' ? exitCode : 1;
+  }
+  return code();
+}
+
+/** As {@link main}, awaiting commands that run asynchronously (`explore --workers`). */
+export async function mainAsync(argv: readonly string[]): Promise<number> {
+  const { program, code } = buildProgram();
+  try {
+    await program.parseAsync(['node', 'kdsim', ...argv]);
+  } catch (e) {
+    const exitCode = (e as { exitCode?: number }).exitCode;
+    if (typeof exitCode === 'number') return exitCode;
+    process.stderr.write(`kdsim: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  return code();
+}
+
+function buildProgram(): { program: Command; code: () => number } {
   let code = 0;
   const program = new Command('kdsim')
     .description('A deterministic simulation of the Linux driver model.')
@@ -44,15 +70,10 @@ export function main(argv: readonly string[]): number {
       process.stdout.write('\ndmesg:\n');
       process.stdout.write(k.dmesg({ ...(level !== undefined ? { level } : {}), debug: opts.debug }));
     });
-  try {
-    program.parse(['node', 'kdsim', ...argv]);
-  } catch (e) {
-    const exitCode = (e as { exitCode?: number }).exitCode;
-    return typeof exitCode === 'number' ? exitCode : 1;
-  }
-  return code;
+  registerExplore(program, (c) => { code = c; });
+  return { program, code: () => code };
 }
 
 if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = main(process.argv.slice(2));
+  void mainAsync(process.argv.slice(2)).then((c) => { process.exitCode = c; });
 }
