@@ -2,12 +2,13 @@
 // npm run bench [-- --json]: every benchmark, as a table or as one JSON object
 // (figure name → { value, unit }).
 import { legacyDeferredBench } from './legacy-deferred.js';
+import { exploreBench } from './explore.js';
 
 const json = process.argv.includes('--json');
 const figures = {};
-const sections = [['legacy deferred probe (5 000-device DAG)', () => legacyDeferredBench()]];
+const sections = [['legacy deferred probe (5 000-device DAG)', () => legacyDeferredBench()], ['explore (40-device async fleet, Xen example)', () => exploreBench()]];
 for (const [title, run] of sections) {
-  const out = run();
+  const out = await run();
   Object.assign(figures, out);
   if (!json) {
     console.log(`\n${title}`);

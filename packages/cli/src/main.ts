@@ -6,6 +6,7 @@ import type { RegisterCommand } from './commands/command.js';
 import type { CommandContext } from './commands/context.js';
 import { registerDecode } from './commands/decode.js';
 import { registerDiff } from './commands/diff.js';
+import { registerExplore } from './commands/explore.js';
 import { registerRun } from './commands/run.js';
 import { registerTest } from './commands/test.js';
 import { registerNeeds, registerViews } from './commands/views.js';
@@ -14,7 +15,7 @@ import { EXIT_USAGE, reportError } from './output/errors.js';
 import { processIo, type CliIo } from './output/io.js';
 
 /** Every command in `--help` order; each lives in its own file under `commands/`. */
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerTest, registerDiff, registerViews, registerNeeds, registerDecode];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerTest, registerDiff, registerViews, registerNeeds, registerExplore, registerDecode];
 
 /**
  * Runs the `kdsim` command with `argv` (without node and script) and

@@ -9,7 +9,7 @@ export { type Fwnode, type FwnodeReferenceResult, fwnodeAndAncestors, fwnodeIsAn
 export { SoftwareNode, type SoftwareNodeOptions, type SwnodeReference, type SwnodePropertyValue } from './fwnode/swnode.js';
 export { VirtualClock, formatTimestamp, NSEC_PER_SEC, NSEC_PER_MSEC, NSEC_PER_USEC } from './time/clock.js';
 export { Scheduler, SimThread, type ThreadKind, type ThreadBody, type Yield, type WaitFor, type SleepUntil, type Decision, type RunResult } from './time/scheduler.js';
-export { ScheduleStrategy, InOrderStrategy, SeededStrategy, ReplayStrategy, mulberry32, type ChoicePoint } from './time/strategy.js';
+export { ScheduleStrategy, InOrderStrategy, SeededStrategy, ReplayStrategy, mulberry32, type ChoicePoint, type ChoiceKind } from './time/strategy.js';
 export { Klog, type KlogRecord, type DmesgOptions } from './klog/klog.js';
 export { LogLevel, levelName, parseLevel, type LogLevelValue } from './klog/levels.js';
 export { DynamicDebug, normaliseModule } from './klog/dyndbg.js';

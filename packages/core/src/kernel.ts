@@ -594,9 +594,30 @@ export class Kernel {
     return out;
   }
 
+  // init/main.c: do_initcall_level() runs a level in link order. The driver core's own
+  // initcalls keep their place (core.o and dd.o link first); the built-in ones of the
+  // level are a link order the build could change, so each next one is a choice
+  // (option 0 keeps the given order).
+  *#initcallOrder(level: InitcallLevel): Generator<Initcall, void, void> {
+    const all = this.#initcallsFor(level);
+    const fixed = all.length - this.#builtinCount(level);
+    for (let i = 0; i < fixed; i++) yield all[i]!;
+    const rest = all.slice(fixed);
+    while (rest.length > 0) {
+      const pick = rest.length > 1 ? this.scheduler.choose('initcall', rest.map((ic) => ic.name)) : 0;
+      yield rest.splice(pick, 1)[0]!;
+    }
+  }
+
+  #builtinCount(level: InitcallLevel): number {
+    let n = 0;
+    for (const m of this.#builtin) for (const ic of m.initcalls) if (ic.level === level) n++;
+    return n;
+  }
+
   *#initThread(): ThreadBody {
     for (const level of INITCALL_LEVELS) {
-      for (const ic of this.#initcallsFor(level)) {
+      for (const ic of this.#initcallOrder(level)) {
         if (this.tracing) this.emit({ type: 'initcall', level, name: ic.name });
         this.clock.advance(this.costs.initcall);
         const r = ic.fn(this);
@@ -613,8 +634,35 @@ export class Kernel {
     if (this.#userspace.length > 0) this.scheduler.spawn('userspace', 'userspace', this.#userspaceThread());
   }
 
+  // A step lands when userspace gets there, which real timing decides: before each
+  // step that acts on the kernel, the strategy may let the next pending event of
+  // another context (a timer, deferred work, an async probe) happen first.
+  *#landing(step: UserspaceStep): ThreadBody {
+    const label = describeStep(step);
+    for (let i = 0; i < MAX_LANDING_DELAYS; i++) {
+      const next = this.scheduler.nextEvent();
+      if (next === null) return;
+      if (this.scheduler.choose('landing', [label, `after ${next.name}`]) === 0) return;
+      // Ready just after that event: it runs first, then this step is decided again.
+      yield { at: Math.max(next.readyAt, this.clock.now) + 1 };
+    }
+  }
+
   *#userspaceThread(): ThreadBody {
-    for (const step of this.#userspace) {
+    const steps = [...this.#userspace];
+    for (let i = 0; i < steps.length; i++) {
+      // udev coldplug: a run of consecutive module loads has no fixed order.
+      if (steps[i]!.kind === 'insmod') {
+        let end = i + 1;
+        while (end < steps.length && steps[end]!.kind === 'insmod') end++;
+        if (end - i > 1) {
+          const run = steps.slice(i, end);
+          const pick = this.scheduler.choose('module-order', run.map(describeStep));
+          if (pick > 0) steps.splice(i, 0, ...steps.splice(i + pick, 1));
+        }
+      }
+      const step = steps[i]!;
+      if (step.kind !== 'sleep' && step.kind !== 'wait') yield* this.#landing(step);
       if (this.tracing) this.emit({ type: 'userspace', step: describeStep(step) });
       switch (step.kind) {
         case 'insmod':
@@ -733,6 +781,9 @@ export class DefaultDeferredProbePolicy extends DeferredProbePolicy {
     return this.profile.deferredProbeTimeoutDefault;
   }
 }
+
+/** Cap on how many events one userspace step may be pushed past (a bound for explorers, never reached by default). */
+const MAX_LANDING_DELAYS = 64;
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 

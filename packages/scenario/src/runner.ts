@@ -24,6 +24,10 @@ export interface RunOptions {
   readonly cmdline?: string;
   /** Keep every trace event in `kernel.traceLog`. */
   readonly recordTrace?: boolean;
+  /** Decides every timing choice (the explorer's strategies); takes precedence over `schedule` and `seed`. */
+  readonly strategy?: ScheduleStrategy;
+  /** Called with the kernel after it is created and before it boots (the explorer observes its trace). */
+  readonly observe?: (k: Kernel) => void;
 }
 
 /** What one run of a scenario produced. */
@@ -47,6 +51,7 @@ function isGenerator(x: unknown): x is Generator<Yield, number, void> {
 }
 
 function strategyOf(options: RunOptions): ScheduleStrategy | undefined {
+  if (options.strategy !== undefined) return options.strategy;
   if (options.schedule !== undefined) return new ReplayStrategy(options.schedule, options.seed !== undefined ? new SeededStrategy(options.seed) : undefined);
   if (options.seed !== undefined) return new SeededStrategy(options.seed);
   return undefined;
@@ -131,6 +136,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       for (const f of rebinds) f(c);
     },
   });
+  options.observe?.(kernel);
   kernel.boot();
   const summary = summarize(kernel, doc.name, registry);
   const expectations = evaluateExpectations(doc.expect, { kernel, summary, stepResults, source });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { decodeSchedule, ScheduleReplay } from '@kdsim/explore';
 import type { RunOptions } from '@kdsim/scenario';
 import { CliError } from '../output/errors.js';
 import type { CommandContext } from './context.js';
@@ -16,6 +17,8 @@ export interface RunFlags {
   readonly seed?: string;
   /** --cmdline */
   readonly cmdline?: string;
+  /** --schedule: a replay token from `kdsim explore` */
+  readonly schedule?: string;
 }
 
 /** Adds --profile, --policy, --seed and --cmdline to `cmd`. */
@@ -24,7 +27,8 @@ export function withRunFlags(cmd: Command): Command {
     .option('--profile <profile>', 'kernel profile instead of the scenario\'s (linux-6.12)')
     .option('--policy <name=value>', 'policy override (repeatable): fw_devlink=strict, deferred_probe_timeout=never', (v: string, prev: string[] = []) => [...prev, v])
     .option('--seed <n>', 'draw timing-dependent choices from this seed')
-    .option('--cmdline <text>', 'appended to the scenario\'s kernel command line');
+    .option('--cmdline <text>', 'appended to the scenario\'s kernel command line')
+    .option('--schedule <token>', 'replay one ordering found by `kdsim explore` (a k1.… token)');
 }
 
 /** Run options from the flags; bad values are usage errors. */
@@ -45,5 +49,6 @@ export function runOptions(flags: RunFlags): RunOptions {
     ...(Object.keys(policy).length > 0 ? { policy } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(flags.cmdline !== undefined ? { cmdline: flags.cmdline } : {}),
+    ...(flags.schedule !== undefined ? { strategy: new ScheduleReplay(decodeSchedule(flags.schedule)) } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { FirmwareError, type FirmwareErrorKind } from '@kdsim/firmware';
+import { ExploreError } from '@kdsim/explore';
 import { ScenarioError } from '@kdsim/scenario';
 import type { Colors } from './colors.js';
 import type { CliIo } from './io.js';
@@ -61,9 +62,18 @@ const SCENARIO_HINTS: Readonly<Record<string, string>> = {
   unsupported: 'this part of the machine needs a package not in this build yet',
 };
 
+const EXPLORE_HINTS: Readonly<Record<ExploreError['kind'], string>> = {
+  token: 'copy the whole k1.… token that kdsim explore printed',
+  options: 'see kdsim explore --help',
+  target: 'the scenario could not be loaded by the explorer; run it with kdsim run first',
+};
+
 /** A user error as text: `kdsim: <what>` then `hint: <how to fix>`, one line each. */
-export function formatUserError(e: CliError | FirmwareError | ScenarioError, c?: Colors): string {
-  const hint = e instanceof CliError ? e.hint : e instanceof FirmwareError ? FIRMWARE_HINTS[e.kind] : SCENARIO_HINTS[e.kind] ?? 'see docs/scenarios.md';
+export function formatUserError(e: CliError | FirmwareError | ScenarioError | ExploreError, c?: Colors): string {
+  const hint = e instanceof CliError ? e.hint
+    : e instanceof FirmwareError ? FIRMWARE_HINTS[e.kind]
+      : e instanceof ExploreError ? EXPLORE_HINTS[e.kind]
+        : SCENARIO_HINTS[e.kind] ?? 'see docs/scenarios.md';
   const message = e.message;
   const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ');
   const red = c?.red ?? ((s: string) => s);
@@ -77,7 +87,7 @@ export function formatUserError(e: CliError | FirmwareError | ScenarioError, c?:
  * a stack trace.
  */
 export function reportError(io: CliIo, e: unknown, c?: Colors): number {
-  if (e instanceof CliError || e instanceof FirmwareError || e instanceof ScenarioError) {
+  if (e instanceof CliError || e instanceof FirmwareError || e instanceof ScenarioError || e instanceof ExploreError) {
     io.stderr.write(formatUserError(e, c));
     return e instanceof CliError && e.kind === 'usage' ? EXIT_USAGE : EXIT_INPUT;
   }

@@ -34,13 +34,14 @@ export class DeferredProbe {
   timedOut = false;
 
   #workQueued = false;
+  readonly #queued = { until: () => this.#workQueued, what: 'deferred work queued' };
   #workRunning = false;
   #timer: { cancelled: boolean; at: number } | null = null;
 
   /** Creates the lists for kernel `k` and starts its deferred-probe worker. */
   constructor(readonly k: Kernel, initialTimeout: number) {
     this.timeout = initialTimeout;
-    k.scheduler.spawn('deferred_probe_work', 'deferred', this.#worker(), { daemon: true });
+    k.scheduler.spawn('deferred_probe_work', 'deferred', this.#worker(), { daemon: true, waitFor: this.#queued });
   }
 
   /** True while the retry work is queued or running (flush_work() waits for false). */
@@ -86,7 +87,7 @@ export class DeferredProbe {
   *#worker(): ThreadBody {
     const k = this.k;
     for (;;) {
-      if (!this.#workQueued) yield { until: () => this.#workQueued, what: 'deferred work queued' };
+      if (!this.#workQueued) yield this.#queued;
       this.#workQueued = false;
       this.#workRunning = true;
       let dev: Device | undefined;
@@ -137,11 +138,10 @@ export class DeferredProbe {
     const at = this.k.clock.now + seconds * NSEC_PER_SEC;
     const timer = { cancelled: false, at };
     this.#timer = timer;
-    this.k.scheduler.spawn('deferred_probe_timeout', 'timer', this.#timerBody(timer), { daemon: true });
+    this.k.scheduler.spawn('deferred_probe_timeout', 'timer', this.#timerBody(timer), { daemon: true, at });
   }
 
   *#timerBody(timer: { cancelled: boolean; at: number }): ThreadBody {
-    yield { at: timer.at };
     if (timer.cancelled) return;
     this.#timer = null;
     yield* this.#timeoutWork();

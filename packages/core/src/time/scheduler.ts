@@ -1,5 +1,5 @@
 import type { VirtualClock } from './clock.js';
-import type { ChoicePoint, ScheduleStrategy } from './strategy.js';
+import type { ChoiceKind, ChoicePoint, ScheduleStrategy } from './strategy.js';
 
 /** The kernel execution contexts kdsim models. */
 export type ThreadKind = 'init' | 'deferred' | 'async' | 'userspace' | 'timer';
@@ -99,11 +99,46 @@ export class Scheduler {
     return this.#steps;
   }
 
-  /** Starts a thread that first runs at `at` (default now). Daemons may wait forever without the run counting as stuck. */
-  spawn(name: string, kind: ThreadKind, body: ThreadBody, options: { at?: number; daemon?: boolean } = {}): SimThread {
+  /**
+   * Starts a thread that first runs at `at` (default now), or once `waitFor`
+   * holds. Daemons may wait forever without the run counting as stuck. A thread
+   * that starts by waiting should say so here rather than in its first step, so
+   * that its start is not a choice point.
+   */
+  spawn(name: string, kind: ThreadKind, body: ThreadBody, options: { at?: number; daemon?: boolean; waitFor?: WaitFor } = {}): SimThread {
     const t = new SimThread(this.#nextId++, name, kind, body, options.at ?? this.clock.now, options.daemon ?? false);
+    if (options.waitFor !== undefined) t.waitFor = options.waitFor;
     this.#threads.push(t);
     return t;
+  }
+
+  /**
+   * Asks the strategy to pick one of `options` (index 0 is the default) and
+   * records the decision, so every timing-dependent choice of a boot, whoever
+   * makes it, is in one replayable list. A single option is no choice.
+   */
+  choose(kind: ChoiceKind, options: readonly string[]): number {
+    if (options.length < 2) return 0;
+    const time = this.clock.now;
+    const raw = this.strategy.choose({ kind, time, options });
+    const chosen = raw >= 0 && raw < options.length ? raw | 0 : 0;
+    this.#decisions.push({ kind, time, options, chosen });
+    return chosen;
+  }
+
+  /**
+   * The thread other than the current one that will run next if nothing else
+   * happens: not blocked (or its condition already holds), earliest ready time,
+   * then spawn order. Null if none.
+   */
+  nextEvent(): SimThread | null {
+    let best: SimThread | null = null;
+    for (const t of this.#threads) {
+      if (t === this.#current || t.done) continue;
+      if (t.waitFor !== null && !t.waitFor.until()) continue;
+      if (best === null || t.readyAt < best.readyAt) best = t;
+    }
+    return best;
   }
 
   /** True if a thread other than the current one could run now: a running loop should yield. */
@@ -139,12 +174,7 @@ export class Scheduler {
       this.clock.advanceTo(earliest);
       const ready = this.#ready();
       let pick = ready[0]!;
-      if (ready.length > 1) {
-        const options = ready.map((t) => t.name);
-        const chosen = this.strategy.choose({ time: this.clock.now, options });
-        this.#decisions.push({ time: this.clock.now, options, chosen });
-        pick = ready[chosen] ?? pick;
-      }
+      if (ready.length > 1) pick = ready[this.choose('thread', ready.map((t) => t.name))] ?? pick;
       this.#step(pick);
     }
   }

@@ -1,8 +1,25 @@
+/**
+ * What a choice point decides. Every kind is something a real kernel leaves to
+ * timing or to the build, and option 0 is always what kdsim does by default:
+ * - `thread`: which of several ready execution contexts runs next (async probe
+ *   completion order, deferred work against init or userspace, timers);
+ * - `initcall`: which built-in initcall of one level runs next (link order
+ *   within a level, i.e. driver registration order);
+ * - `module-order`: which of a run of consecutive module loads lands next (udev
+ *   coldplug loads modules in parallel, in no fixed order);
+ * - `landing`: whether a userspace step lands now or after the next pending
+ *   event of another context (userspace timing against deferred work and the
+ *   deferred-probe timeout).
+ */
+export type ChoiceKind = 'thread' | 'initcall' | 'module-order' | 'landing';
+
 /** A place where real timing would decide which of several ready threads runs next. */
 export interface ChoicePoint {
+  /** What is being decided. */
+  readonly kind: ChoiceKind;
   /** Virtual time of the choice (ns). */
   readonly time: number;
-  /** Labels of the ready threads, in the order the default strategy ranks them. */
+  /** Labels of the options, in the order the default strategy ranks them (index 0 is the default). */
   readonly options: readonly string[];
 }
 
