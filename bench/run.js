@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // npm run bench [-- --json]: every benchmark, as a table or as one JSON object
 // (figure name → { value, unit }).
+import { fwdevlinkBench } from './fwdevlink.js';
 import { legacyDeferredBench } from './legacy-deferred.js';
 
 const json = process.argv.includes('--json');
 const figures = {};
-const sections = [['legacy deferred probe (5 000-device DAG)', () => legacyDeferredBench()]];
+const sections = [
+  ['legacy deferred probe (5 000-device DAG)', () => legacyDeferredBench()],
+  ['fw_devlink=on (20 000-device tree, random supplier references)', () => fwdevlinkBench()],
+];
 for (const [title, run] of sections) {
   const out = run();
   Object.assign(figures, out);
