@@ -434,6 +434,32 @@ export class Kernel {
     out.push(dev);
   }
 
+  /** Devices in the order device_shutdown() shut them down. */
+  readonly shutdownOrder: Device[] = [];
+
+  /**
+   * core.c: device_shutdown() — wait for probing, block further probing
+   * (device_block_probing()), then take devices off the tail of devices_kset
+   * one by one and call the bus shutdown, else the bound driver's. Link
+   * creation and deferred retries moved consumers behind their suppliers and
+   * children come after their parents, so consumers and children go first.
+   */
+  *deviceShutdown(): ThreadBody {
+    yield* this.dd.waitForDeviceProbe();
+    // dd.c: device_block_probing()
+    this.deferred.deferAllProbes = true;
+    yield* this.dd.waitForDeviceProbe();
+    for (let node = this.devicesKset.tail; node !== null; node = this.devicesKset.tail) {
+      const dev = node.value;
+      this.devicesKset.remove(node);
+      const bus = dev.bus;
+      const drv = dev.bound ? dev.driver : null;
+      if (bus?.shutdown !== undefined) bus.shutdown(dev);
+      else drv?.spec.shutdown?.(dev);
+      this.shutdownOrder.push(dev);
+    }
+  }
+
   /** driver.c: driver_register() — returns 0 or a negative errno. */
   driverRegister(spec: DriverSpec | Driver): number {
     const drv = spec instanceof Driver ? spec : new Driver(spec);
