@@ -51,7 +51,14 @@ function mutate(base) {
       return b;
     }
     case 4: { const out = new Uint8Array(pick(512)); for (let i = 0; i < out.length; i++) out[i] = pick(256); return out; } // random bytes
-    default: { const at = pick(b.length + 1); const ins = new Uint8Array(pick(16)); return Uint8Array.from([...b.subarray(0, at), ...ins, ...b.subarray(at)]); }
+    default: { // insert up to 15 zero bytes
+      const at = pick(b.length + 1);
+      const ins = pick(16);
+      const out = new Uint8Array(b.length + ins);
+      out.set(b.subarray(0, at), 0);
+      out.set(b.subarray(at), at + ins);
+      return out;
+    }
   }
 }
 
@@ -63,14 +70,21 @@ if (targets.length === 0) {
 const seeds = targets.map((t) => t.seedFiles.map((f) => resolve(fixtures, f)).filter(existsSync).map((p) => readFileSync(p)));
 let failures = 0;
 let slowest = 0;
+// Per target: inputs, failures, time spent in the parser, slowest input.
+const per = targets.map(() => ({ inputs: 0, failures: 0, ms: 0, cpuUs: 0, slowest: 0 }));
 const start = performance.now();
+const cpuStart = process.cpuUsage();
 for (let i = 0; i < count; i++) {
   const ti = i % targets.length;
   const t = targets[ti];
   const pool = seeds[ti];
   const startSeed = seed;
   const input = pool.length > 0 && rand() < 0.9 ? mutate(pool[pick(pool.length)]) : mutate(new Uint8Array(0));
+  const stat = per[ti];
+  stat.inputs++;
+  const failuresBefore = failures;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   try {
     t.parse(input, `fuzz-${t.name}-${i}`);
   } catch (e) {
@@ -81,12 +95,27 @@ for (let i = 0; i < count; i++) {
     }
   }
   const dt = performance.now() - t0;
+  const dc = process.cpuUsage(c0);
+  stat.cpuUs += dc.user + dc.system;
   slowest = Math.max(slowest, dt);
   if (dt > maxMs) {
     failures++;
     console.error(`fuzz: ${t.name} input #${i} (seed ${startSeed}) took ${dt.toFixed(0)} ms`);
   }
+  stat.ms += dt;
+  stat.slowest = Math.max(stat.slowest, dt);
+  stat.failures += failures - failuresBefore;
 }
 const secs = (performance.now() - start) / 1000;
-console.log(`fuzz: ${count} inputs over ${targets.map((t) => t.name).join(', ')} in ${secs.toFixed(1)} s (${Math.round(count / secs)} inputs/s), slowest ${slowest.toFixed(1)} ms, ${failures} failures`);
+const cpuAll = process.cpuUsage(cpuStart);
+const cpuSecs = (cpuAll.user + cpuAll.system) / 1e6;
+// The rate per target counts parser time only (mutation excluded), as CPU time: on a
+// shared machine wall time also counts the time other processes had the CPU.
+for (let ti = 0; ti < targets.length; ti++) {
+  const p = per[ti];
+  if (p.inputs === 0) continue;
+  const cpu = p.cpuUs / 1e6;
+  console.log(`fuzz: ${targets[ti].name.padEnd(10)} ${String(p.inputs).padStart(9)} inputs, ${String(Math.round(p.inputs / cpu)).padStart(8)} inputs/s (parser CPU ${cpu.toFixed(1)} s, wall ${(p.ms / 1000).toFixed(1)} s), slowest ${p.slowest.toFixed(1)} ms wall, ${p.failures} failures`);
+}
+console.log(`fuzz: ${count} inputs over ${targets.map((t) => t.name).join(', ')} in ${secs.toFixed(1)} s wall, ${cpuSecs.toFixed(1)} s CPU (${Math.round(count / cpuSecs)} inputs/CPU-s), slowest ${slowest.toFixed(1)} ms wall, ${failures} failures`);
 process.exit(failures > 0 ? 1 : 0);

@@ -397,18 +397,28 @@ export class Kernel {
    * finished. Each device is moved (and logged) once.
    */
   devicesMoveToTail(dev: Device): void {
-    const firstFinish: Device[] = [];
-    this.#mirroredPostorder(dev, ++this.#reorderStamp, firstFinish);
-    const dbg = this.dbg.core;
-    for (let i = firstFinish.length - 1; i >= 0; i--) {
-      const d = firstFinish[i]!;
-      if (d.ksetNode.list === null) continue;
-      if (dbg) this.prDebug('drivers/base/core.c', `devices_kset: Moving ${d.name} to end of list`);
-      this.devicesKset.moveToTail(d.ksetNode);
+    // A leaf (the usual new consumer, or a retried device nothing depends on) moves alone.
+    if (dev.children.length === 0 && dev.links.consumers.length === 0) {
+      this.#moveToTail(dev);
+      return;
     }
+    // The scratch array is taken while in use: a reorder is never re-entered, but stay safe.
+    const firstFinish = this.#reorderScratch ?? [];
+    this.#reorderScratch = null;
+    this.#mirroredPostorder(dev, ++this.#reorderStamp, firstFinish);
+    for (let i = firstFinish.length - 1; i >= 0; i--) this.#moveToTail(firstFinish[i]!);
+    firstFinish.length = 0;
+    this.#reorderScratch = firstFinish;
+  }
+
+  #moveToTail(d: Device): void {
+    if (d.ksetNode.list === null) return;
+    if (this.dbg.core) this.prDebug('drivers/base/core.c', `devices_kset: Moving ${d.name} to end of list`);
+    this.devicesKset.moveToTail(d.ksetNode);
   }
 
   #reorderStamp = 0;
+  #reorderScratch: Device[] | null = [];
 
   #mirroredPostorder(dev: Device, stamp: number, out: Device[]): void {
     if (dev.reorderStamp === stamp) return;
@@ -422,6 +432,32 @@ export class Kernel {
     const children = dev.children;
     for (let i = children.length - 1; i >= 0; i--) this.#mirroredPostorder(children[i]!, stamp, out);
     out.push(dev);
+  }
+
+  /** Devices in the order device_shutdown() shut them down. */
+  readonly shutdownOrder: Device[] = [];
+
+  /**
+   * core.c: device_shutdown() — wait for probing, block further probing
+   * (device_block_probing()), then take devices off the tail of devices_kset
+   * one by one and call the bus shutdown, else the bound driver's. Link
+   * creation and deferred retries moved consumers behind their suppliers and
+   * children come after their parents, so consumers and children go first.
+   */
+  *deviceShutdown(): ThreadBody {
+    yield* this.dd.waitForDeviceProbe();
+    // dd.c: device_block_probing()
+    this.deferred.deferAllProbes = true;
+    yield* this.dd.waitForDeviceProbe();
+    for (let node = this.devicesKset.tail; node !== null; node = this.devicesKset.tail) {
+      const dev = node.value;
+      this.devicesKset.remove(node);
+      const bus = dev.bus;
+      const drv = dev.bound ? dev.driver : null;
+      if (bus?.shutdown !== undefined) bus.shutdown(dev);
+      else drv?.spec.shutdown?.(dev);
+      this.shutdownOrder.push(dev);
+    }
   }
 
   /** driver.c: driver_register() — returns 0 or a negative errno. */

@@ -46,6 +46,9 @@ export abstract class BusType {
     dev.driver?.spec.remove?.(dev);
   }
 
+  /** bus->shutdown(): when present device_shutdown() calls it instead of the driver's shutdown. */
+  shutdown?(dev: Device): void;
+
   /** bus->sync_state(): when present it is called instead of the driver's (dev_sync_state()). */
   syncState?(dev: Device): void;
 

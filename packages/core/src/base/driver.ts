@@ -18,6 +18,8 @@ export interface DriverSpec {
   readonly probe?: (dev: Device) => number;
   /** The remove callback. */
   readonly remove?: (dev: Device) => void;
+  /** The shutdown callback (device_shutdown(), at reboot or power-off). */
+  readonly shutdown?: (dev: Device) => void;
   /** The sync_state() callback (§8). */
   readonly syncState?: (dev: Device) => void;
   /** Sync or async probing preference. */

@@ -35,6 +35,10 @@ export class SoftwareNode implements Fwnode {
   registered: boolean;
   readonly #properties = new Map<string, SwnodePropertyValue>();
   #path: string | undefined;
+  // `compatible` and `status` as string arrays (undefined if absent or not strings): every
+  // bus match reads the first, every availability check the second.
+  #compatible: readonly string[] | undefined;
+  #status: readonly string[] | undefined;
 
   /** Creates a node under `parent` (null for a root) with the given properties. */
   constructor(
@@ -43,7 +47,7 @@ export class SoftwareNode implements Fwnode {
     properties: Readonly<Record<string, SwnodePropertyValue>> = {},
     options: SoftwareNodeOptions = {},
   ) {
-    for (const [k, v] of Object.entries(properties)) this.#properties.set(k, v);
+    for (const [k, v] of Object.entries(properties)) this.setProperty(k, v);
     this.registered = options.registered ?? true;
     parent?.children.push(this);
   }
@@ -56,6 +60,8 @@ export class SoftwareNode implements Fwnode {
   /** Sets or replaces a property. */
   setProperty(name: string, value: SwnodePropertyValue): this {
     this.#properties.set(name, value);
+    if (name === 'compatible') this.#compatible = asStrings(value);
+    else if (name === 'status') this.#status = asStrings(value);
     return this;
   }
 
@@ -65,7 +71,7 @@ export class SoftwareNode implements Fwnode {
   }
 
   isAvailable(): boolean {
-    const status = this.readStringArray('status')?.[0];
+    const status = this.#status?.[0];
     return status === undefined || status === 'okay' || status === 'ok';
   }
 
@@ -83,8 +89,9 @@ export class SoftwareNode implements Fwnode {
   }
 
   readStringArray(name: string): readonly string[] | undefined {
-    const v = this.#properties.get(name);
-    return v !== undefined && v !== true && allOf(v, 'string') ? (v as readonly string[]) : undefined;
+    if (name === 'compatible') return this.#compatible;
+    if (name === 'status') return this.#status;
+    return asStrings(this.#properties.get(name));
   }
 
   // swnode.c: software_node_get_reference_args()
@@ -123,6 +130,11 @@ const NO_ARGS: readonly number[] = Object.freeze([]);
 function isReferenceList(v: readonly unknown[]): v is readonly SwnodeReference[] {
   for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'object') return false;
   return true;
+}
+
+// The value as a string array, or undefined if it is absent or not one.
+function asStrings(v: SwnodePropertyValue | undefined): readonly string[] | undefined {
+  return v !== undefined && v !== true && allOf(v, 'string') ? (v as readonly string[]) : undefined;
 }
 
 // Every element has type `t` (a loop: property reads are on the probe path).

@@ -167,11 +167,21 @@ export class Cycles {
       if (cl.consumer.fwnode !== null && visit(cl.consumer.fwnode)) return true;
     }
     // Device-less descendants have this device as their nearest parent device.
-    const stack = [...t.children];
-    for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
-      if (k.deviceOfFwnode(n) !== undefined) continue;
-      if (visit(n)) return true;
-      for (const c of n.children) stack.push(c);
+    const children = t.children;
+    for (let i = children.length - 1; i >= 0; i--) {
+      const c = children[i]!;
+      if (k.deviceOfFwnode(c) === undefined && this.#deviceLess(c, visit)) return true;
+    }
+    return false;
+  }
+
+  // `n` (without a device) and its device-less descendants, depth first as a stack would pop them.
+  #deviceLess(n: Fwnode, visit: (f: Fwnode) => boolean): boolean {
+    if (visit(n)) return true;
+    const children = n.children;
+    for (let i = children.length - 1; i >= 0; i--) {
+      const c = children[i]!;
+      if (this.fw.k.deviceOfFwnode(c) === undefined && this.#deviceLess(c, visit)) return true;
     }
     return false;
   }
@@ -204,52 +214,53 @@ export class Cycles {
     // Nothing leads to the consumer at all (a new leaf device): no cycle.
     if (!this.#hasDownstream(target)) return false;
     const con = conFw !== null ? this.fw.k.deviceOfFwnode(conFw) ?? null : conDev;
-    const up = this.#up;
-    const down = this.#down;
+    // A new search epoch: the side marks of every earlier search are stale at once, so
+    // nothing is cleared (clearing a Set allocates a new table, and this runs per link).
+    const epoch = ++this.#epoch;
     const upQ = this.#upQ;
     const downQ = this.#downQ;
-    up.clear();
-    down.clear();
     upQ.length = 0;
     downQ.length = 0;
-    up.add(sup);
+    this.#upMark.set(sup, epoch);
     upQ.push(sup);
-    down.add(target);
+    this.#downMark.set(target, epoch);
     downQ.push(target);
     let ui = 0;
     let di = 0;
     try {
       // The consumer side is usually the small one (a new device has few dependants): it goes first.
       for (;;) {
-        if (di >= downQ.length) return down.has(sup);
+        if (di >= downQ.length) return this.#downMark.get(sup) === epoch;
         if (this.#downstream(downQ[di++]!, this.#downVisit)) return true;
-        if (ui >= upQ.length) return up.has(target);
+        if (ui >= upQ.length) return this.#upMark.get(target) === epoch;
         if (this.#upstream(upQ[ui++]!, con, this.#upVisit)) return true;
       }
     } finally {
-      up.clear();
-      down.clear();
       upQ.length = 0;
       downQ.length = 0;
     }
   }
 
-  readonly #up = new Set<Fwnode>();
-  readonly #down = new Set<Fwnode>();
+  // fwnode → the epoch of the last search whose upstream (downstream) side reached it.
+  readonly #upMark = new Map<Fwnode, number>();
+  readonly #downMark = new Map<Fwnode, number>();
+  #epoch = 0;
   readonly #upQ: Fwnode[] = [];
   readonly #downQ: Fwnode[] = [];
   readonly #upVisit = (f: Fwnode): boolean => {
-    if (this.#down.has(f)) return true;
-    if (!this.#up.has(f)) {
-      this.#up.add(f);
+    const epoch = this.#epoch;
+    if (this.#downMark.get(f) === epoch) return true;
+    if (this.#upMark.get(f) !== epoch) {
+      this.#upMark.set(f, epoch);
       this.#upQ.push(f);
     }
     return false;
   };
   readonly #downVisit = (f: Fwnode): boolean => {
-    if (this.#up.has(f)) return true;
-    if (!this.#down.has(f)) {
-      this.#down.add(f);
+    const epoch = this.#epoch;
+    if (this.#upMark.get(f) === epoch) return true;
+    if (this.#downMark.get(f) !== epoch) {
+      this.#downMark.set(f, epoch);
       this.#downQ.push(f);
     }
     return false;

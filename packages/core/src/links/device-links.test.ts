@@ -100,6 +100,33 @@ describe('device_link_add()', () => {
     expect(order()).toEqual(['child-holder', 'supplier', 'consumer', 'cchild']);
     expect(child.registered).toBe(true);
   });
+
+  it('finds the existing link of a pair between devices with many links (merge, not a second link), also after deletions', () => {
+    // 20 consumers × 40 suppliers: both lists past the length where the pair lookup switches to an index.
+    const sups = Array.from({ length: 40 }, (_, i) => `s${i}`);
+    const cons = Array.from({ length: 20 }, (_, i) => `c${i}`);
+    const { k, d } = devices(...cons, ...sups);
+    const links = cons.map((c) => sups.map((s) => k.deviceLinkAdd(d[c]!, d[s]!, STATELESS)!));
+    expect(k.links.all()).toHaveLength(800);
+    const c = d.c7!;
+    // A second device_link_add() of a stateless pair takes a reference on the same link.
+    expect(k.deviceLinkAdd(c, d.s30!, STATELESS)).toBe(links[7]![30]);
+    expect(links[7]![30]!.refcount).toBe(2);
+    k.deviceLinkDel(links[7]![30]!);
+    k.deviceLinkDel(links[7]![30]!);
+    k.deviceLinkDel(links[7]![5]!);
+    expect(c.links.suppliers).toHaveLength(38);
+    // Deleted pairs get a new link; the others still merge.
+    const again = k.deviceLinkAdd(c, d.s30!, STATELESS)!;
+    expect(again).not.toBe(links[7]![30]);
+    expect(again.refcount).toBe(1);
+    expect(k.deviceLinkAdd(c, d.s30!, STATELESS)).toBe(again);
+    expect(k.deviceLinkAdd(c, d.s5!, STATELESS)).not.toBe(links[7]![5]);
+    expect(k.deviceLinkAdd(c, d.s39!, STATELESS)).toBe(links[7]![39]);
+    expect(k.deviceLinkAdd(d.c8!, d.s30!, STATELESS)).toBe(links[8]![30]);
+    expect(c.links.suppliers).toHaveLength(40);
+    expect(k.links.all()).toHaveLength(800);
+  });
 });
 
 describe('link states (spec §6.2, §6.4)', () => {

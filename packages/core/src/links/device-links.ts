@@ -13,6 +13,8 @@ import { SyncState } from './sync-state.js';
 
 const CORE = 'drivers/base/core.c';
 const EPROBE_DEFER = Errno.EPROBE_DEFER;
+// Supplier lists up to this long are searched rather than indexed.
+const PAIR_INDEX_MIN = 16;
 const OK: SupplierCheck = Object.freeze({ ret: 0 });
 const DEFER: SupplierCheck = Object.freeze({ ret: -EPROBE_DEFER });
 
@@ -70,10 +72,7 @@ export class DeviceLinks {
     // AUTOREMOVE_SUPPLIER outlives AUTOREMOVE_CONSUMER: prefer it.
     if ((flags & DL_FLAG.AUTOREMOVE_SUPPLIER) !== 0) flags &= ~DL_FLAG.AUTOREMOVE_CONSUMER;
 
-    // The pair's link is on both lists; search the shorter one.
-    const existing = supplier.links.consumers.length <= consumer.links.suppliers.length
-      ? supplier.links.consumers.find((l) => l.consumer === consumer)
-      : consumer.links.suppliers.find((l) => l.supplier === supplier);
+    const existing = this.#find(consumer, supplier);
     if (existing !== undefined) return this.#merge(existing, flags);
 
     const link = new DeviceLink(supplier, consumer, flags, this.#seq++);
@@ -82,6 +81,7 @@ export class DeviceLinks {
     link.status = (flags & DL_FLAG.STATELESS) !== 0 ? 'NONE' : initStatus(consumer.links.status, supplier.links.status);
     supplier.links.consumers.push(link);
     consumer.links.suppliers.push(link);
+    this.#byPair.get(consumer)?.set(supplier, link);
     this.#all.add(link);
     if (this.k.tracing) this.k.emit({ type: 'devlink_add', supplier: supplier.name, consumer: consumer.name, flags });
     if (sso) {
@@ -91,6 +91,31 @@ export class DeviceLinks {
     this.#reorder(consumer, supplier);
     return link;
   }
+
+  // The link between the pair, if any. It is on both lists: a short one is searched; a
+  // device with many suppliers (a bus holding sync-state-only proxies for all its
+  // descendants) gets a supplier → link index, kept by add and delete.
+  #find(consumer: Device, supplier: Device): DeviceLink | undefined {
+    const sups = consumer.links.suppliers;
+    const cons = supplier.links.consumers;
+    if (sups.length <= PAIR_INDEX_MIN || cons.length <= PAIR_INDEX_MIN) {
+      if (cons.length < sups.length) {
+        for (let i = 0; i < cons.length; i++) if (cons[i]!.consumer === consumer) return cons[i];
+      } else {
+        for (let i = 0; i < sups.length; i++) if (sups[i]!.supplier === supplier) return sups[i];
+      }
+      return undefined;
+    }
+    let index = this.#byPair.get(consumer);
+    if (index === undefined) {
+      index = new Map();
+      for (let i = 0; i < sups.length; i++) index.set(sups[i]!.supplier, sups[i]!);
+      this.#byPair.set(consumer, index);
+    }
+    return index.get(supplier);
+  }
+
+  readonly #byPair = new WeakMap<Device, Map<Device, DeviceLink>>();
 
   // device_link_add(): a link between the pair exists; merge the request into it.
   #merge(link: DeviceLink, flags: number): DeviceLink {
@@ -179,6 +204,7 @@ export class DeviceLinks {
     if (k.dbg.core) k.devDbg(link.consumer, CORE, `Dropping the link to ${link.supplier.name}`);
     removeFrom(link.supplier.links.consumers, link);
     removeFrom(link.consumer.links.suppliers, link);
+    this.#byPair.get(link.consumer)?.delete(link.supplier);
     if (k.dbg.core) k.prDebug(CORE, `device: '${link.name}': device_unregister`);
     if (k.tracing) k.emit({ type: 'devlink_del', supplier: link.supplier.name, consumer: link.consumer.name });
   }
