@@ -1,12 +1,13 @@
-import { Errno, Kernel, KernelModule, SimpleBus, SoftwareNode, parseModuleTimeline, type Device, type DriverSpec } from '@kdsim/core';
+import { Errno, Kernel, KernelModule, SimpleBus, SoftwareNode, parseModuleTimeline, type Device, type DriverSpec, type KernelOptions } from '@kdsim/core';
 
 /**
  * The built-in default machine: a small SoC described with software nodes.
  * An IOMMU-like supplier whose driver is a module loaded late, consumers
  * that defer on it until it binds, one device that never gets its supplier.
  * It shows deferral, the FIFO replay when the module lands, and the timeout.
+ * `options` adds kernel options (`recordTrace`).
  */
-export function defaultMachine(cmdline = ''): Kernel {
+export function defaultMachine(cmdline = '', options: Pick<KernelOptions, 'recordTrace'> = {}): Kernel {
   const bus = new SimpleBus('platform');
   const soc = new SoftwareNode('soc');
   const iommu = new SoftwareNode('iommu@5000000', soc, { compatible: ['vendor,smmu'] });
@@ -39,6 +40,7 @@ export function defaultMachine(cmdline = ''): Kernel {
     builtin,
     modules,
     userspace: parseModuleTimeline('sleep2,vendor_smmu'),
+    ...options,
   });
   return k;
 }

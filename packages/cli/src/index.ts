@@ -20,3 +20,8 @@ export {
 export {
   type DecodeInput, type DecodedAcpiTable, type DecodedFile, type DecodeResult, type DecodeOptions, type DecodeTextParts, decodeInputs, renderDecodeText,
 } from './decode/decode.js';
+export {
+  type IommuEdge, type GraphNodeState, type GraphNode, type GraphEdge, type DeviceGraph, type DeviceGraphOptions,
+  deviceGraph, findGraphNode, renderDot, renderSvg,
+} from './render/graph.js';
+export { dotString, dotAttrs } from './render/dot.js';

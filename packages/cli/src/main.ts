@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerDecode } from './commands/decode.js';
+import { registerGraph } from './commands/graph.js';
 import { registerRun } from './commands/run.js';
 import type { CommandContext } from './commands/context.js';
 import { colorsFor } from './output/colors.js';
@@ -10,7 +11,7 @@ import { EXIT_USAGE, reportError } from './output/errors.js';
 import { processIo, type CliIo } from './output/io.js';
 
 /** Every command: each registers itself on the program. */
-const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void)[] = [registerRun, registerDecode];
+const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void)[] = [registerRun, registerDecode, registerGraph];
 
 /**
  * Runs the `kdsim` command with `argv` (without node and script) and
