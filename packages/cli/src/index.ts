@@ -25,3 +25,7 @@ export {
   deviceGraph, findGraphNode, renderDot, renderSvg,
 } from './render/graph.js';
 export { dotString, dotAttrs } from './render/dot.js';
+export {
+  type TimelineTrack, type TimelineSlice, type TimelineInstant, type Timeline, bootTimeline, contextKind,
+} from './render/timeline.js';
+export { type ChromeTraceEvent, type ChromeTrace, chromeTrace, timelineTrace } from './render/trace.js';

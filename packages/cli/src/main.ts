@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerDecode } from './commands/decode.js';
 import { registerGraph } from './commands/graph.js';
+import { registerTrace } from './commands/trace.js';
 import { registerRun } from './commands/run.js';
 import type { CommandContext } from './commands/context.js';
 import { colorsFor } from './output/colors.js';
@@ -11,7 +12,7 @@ import { EXIT_USAGE, reportError } from './output/errors.js';
 import { processIo, type CliIo } from './output/io.js';
 
 /** Every command: each registers itself on the program. */
-const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void)[] = [registerRun, registerDecode, registerGraph];
+const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void)[] = [registerRun, registerDecode, registerGraph, registerTrace];
 
 /**
  * Runs the `kdsim` command with `argv` (without node and script) and
