@@ -29,3 +29,6 @@ export {
   type TimelineTrack, type TimelineSlice, type TimelineInstant, type Timeline, bootTimeline, contextKind,
 } from './render/timeline.js';
 export { type ChromeTraceEvent, type ChromeTrace, chromeTrace, timelineTrace } from './render/trace.js';
+export { escapeHtml } from './render/html.js';
+export { type TimelineSvgOptions, renderTimelineSvg } from './render/timeline-svg.js';
+export { type ReportData, type BuildReportOptions, renderReportHtml, buildReport } from './render/report.js';

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDecode } from './commands/decode.js';
 import { registerGraph } from './commands/graph.js';
 import { registerTrace } from './commands/trace.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import type { CommandContext } from './commands/context.js';
 import { colorsFor } from './output/colors.js';
@@ -12,7 +13,7 @@ import { EXIT_USAGE, reportError } from './output/errors.js';
 import { processIo, type CliIo } from './output/io.js';
 
 /** Every command: each registers itself on the program. */
-const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void)[] = [registerRun, registerDecode, registerGraph, registerTrace];
+const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void)[] = [registerRun, registerDecode, registerGraph, registerTrace, registerReport];
 
 /**
  * Runs the `kdsim` command with `argv` (without node and script) and
