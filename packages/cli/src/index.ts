@@ -20,3 +20,15 @@ export {
 export {
   type DecodeInput, type DecodedAcpiTable, type DecodedFile, type DecodeResult, type DecodeOptions, type DecodeTextParts, decodeInputs, renderDecodeText,
 } from './decode/decode.js';
+export {
+  type IommuEdge, type GraphNodeState, type GraphNode, type GraphEdge, type DeviceGraph, type DeviceGraphOptions,
+  deviceGraph, findGraphNode, renderDot, renderSvg,
+} from './render/graph.js';
+export { dotString, dotAttrs } from './render/dot.js';
+export {
+  type TimelineTrack, type TimelineSlice, type TimelineInstant, type Timeline, bootTimeline, contextKind,
+} from './render/timeline.js';
+export { type ChromeTraceEvent, type ChromeTrace, chromeTrace, timelineTrace } from './render/trace.js';
+export { escapeHtml } from './render/html.js';
+export { type TimelineSvgOptions, renderTimelineSvg } from './render/timeline-svg.js';
+export { type ReportData, type BuildReportOptions, renderReportHtml, buildReport } from './render/report.js';

@@ -7,15 +7,18 @@ import type { CommandContext } from './commands/context.js';
 import { registerDecode } from './commands/decode.js';
 import { registerDiff } from './commands/diff.js';
 import { registerExplore } from './commands/explore.js';
+import { registerGraph } from './commands/graph.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerTest } from './commands/test.js';
+import { registerTrace } from './commands/trace.js';
 import { registerNeeds, registerViews } from './commands/views.js';
 import { colorsFor } from './output/colors.js';
 import { EXIT_USAGE, reportError } from './output/errors.js';
 import { processIo, type CliIo } from './output/io.js';
 
 /** Every command in `--help` order; each lives in its own file under `commands/`. */
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerTest, registerDiff, registerViews, registerNeeds, registerExplore, registerDecode];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerTest, registerDiff, registerViews, registerNeeds, registerExplore, registerGraph, registerTrace, registerReport, registerDecode];
 
 /**
  * Runs the `kdsim` command with `argv` (without node and script) and

@@ -35,7 +35,6 @@ export function registerDecode(program: Command, ctx: CommandContext): void {
       const bar = progressBar(ctx.io, 'decode', inputs.length);
       try {
         const result = decodeInputs(inputs, { includeDirs: opts.include, onInput: () => bar.tick() });
-        bar.stop();
         ctx.io.stdout.write(opts.json === true ? renderJson('decode', result) : renderDecodeText(result, { disassembly: opts.topologyOnly !== true, topology: opts.topology }));
       } finally {
         bar.stop();
