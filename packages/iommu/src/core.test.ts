@@ -126,3 +126,38 @@ describe('IOMMU core on the DT path (of_dma_configure → of_iommu_configure →
     expect(core.deviceUseDefaultDomain(k.device('eth@1000')!)).toBe(-Errno.EBUSY);
   });
 });
+
+describe('DMA ownership (iommu_group_claim_dma_owner and friends)', () => {
+  it('refuses a user while a kernel driver uses the default domain, then blocks DMA for the owner', () => {
+    const { k, core } = boot();
+    const eth = k.device('eth@1000')!;
+    const group = core.groupOf(eth)!;
+    expect(core.groupClaimDmaOwner(group, 'vfio')).toBe(-Errno.EPERM);
+    core.deviceUnuseDefaultDomain(eth);
+    expect(core.groupClaimDmaOwner(group, 'vfio')).toBe(0);
+    expect(group.domain).toBe(group.blockingDomain);
+    expect(core.deviceClaimDmaOwner(eth, 'iommufd')).toBe(-Errno.EPERM);
+    expect(core.deviceClaimDmaOwner(k.device('uart@3000')!, 'iommufd')).toBe(-Errno.ENODEV);
+  });
+
+  it('attaches an owner domain from the blocking domain and returns to the default domain on release', () => {
+    const { k, core } = boot();
+    const eth = k.device('eth@1000')!;
+    const group = core.groupOf(eth)!;
+    core.deviceUnuseDefaultDomain(eth);
+    expect(core.deviceClaimDmaOwner(eth, 'iommufd')).toBe(0);
+    const ops = core.deviceOps(eth)!;
+    const dom = ops.domainAllocPaging!(eth, 0, null);
+    if (typeof dom === 'number') throw new Error('alloc');
+    expect(core.attachGroup(dom, group)).toBe(0);
+    expect(dom.devices).toEqual([eth]);
+    const other = ops.domainAllocPaging!(eth, 0, null);
+    if (typeof other === 'number') throw new Error('alloc');
+    expect(core.attachGroup(other, group)).toBe(-Errno.EBUSY);
+    core.detachGroup(dom, group);
+    expect(group.domain).toBe(group.blockingDomain);
+    core.deviceReleaseDmaOwner(eth);
+    expect(group.domain).toBe(group.defaultDomain);
+    expect(group.owner).toBeNull();
+  });
+});

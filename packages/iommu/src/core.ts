@@ -6,7 +6,7 @@ import type { IommuPolicy, IommuFirmwarePath, DefaultDomainChoice } from './poli
 import type { IommuDevice } from './registry.js';
 import { DevIommu, IommuFwspec } from './registry.js';
 import {
-  IommuCap, IommuDomainType, domainTypeStr, groupTypeName, iommuCapExists,
+  IommuCap, IommuDomainType, domainTypeStr, groupTypeName, iommuCapExists, type IommuResvRegion,
 } from './types.js';
 
 const IOMMU_C = 'drivers/iommu/iommu.c';
@@ -443,6 +443,118 @@ export class IommuCore {
   deviceUnuseDefaultDomain(dev: Device): void {
     const group = this.groupOf(dev);
     if (group !== null && group.ownerCnt > 0) group.ownerCnt--;
+  }
+
+  /** The ops of the driver translating `dev` (dev_iommu_ops()), or null. */
+  deviceOps(dev: Device): IommuOps | null {
+    const st = this.#state.get(dev);
+    return st?.iommuDev !== null && st?.iommuDev !== undefined ? st.fwspec?.ops ?? null : null;
+  }
+
+  /** iommu.c: iommu_group_claim_dma_owner() — the VFIO container path; any kernel user ⇒ -EPERM. */
+  groupClaimDmaOwner(group: IommuGroup, owner: unknown): number {
+    if (group.ownerCnt > 0) return -Errno.EPERM;
+    return this.#takeDmaOwnership(group, owner);
+  }
+
+  /**
+   * iommu.c: iommu_device_claim_dma_owner() — iommufd bind: no group ⇒
+   * -ENODEV; the same owner counts up; another owner or a kernel driver ⇒ -EPERM.
+   */
+  deviceClaimDmaOwner(dev: Device, owner: unknown): number {
+    const group = this.groupOf(dev);
+    if (group === null) return -Errno.ENODEV;
+    if (group.ownerCnt > 0) {
+      if (group.owner === null || group.owner !== owner) return -Errno.EPERM;
+      group.ownerCnt++;
+      return 0;
+    }
+    return this.#takeDmaOwnership(group, owner);
+  }
+
+  /** iommu.c: iommu_group_release_dma_owner() — back to the default domain. */
+  groupReleaseDmaOwner(group: IommuGroup): void {
+    if (group.owner === null) return;
+    group.ownerCnt = 0;
+    group.owner = null;
+    this.#setGroupDomain(group, group.defaultDomain);
+  }
+
+  /** iommu.c: iommu_device_release_dma_owner(). */
+  deviceReleaseDmaOwner(dev: Device): void {
+    const group = this.groupOf(dev);
+    if (group === null || group.owner === null) return;
+    if (group.ownerCnt > 1) group.ownerCnt--;
+    else this.groupReleaseDmaOwner(group);
+  }
+
+  // iommu.c: __iommu_take_dma_ownership()
+  #takeDmaOwnership(group: IommuGroup, owner: unknown): number {
+    if (group.domain !== group.defaultDomain) return -Errno.EBUSY;
+    if (group.blockingDomain === null) {
+      const b = this.domainAllocForGroup(group, IommuDomainType.BLOCKED);
+      if (typeof b === 'number') return b;
+      group.blockingDomain = b;
+    }
+    const r = this.#setGroupDomain(group, group.blockingDomain);
+    if (r !== 0) return r;
+    group.owner = owner;
+    group.ownerCnt = 1;
+    return 0;
+  }
+
+  /**
+   * iommu.c: __iommu_group_set_domain_internal() — attach every member; on a
+   * failure the members already moved go back. A device with
+   * firmware-mandated direct regions refuses a blocked domain (-EINVAL).
+   */
+  #setGroupDomain(group: IommuGroup, domain: IommuDomain | null): number {
+    if (domain === null || group.domain === domain) return 0;
+    const moved: Device[] = [];
+    for (const dev of group.devices) {
+      const blocked = domain === group.blockingDomain || domain.type === IommuDomainType.BLOCKED;
+      let r = blocked && this.#state.get(dev)?.requireDirect === true ? -Errno.EINVAL : domain.attachDev(dev);
+      if (r === 0) {
+        moved.push(dev);
+        continue;
+      }
+      for (const m of moved) domain.detachDev(m);
+      r = r === -Errno.EINVAL || r === -Errno.ENOMEM || r === -Errno.ENOSPC || r === -Errno.EBUSY ? r : -Errno.ENODEV;
+      return r;
+    }
+    for (const dev of group.devices) if (group.domain !== null && group.domain !== domain) group.domain.detachDev(dev);
+    group.domain = domain;
+    return 0;
+  }
+
+  /**
+   * iommu.c: iommu_attach_group() — only from the default or blocking domain
+   * (-EBUSY otherwise); a domain of another driver is -EINVAL.
+   */
+  attachGroup(domain: IommuDomain, group: IommuGroup): number {
+    if (group.domain !== null && group.domain !== group.defaultDomain && group.domain !== group.blockingDomain) return -Errno.EBUSY;
+    const first = group.devices[0];
+    if (first === undefined || domain.ops !== this.deviceOps(first)) return -Errno.EINVAL;
+    return this.#setGroupDomain(group, domain);
+  }
+
+  /** iommu.c: iommu_detach_group() — back to the blocking domain when owned, else the default. */
+  detachGroup(domain: IommuDomain, group: IommuGroup): void {
+    if (group.domain !== domain) return;
+    this.#setGroupDomain(group, group.owner !== null ? group.blockingDomain : group.defaultDomain);
+  }
+
+  /** iommu.c: iommu_attach_device() — the device must be alone in its group (-EINVAL). */
+  attachDevice(domain: IommuDomain, dev: Device): number {
+    const group = this.groupOf(dev);
+    if (group === null) return -Errno.ENODEV;
+    if (group.devices.length !== 1) return -Errno.EINVAL;
+    return this.attachGroup(domain, group);
+  }
+
+  /** Reserved regions of `dev` as its driver reports them (iommu_get_resv_regions()). */
+  resvRegions(dev: Device): readonly IommuResvRegion[] {
+    return this.deviceOps(dev)?.getResvRegions?.(dev) ?? [];
   }
 
   /** True if `dev` is in an IOMMU group. */
