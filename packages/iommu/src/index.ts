@@ -24,3 +24,4 @@ export { DmaEndpoints, type DmaEndpoint, type DmaAlias, type DmaEndpointDescribe
 export { IommuDmaConfigure, AcpiIommuState } from './dma-configure.js';
 export { iommuCoreModule, iommuCore } from './module.js';
 export { DmaSimpleBus } from './dma-bus.js';
+export { pciDmaEndpoints, platformDmaEndpoints, busPciView } from './bus-glue.js';
