@@ -28,7 +28,7 @@ export function pciDmaEndpoints(k: Kernel): DmaEndpointDescriber {
   return (dev: Device): DmaEndpoint | null | undefined => {
     if (!(dev instanceof PciDevice)) return undefined;
     const node = dev.hostBridge.dmaFwnode;
-    const dmaAliases = pciDmaAliases(dev).map((a) => ({ owner: a.dev as Device, rid: a.alias }));
+    const dmaAliases = pciDmaAliases(dev).map((a) => ({ owner: a.dev, rid: a.alias }));
     const requestAcs = (): void => pciRequestAcs(k);
     if (node instanceof OfNode) return { kind: 'pci', ofNode: node, acpi: null, dmaAliases, requestAcs };
     if (node !== null && node.type === 'acpi') {
