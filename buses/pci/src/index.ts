@@ -12,7 +12,7 @@ export {
 export { PciDevice, PciHostBridge, PciBusNode, pciName, type PciDeviceInit } from './device.js';
 export {
   PCIE_TYPE_NAMES, parsePciHost, pciScanOrder,
-  type PcieTypeName, type PciDeviceEntry, type PciFunctionSpec, type PciHostEntry, type PciHostSpec, type PciScanStep,
+  type PcieTypeName, type PciDeviceEntry, type PciCaps, type PciHostNative, type PciFunctionSpec, type PciHostEntry, type PciHostSpec, type PciScanStep,
 } from './input.js';
 export { pciIsRootBus, pciUpstreamBridge, pciRealDmaDev, pciForEachDmaAlias, pciDmaAliases, pciDevsAreDmaAliases, type PciDmaAliasFn } from './search.js';
 export { PciAcsState, pciEnableAcs, pciAcsFlagsEnabled, pciAcsEnabled, pciAcsPathEnabled } from './acs.js';
@@ -25,3 +25,7 @@ export { pciScanRootBus, pciBusAddDevices, pciHostProbe } from './scan.js';
 export {
   PciTopology, pciBusOf, pciRequestAcs, pciBusModule, acpiPciRootModule, pciHostCommonProbe, pciGetDomainBusAndSlot,
 } from './module.js';
+export {
+  PCIE_PORT_SERVICE, PCIE_PORT_DEVICE_MAXSERVICES, PCIE_ANY_PORT, PcieServiceDevice, PcieServiceMatchTable, PciExpressBus,
+  pcieServiceName, pcieServiceDriver, pcieDeviceInit, type PcieServiceDriverSpec,
+} from './port-bus.js';

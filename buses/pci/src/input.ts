@@ -55,6 +55,34 @@ export interface PciDeviceEntry {
   readonly noSnoop?: boolean;
   /** Quirk flags. */
   readonly quirks?: { readonly bridgeXlateRoot?: boolean; readonly pcieBridgeAlias?: boolean };
+  /** Capabilities port services and hotplug drivers look for (default none). */
+  readonly caps?: PciCaps;
+}
+
+/** Optional capabilities of a function that drivers check. */
+export interface PciCaps {
+  /** A hot-plug capable slot below this port (PCI_EXP_SLTCAP_HPC: is_hotplug_bridge). */
+  readonly hotplug?: boolean;
+  /** AER extended capability. */
+  readonly aer?: boolean;
+  /** DPC extended capability. */
+  readonly dpc?: boolean;
+  /** Link Bandwidth Notification (PCI_EXP_LNKCAP_LBNC). */
+  readonly linkBandwidthNotification?: boolean;
+  /** Standard Hot-Plug Controller capability (shpchp). */
+  readonly shpc?: boolean;
+}
+
+/** What firmware lets the OS control natively (_OSC on ACPI; everything on DT). */
+export interface PciHostNative {
+  /** PCIe native hot-plug. */
+  readonly hotplug?: boolean;
+  /** SHPC hot-plug. */
+  readonly shpcHotplug?: boolean;
+  /** AER. */
+  readonly aer?: boolean;
+  /** PME. */
+  readonly pme?: boolean;
 }
 
 /** One function after validation: numbers instead of strings. */
@@ -99,6 +127,8 @@ export interface PciFunctionSpec {
   readonly bridgeXlateRoot: boolean;
   /** Quirk: conventional bridge aliasing with its secondary bus. */
   readonly pcieBridgeAlias: boolean;
+  /** Capabilities. */
+  readonly caps: Required<PciCaps>;
 }
 
 /** One host bridge of a machine as a scenario lists it. */
@@ -114,6 +144,8 @@ export interface PciHostEntry {
   readonly fwnode?: Fwnode | null;
   /** The functions behind it. */
   readonly devices: readonly PciDeviceEntry[];
+  /** Services firmware lets the OS control (default: all). */
+  readonly native?: PciHostNative;
 }
 
 /** A validated host bridge: its functions by bus, each bus's list in devfn order. */
@@ -128,6 +160,8 @@ export interface PciHostSpec {
   readonly functions: readonly PciFunctionSpec[];
   /** Functions per bus number, sorted by devfn. */
   readonly byBus: ReadonlyMap<number, readonly PciFunctionSpec[]>;
+  /** Natively controlled services. */
+  readonly native: Required<PciHostNative>;
 }
 
 const BDF_RE = /^(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/;
@@ -153,7 +187,8 @@ export function parsePciHost(host: PciHostEntry): PciHostSpec {
     list.push(f);
   }
   for (const list of byBus.values()) list.sort((a, b) => a.devfn - b.devfn);
-  const spec: PciHostSpec = { segment, busStart, fwnode: host.fwnode ?? null, functions, byBus };
+  const native = { hotplug: true, shpcHotplug: true, aer: true, pme: true, ...host.native };
+  const spec: PciHostSpec = { segment, busStart, fwnode: host.fwnode ?? null, functions, byBus, native };
   checkTopology(spec);
   return spec;
 }
@@ -198,6 +233,7 @@ function parseEntry(e: PciDeviceEntry, index: number, segment: number): PciFunct
     label, busNr, devfn, vendor: ids[0], device: ids[1], subsystemVendor: sub[0], subsystemDevice: sub[1], classCode, revision, hdrType,
     multifunction: e.multifunction ?? false, pcieType, bridge, acsCap, hasAcsCap: e.acs !== undefined, acsCtrl: acsCtrl & acsCap, dmaAliases,
     noSnoop: e.noSnoop ?? false, bridgeXlateRoot: e.quirks?.bridgeXlateRoot ?? false, pcieBridgeAlias: e.quirks?.pcieBridgeAlias ?? false,
+    caps: { hotplug: false, aer: false, dpc: false, linkBandwidthNotification: false, shpc: false, ...e.caps },
   };
 }
 

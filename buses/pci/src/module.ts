@@ -1,6 +1,7 @@
 import { Kernel, KernelModule, type Device } from '@kdsim/core';
 import { OfNode } from '@kdsim/firmware';
 import { PciBus } from './bus.js';
+import { PciExpressBus } from './port-bus.js';
 import type { PciDevice, PciHostBridge } from './device.js';
 import { parsePciHost, type PciHostEntry, type PciHostSpec } from './input.js';
 import { pciHostProbe } from './scan.js';
@@ -41,13 +42,23 @@ export function pciRequestAcs(k: Kernel): void {
 
 /**
  * pci-driver.c: pci_driver_init() at postcore_initcall — binds the
- * {@link PciBus} service and registers `pci`. Built in on every machine with PCI.
+ * {@link PciBus} and {@link PciExpressBus} services and registers `pci` and
+ * `pci_express`. Built in on every machine with PCI.
  */
 export const pciBusModule = new KernelModule('pci', {
   services: (options) => {
     options.bind(PciBus).toResolvedValue((k: Kernel) => new PciBus(k), [Kernel]).inSingletonScope();
+    options.bind(PciExpressBus).toResolvedValue(() => new PciExpressBus(), []).inSingletonScope();
   },
-  initcalls: [{ level: 'postcore', name: 'pci_driver_init', fn: (k) => k.busRegister(pciBusOf(k)) }],
+  initcalls: [{
+    level: 'postcore',
+    name: 'pci_driver_init',
+    fn: (k) => {
+      const r = k.busRegister(pciBusOf(k));
+      // CONFIG_PCIEPORTBUS: pcie_port_bus_register()
+      return r < 0 ? r : k.busRegister(k.container.get(PciExpressBus));
+    },
+  }],
 });
 
 /**

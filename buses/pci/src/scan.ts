@@ -16,6 +16,7 @@ import { pciTypeStr } from './regs.js';
  */
 export function pciScanRootBus(k: Kernel, pci: PciBus, host: PciHostSpec, parent: Device | null): PciHostBridge {
   const bridge = new PciHostBridge(host.segment, host.busStart, parent, host.fwnode);
+  bridge.native = host.native;
   k.deviceAdd(bridge);
   const root = new PciBusNode(bridge, host.busStart, null, null);
   bridge.rootBus = root;
@@ -82,7 +83,7 @@ function pciDeviceAdd(k: Kernel, pci: PciBus, bus: PciBusNode, fn: PciFunctionSp
     subsystemVendor: fn.subsystemVendor, subsystemDevice: fn.subsystemDevice, classCode: fn.classCode,
     revision: fn.revision, hdrType: fn.hdrType, multifunction, pcieType: fn.pcieType, acsCap: fn.acsCap,
     hasAcsCap: fn.hasAcsCap, acsCtrl: fn.acsCtrl, dmaAliases: fn.dmaAliases, noSnoop: fn.noSnoop,
-    bridgeXlateRoot: fn.bridgeXlateRoot, pcieBridgeAlias: fn.pcieBridgeAlias,
+    bridgeXlateRoot: fn.bridgeXlateRoot, pcieBridgeAlias: fn.pcieBridgeAlias, caps: fn.caps,
     fwnode: parentNode !== null ? ofPciFindChildDevice(parentNode, fn.devfn) : null,
   });
   k.devPrintk(dev, LogLevel.INFO, `[${dev.idString}] type ${hex(dev.hdrType, 2)} class 0x${hex(dev.classCode, 6)} ${pciTypeStr(dev.pcieType, dev.hdrType)}`);
