@@ -2,10 +2,12 @@
 // (truth/README.md, the dmesg enumeration lines, QEMU 7.2 device models).
 import type { PciDeviceEntry } from '../input.js';
 
-// QEMU hw/pci/pcie.c: pcie_acs_init() gives downstream ports SV, TB, RR, CR, UF and DT.
+// QEMU hw/pci/pcie.c: pcie_acs_init() gives downstream ports SV, TB, RR, CR, UF and DT; QEMU's
+// pcie-root-port has a hot-plug slot, AER and a link reporting bandwidth notification (LBNC), no DPC.
 const rootPort = (configured: boolean): PciDeviceEntry => ({
   bdf: '00:05.0', id: '1b36:000c', subsystem: '1b36:0000', class: '0x060400', pcie: 'root-port',
   bridge: { secondary: 1, configured }, acs: ['SV', 'TB', 'RR', 'CR', 'UF', 'DT'],
+  caps: { hotplug: true, aer: true, linkBandwidthNotification: true },
 });
 
 const common: PciDeviceEntry[] = [
