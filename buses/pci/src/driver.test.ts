@@ -3,6 +3,8 @@ import { DmaConfigure, Errno, KernelModule, type Device } from '@kdsim/core';
 import type { PciDevice } from './device.js';
 import { PciMatchTable, pciDriver, pciMatchDevice, type PciDeviceId } from './driver.js';
 import { PCI_ANY_ID } from './regs.js';
+import { PciBus } from './bus.js';
+import { pciNewId } from './new-id.js';
 import { pciKernel } from './testing/boot.js';
 import { q35Devices } from './testing/machines.js';
 
@@ -90,5 +92,23 @@ describe('pci_dma_configure()', () => {
     expect(host.name).toBe('pci0000:00');
     expect(host.parent).toBeNull();
     expect(host.dmaFwnode).toBeNull();
+  });
+});
+
+describe('new_id', () => {
+  it('adds a dynamic ID and attaches the driver; an ID it already matches is -EEXIST; bad lines are -EINVAL', () => {
+    const k = pciKernel([{ devices: q35Devices(false) }], (bus) => [
+      pciDriver(bus, { name: 'vfio-pci', idTable: [] }),
+      pciDriver(bus, { name: 'e1000e', idTable: [{ vendor: 0x8086, device: 0x10d3 }] }),
+    ], {}, 'subsys_sync').boot();
+    const pci = k.container.get(PciBus);
+    const vfio = k.findDriver(pci, 'vfio-pci')!;
+    expect(k.device('0000:00:1f.3')!.driver).toBeNull();
+    expect(pciNewId(k, vfio, '8086 2930')).toBe(0);
+    expect(k.device('0000:00:1f.3')!.driver?.name).toBe('vfio-pci');
+    expect(pciNewId(k, vfio, '8086 2930')).toBe(-Errno.EEXIST);
+    expect(pciNewId(k, vfio, '8086')).toBe(-Errno.EINVAL);
+    expect(pciNewId(k, vfio, 'zz 10d3')).toBe(-Errno.EINVAL);
+    expect(pciNewId(k, k.findDriver(pci, 'e1000e')!, '8086 10d3')).toBe(-Errno.EEXIST);
   });
 });

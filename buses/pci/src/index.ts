@@ -18,7 +18,7 @@ export { pciIsRootBus, pciUpstreamBridge, pciRealDmaDev, pciForEachDmaAlias, pci
 export { PciAcsState, pciEnableAcs, pciAcsFlagsEnabled, pciAcsEnabled, pciAcsPathEnabled } from './acs.js';
 export {
   PciMatchTable, pciDriver, pciMatchOneDevice, pciMatchId, pciMatchDevice, PCI_DEVICE_ID_ANY,
-  type PciDeviceId, type PciDriverSpec,
+  type PciDeviceId, type PciDriverSpec, type PciIds,
 } from './driver.js';
 export { PciBus } from './bus.js';
 export { pciScanRootBus, pciBusAddDevices, pciHostProbe } from './scan.js';
@@ -29,3 +29,5 @@ export {
   PCIE_PORT_SERVICE, PCIE_PORT_DEVICE_MAXSERVICES, PCIE_ANY_PORT, PcieServiceDevice, PcieServiceMatchTable, PciExpressBus,
   pcieServiceName, pcieServiceDriver, pcieDeviceInit, type PcieServiceDriverSpec,
 } from './port-bus.js';
+export { pciGroupingView, type PciGroupingView } from './view.js';
+export { pciNewId } from './new-id.js';

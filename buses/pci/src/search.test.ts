@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Kernel } from '@kdsim/core';
 import { pciAcsEnabled, pciAcsPathEnabled } from './acs.js';
+import { PciBus } from './bus.js';
+import { pciGroupingView } from './view.js';
 import type { PciDevice } from './device.js';
 import type { PciDeviceEntry } from './input.js';
 import { pciRequestAcs } from './module.js';
@@ -107,5 +109,18 @@ describe('ACS', () => {
     expect(pciAcsPathEnabled(fn(k, '02:01.0'), null, REQ_ACS_FLAGS)).toBe(true);
     // The PCIe-to-PCI bridge never provides ACS.
     expect(pciAcsPathEnabled(fn(k, '03:00.0'), null, REQ_ACS_FLAGS)).toBe(false);
+  });
+});
+
+describe('the grouping view pci_device_group() reads', () => {
+  it('answers from the same helpers: alias owners, upstream bridge, same-bus functions, slot inputs', () => {
+    const k = pciKernel([{ devices: deep }]).boot();
+    const view = pciGroupingView(k.container.get(PciBus));
+    expect(view.dmaAliasOwners(fn(k, '05:00.0')).map((d) => d.name)).toEqual(['0000:05:00.0', '0000:04:02.0', '0000:03:00.0']);
+    expect(view.upstreamBridge(fn(k, '05:00.0'))?.name).toBe('0000:04:02.0');
+    expect(view.onRootBus(fn(k, '00:1c.0'))).toBe(true);
+    expect(view.sameBus(fn(k, '04:02.0')).map((d) => d.name)).toEqual(['0000:04:03.0']);
+    expect(view.devfn(fn(k, '04:03.0'))).toBe(0x18);
+    expect(view.isPci(k.device('pci0000:00')!)).toBe(false);
   });
 });
