@@ -22,7 +22,8 @@ export class PlatformBus extends BusType {
   match(dev: Device, drv: Driver): number {
     if (dev.driverOverride !== null) return dev.driverOverride === drv.name ? 1 : 0;
     const table = drv.spec.matchTable;
-    if (!(table instanceof PlatformMatchTable)) return dev.name === drv.name ? 1 : 0;
+    // A driver with no platform tables still matches by name (pdev->name: '' for DT devices).
+    if (!(table instanceof PlatformMatchTable)) return (dev instanceof PlatformDevice ? dev.pdevName : dev.name) === drv.name ? 1 : 0;
     const spec = table.spec;
     if (ofMatchDevice(spec.ofMatchTable, dev) !== null) return 1;
     if (acpiMatchDevice(spec.acpiMatchTable, dev) !== null) return 1;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Errno, Kernel, driverModule, parseModuleTimeline, type KernelModule } from '@kdsim/core';
 import { PciTopology, acpiPciRootModule, pciBusModule, type PciDevice } from '@kdsim/bus-pci';
 import { ambaBusModule, ofPlatformModule, platformBusModule } from '@kdsim/bus-platform';
-import { MachineFirmware, OfTree, decodeFdt } from '@kdsim/firmware';
+import { MachineFirmware, OfTree, decodeFdt, parseDts } from '@kdsim/firmware';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -154,5 +154,31 @@ describe('virtio-mmio', () => {
     const log = k.klog.records().map((r) => r.text);
     expect(log).toContain('virtio-mmio a000000.virtio_mmio: Wrong magic value 0x12345678!');
     expect(log).toContain('virtio-mmio a000200.virtio_mmio: Version 3 not supported!');
+  });
+});
+
+describe('virtio_device_of_init()', () => {
+  const dts = (child: string): OfTree => new OfTree(parseDts(`/dts-v1/;
+/ { #address-cells = <1>; #size-cells = <1>;
+  virtio_mmio@a000000 { compatible = "virtio,mmio"; reg = <0xa000000 0x200>; ${child} };
+};`, { preprocess: false, readFile: () => { throw new Error('no includes'); } }));
+  const boot = (of: OfTree): Kernel => new Kernel({
+    builtin: [virtioBusModule, platformBusModule, ofPlatformModule(), virtioMmioModule],
+    configure: (c) => {
+      c.bind(MachineFirmware).toConstantValue(new MachineFirmware({ of }));
+      c.bind(VirtioHardware).toConstantValue(new VirtioHardware({ mmio: [{ base: 0xa000000, deviceId: VIRTIO_ID.NET }] }));
+    },
+  }).boot();
+
+  it('the transport node\'s one available child compatible with virtio,device<id> becomes the device\'s node', () => {
+    const of = dts('net { compatible = "virtio,device1"; };');
+    expect(boot(of).device('virtio0')!.fwnode).toBe(of.findNodeByPath('/virtio_mmio@a000000/net'));
+    expect(boot(dts('net { compatible = "virtio,device2"; };')).device('virtio0')!.fwnode).toBeNull();
+  });
+
+  it('two available children make registration fail with -EINVAL', () => {
+    const k = boot(dts('a { compatible = "virtio,device1"; }; b { compatible = "virtio,device1"; };'));
+    expect(k.device('virtio0')).toBeUndefined();
+    expect(k.device('a000000.virtio_mmio')!.driver).toBeNull();
   });
 });
