@@ -53,6 +53,8 @@ export interface PciDeviceEntry {
   readonly aliases?: readonly (string | number)[];
   /** PCIe "Enable No Snoop" set. */
   readonly noSnoop?: boolean;
+  /** ACPI namespace path of the function's companion (a DSDT device with its _ADR), on ACPI machines. */
+  readonly acpiPath?: string;
   /** Quirk flags. */
   readonly quirks?: { readonly bridgeXlateRoot?: boolean; readonly pcieBridgeAlias?: boolean };
   /** Capabilities port services and hotplug drivers look for (default none). */
@@ -129,6 +131,8 @@ export interface PciFunctionSpec {
   readonly pcieBridgeAlias: boolean;
   /** Capabilities. */
   readonly caps: Required<PciCaps>;
+  /** ACPI companion path, or null. */
+  readonly acpiPath: string | null;
 }
 
 /** One host bridge of a machine as a scenario lists it. */
@@ -234,10 +238,19 @@ function parseEntry(e: PciDeviceEntry, index: number, segment: number): PciFunct
     multifunction: e.multifunction ?? false, pcieType, bridge, acsCap, hasAcsCap: e.acs !== undefined, acsCtrl: acsCtrl & acsCap, dmaAliases,
     noSnoop: e.noSnoop ?? false, bridgeXlateRoot: e.quirks?.bridgeXlateRoot ?? false, pcieBridgeAlias: e.quirks?.pcieBridgeAlias ?? false,
     caps: { hotplug: false, aer: false, dpc: false, linkBandwidthNotification: false, shpc: false, ...e.caps },
+    acpiPath: acpiPathOf(e.acpiPath, bad),
   };
 }
 
 type Bad = (field: string, message: string) => PciError;
+
+function acpiPathOf(path: unknown, bad: Bad): string | null {
+  if (path === undefined) return null;
+  if (typeof path !== 'string' || !/^\\?[A-Za-z_][A-Za-z0-9_]{0,3}(\.[A-Za-z_][A-Za-z0-9_]{0,3})*$/.test(path)) {
+    throw bad('acpiPath', `expected an ACPI namespace path like '\\_SB_.PCI0.S10', got ${JSON.stringify(path)}`);
+  }
+  return path;
+}
 
 function parseIdPair(text: unknown, field: string, bad: Bad): readonly [number, number] {
   const m = typeof text === 'string' ? ID_RE.exec(text) : null;

@@ -116,3 +116,13 @@ describe('names and numbers', () => {
     expect((k.device('0001:00:1f.2') as PciDevice).multifunction).toBe(true);
   });
 });
+
+describe('ACPI companions of functions', () => {
+  it('a function listed with an ACPI path gets that companion; others none', () => {
+    const devices = q35Devices(false).map((d) => (d.bdf === '00:1f.2' ? { ...d, acpiPath: '\\_SB_.PCI0.SATA' } : d));
+    const k = pciKernel([{ devices }]).boot();
+    expect((k.device('0000:00:1f.2') as PciDevice).fwnode?.path).toBe('\\_SB_.PCI0.SATA');
+    expect((k.device('0000:00:1f.3') as PciDevice).fwnode).toBeNull();
+    expect(() => parsePciHost({ devices: [{ bdf: '00:03.0', id: '1af4:1000', class: 1, acpiPath: 'not a path' }] })).toThrow(/acpiPath/);
+  });
+});

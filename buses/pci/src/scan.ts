@@ -1,5 +1,5 @@
 import { Errno, LogLevel, type Device, type Fwnode, type Kernel } from '@kdsim/core';
-import { OfNode, ofPciFindChildDevice } from '@kdsim/firmware';
+import { AcpiDeviceFwnode, OfNode, ofPciFindChildDevice } from '@kdsim/firmware';
 import { pciEnableAcs } from './acs.js';
 import type { PciBus } from './bus.js';
 import { PciBusNode, PciDevice, PciHostBridge } from './device.js';
@@ -84,7 +84,8 @@ function pciDeviceAdd(k: Kernel, pci: PciBus, bus: PciBusNode, fn: PciFunctionSp
     revision: fn.revision, hdrType: fn.hdrType, multifunction, pcieType: fn.pcieType, acsCap: fn.acsCap,
     hasAcsCap: fn.hasAcsCap, acsCtrl: fn.acsCtrl, dmaAliases: fn.dmaAliases, noSnoop: fn.noSnoop,
     bridgeXlateRoot: fn.bridgeXlateRoot, pcieBridgeAlias: fn.pcieBridgeAlias, caps: fn.caps,
-    fwnode: parentNode !== null ? ofPciFindChildDevice(parentNode, fn.devfn) : null,
+    // pci_set_of_node() on DT; acpi_pci_find_companion() (the _ADR device) on ACPI
+    fwnode: parentNode !== null ? ofPciFindChildDevice(parentNode, fn.devfn) : fn.acpiPath !== null ? new AcpiDeviceFwnode(fn.acpiPath, bus.host.fwnode) : null,
   });
   k.devPrintk(dev, LogLevel.INFO, `[${dev.idString}] type ${hex(dev.hdrType, 2)} class 0x${hex(dev.classCode, 6)} ${pciTypeStr(dev.pcieType, dev.hdrType)}`);
   if (fn.bridge !== null && fn.hdrType === 1) {

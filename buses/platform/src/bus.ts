@@ -12,6 +12,8 @@ export class PlatformBus extends BusType {
   readonly name = 'platform';
   /** The `platform` root device (/sys/devices/platform), parent of devices registered without one. */
   root: Device | null = null;
+  /** platform_devid_ida: instance numbers given to PLATFORM_DEVID_AUTO devices. */
+  readonly autoIds = new Set<number>();
 
   /** The bus of kernel `k`. */
   constructor(readonly k: Kernel) {
