@@ -3,6 +3,7 @@ import { OfNode } from '@kdsim/firmware';
 import { PciBus } from './bus.js';
 import { PciExpressBus } from './port-bus.js';
 import type { PciDevice, PciHostBridge } from './device.js';
+import { PciError } from './errors.js';
 import { parsePciHost, type PciHostEntry, type PciHostSpec } from './input.js';
 import { pciHostProbe } from './scan.js';
 
@@ -19,6 +20,16 @@ export class PciTopology {
   /** Validates `hosts` (throws a PciError naming the bad entry and field). */
   constructor(hosts: readonly PciHostEntry[]) {
     this.hosts = hosts.map((h) => parsePciHost(h));
+    // Two host bridges cannot own the same bus numbers of one PCI domain.
+    this.hosts.forEach((h, i) => {
+      const clash = this.hosts.findIndex((o, j) => j < i && o.segment === h.segment && o.busStart === h.busStart);
+      if (clash >= 0) {
+        throw new PciError('duplicate', {
+          entry: `hosts[${i}]`, field: 'busStart',
+          message: `domain ${h.segment.toString(16).padStart(4, '0')} bus ${h.busStart.toString(16).padStart(2, '0')} is already hosts[${clash}]'s root bus`,
+        });
+      }
+    });
   }
 
   /** The host bridge whose firmware node is `fwnode` (the DT host controller node), if any. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PciError } from './errors.js';
 import { parsePciHost } from './input.js';
+import { PciTopology } from './module.js';
 import { armVirtDevices, q35Devices } from './testing/machines.js';
 import { pciKernel, texts } from './testing/boot.js';
 import { truthDmesg, truthJson, type TruthMachine } from './testing/truth.js';
@@ -93,6 +94,10 @@ describe('device-list validation', () => {
     expect(bad([{ bdf: '02:00.0', id: '8086:10d3', class: 1 }]).message).toMatch(/no bridge has bus 02/);
     expect(bad([{ bdf: '00:1f.0', id: '8086:2918', class: 1 }, { bdf: '00:1f.2', id: '8086:2922', class: 1 }]).message).toMatch(/not multifunction/);
     expect(bad([{ bdf: '00:1f.2', id: '8086:2922', class: 1 }]).message).toMatch(/function 0 of its slot is missing/);
+  });
+
+  it('two host bridges cannot share a root bus of one domain', () => {
+    expect(() => new PciTopology([{ devices: [] }, { segment: 1, devices: [] }, { devices: [] }])).toThrow(/hosts\[2\]: busStart: domain 0000 bus 00 is already hosts\[0\]'s root bus/);
   });
 
   it('an unconfigured bridge must name the bus number Linux gives it', () => {
