@@ -113,7 +113,7 @@ export interface PciFunctionSpec {
   readonly multifunction: boolean;
   /** PCIe type or null. */
   readonly pcieType: PciExpType | null;
-  /** Bridge numbering, for bridges. */
+  /** Bridge numbering, for bridges (subordinate: as listed, or for a configured bridge the highest bus below it). */
   readonly bridge: { readonly secondary: number; readonly subordinate: number | null; readonly configured: boolean } | null;
   /** ACS capability bits. */
   readonly acsCap: number;
@@ -178,7 +178,7 @@ export function parsePciHost(host: PciHostEntry): PciHostSpec {
   const busStart = host.busStart ?? 0;
   if (!Number.isInteger(segment) || segment < 0 || segment > 0xffff) throw new PciError('badField', { entry: 'host', field: 'segment', message: `expected 0..0xffff, got ${String(segment)}` });
   if (!Number.isInteger(busStart) || busStart < 0 || busStart > 0xff) throw new PciError('badField', { entry: 'host', field: 'busStart', message: `expected 0..0xff, got ${String(busStart)}` });
-  const functions = host.devices.map((e, i) => parseEntry(e, i, segment));
+  const functions = withFirmwareSubordinates(host.devices.map((e, i) => parseEntry(e, i, segment)));
   const byBus = new Map<number, PciFunctionSpec[]>();
   const seen = new Map<number, string>();
   for (const f of functions) {
@@ -195,6 +195,21 @@ export function parsePciHost(host: PciHostEntry): PciHostSpec {
   const spec: PciHostSpec = { segment, busStart, fwnode: host.fwnode ?? null, functions, byBus, native };
   checkTopology(spec);
   return spec;
+}
+
+// A bridge firmware configured without a listed subordinate gets what firmware programs:
+// the highest bus number below it.
+function withFirmwareSubordinates(functions: PciFunctionSpec[]): PciFunctionSpec[] {
+  const bridgesOn = new Map<number, PciFunctionSpec[]>();
+  for (const f of functions) if (f.bridge !== null) bridgesOn.set(f.busNr, [...(bridgesOn.get(f.busNr) ?? []), f]);
+  const maxBelow = (bus: number): number => {
+    let max = bus;
+    for (const b of bridgesOn.get(bus) ?? []) max = Math.max(max, maxBelow(b.bridge!.secondary)); // secondary > bus: no cycles
+    return max;
+  };
+  return functions.map((f) => (f.bridge !== null && f.bridge.configured && f.bridge.subordinate === null
+    ? { ...f, bridge: { ...f.bridge, subordinate: maxBelow(f.bridge.secondary) } }
+    : f));
 }
 
 function parseEntry(e: PciDeviceEntry, index: number, segment: number): PciFunctionSpec {

@@ -131,3 +131,18 @@ describe('ACPI companions of functions', () => {
     expect(() => parsePciHost({ devices: [{ bdf: '00:03.0', id: '1af4:1000', class: 1, acpiPath: 'not a path' }] })).toThrow(/acpiPath/);
   });
 });
+
+describe('bridge bus ranges', () => {
+  it('a configured bridge without a listed subordinate reports the highest bus below it, as firmware programs it', () => {
+    const k = pciKernel([{ devices: [
+      { bdf: '00:1c.0', id: '8086:0001', class: '0x060400', pcie: 'root-port', bridge: { secondary: 1 } },
+      { bdf: '01:00.0', id: '8086:0002', class: '0x060400', pcie: 'upstream-port', bridge: { secondary: 2 } },
+      { bdf: '02:00.0', id: '8086:0003', class: '0x060400', pcie: 'downstream-port', bridge: { secondary: 3 } },
+      { bdf: '03:00.0', id: '8086:10d3', class: '0x020000', pcie: 'endpoint' },
+    ] }]).boot();
+    const log = texts(k);
+    expect(log).toContain('pci 0000:00:1c.0: PCI bridge to [bus 01-03]');
+    expect(log).toContain('pci 0000:02:00.0: PCI bridge to [bus 03]');
+    expect((k.device('0000:00:1c.0') as PciDevice).subordinate!.subordinate).toBe(3);
+  });
+});
