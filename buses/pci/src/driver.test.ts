@@ -6,10 +6,10 @@ import { PCI_ANY_ID } from './regs.js';
 import { PciBus } from './bus.js';
 import { pciNewId } from './new-id.js';
 import { pciKernel } from './testing/boot.js';
-import { q35Devices } from './testing/machines.js';
+import { qemuPciDevices } from './qemu.js';
 
 describe('pci_match_device()', () => {
-  const k = pciKernel([{ devices: q35Devices(false) }]).boot();
+  const k = pciKernel([{ devices: qemuPciDevices('q35') }]).boot();
   const e1000e = k.device('0000:01:00.0') as PciDevice;
   const table = (ids: PciDeviceId[], name = 'drv'): PciMatchTable => new PciMatchTable({ name, idTable: ids });
 
@@ -45,7 +45,7 @@ describe('pci_match_device()', () => {
 describe('the PCI bus in a boot', () => {
   it('driver_override beats an earlier driver\'s id table; probe gets the matched id', () => {
     const got: string[] = [];
-    const k = pciKernel([{ devices: q35Devices(false) }], (bus) => [
+    const k = pciKernel([{ devices: qemuPciDevices('q35') }], (bus) => [
       pciDriver(bus, { name: 'e1000e', idTable: [{ vendor: 0x8086, device: 0x10d3, data: 'e1000e-id' }], probe: (d, id) => (got.push(`${d.name} ${String(id.data)}`), 0) }),
       pciDriver(bus, { name: 'vfio-pci', idTable: [], probe: (d) => (got.push(`${d.name} vfio`), 0) }),
     ], {
@@ -57,7 +57,7 @@ describe('the PCI bus in a boot', () => {
   });
 
   it('a positive probe result is a success the kernel warns about; -ENODEV rejects', () => {
-    const k = pciKernel([{ devices: q35Devices(false) }], (bus) => [
+    const k = pciKernel([{ devices: qemuPciDevices('q35') }], (bus) => [
       pciDriver(bus, { name: 'ahci', idTable: [{ class: 0x010601, classMask: 0xffffff }], probe: () => 1 }),
       pciDriver(bus, { name: 'agpgart-intel', idTable: [{ vendor: 0x8086, device: 0x29c0 }], probe: () => -Errno.ENODEV }),
     ]).boot();
@@ -78,7 +78,7 @@ describe('pci_dma_configure()', () => {
       cleanup(): void {}
     }
     const probed: string[] = [];
-    const k = pciKernel([{ devices: q35Devices(false) }], (bus) => [
+    const k = pciKernel([{ devices: qemuPciDevices('q35') }], (bus) => [
       pciDriver(bus, { name: 'virtio-pci', idTable: [{ vendor: 0x1af4 }], probe: (d) => (probed.push(d.name), 0) }),
     ], { configure: (c) => void c.rebind(DmaConfigure).toConstantValue(new Recording()) }).boot();
     expect(seen.slice(0, 2)).toEqual(['0000:00:03.0', '0000:00:04.0']);
@@ -87,7 +87,7 @@ describe('pci_dma_configure()', () => {
   });
 
   it('the host bridge offers the node pci_dma_configure() uses: its ACPI companion when it has no DT parent', () => {
-    const k = pciKernel([{ devices: q35Devices(false) }]).boot();
+    const k = pciKernel([{ devices: qemuPciDevices('q35') }]).boot();
     const host = (k.device('0000:00:03.0') as PciDevice).hostBridge;
     expect(host.name).toBe('pci0000:00');
     expect(host.parent).toBeNull();
@@ -97,7 +97,7 @@ describe('pci_dma_configure()', () => {
 
 describe('new_id', () => {
   it('adds a dynamic ID and attaches the driver; an ID it already matches is -EEXIST; bad lines are -EINVAL', () => {
-    const k = pciKernel([{ devices: q35Devices(false) }], (bus) => [
+    const k = pciKernel([{ devices: qemuPciDevices('q35') }], (bus) => [
       pciDriver(bus, { name: 'vfio-pci', idTable: [] }),
       pciDriver(bus, { name: 'e1000e', idTable: [{ vendor: 0x8086, device: 0x10d3 }] }),
     ], {}, 'subsys_sync').boot();

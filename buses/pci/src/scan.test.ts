@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PciError } from './errors.js';
-import { parsePciHost } from './input.js';
+import { parsePciHost, type PciDeviceEntry } from './input.js';
 import { PciTopology } from './module.js';
-import { armVirtDevices, q35Devices } from './testing/machines.js';
+import { qemuPciDevices } from './qemu.js';
 import { pciKernel, texts } from './testing/boot.js';
 import { truthDmesg, truthJson, type TruthMachine } from './testing/truth.js';
 import { PciBus } from './bus.js';
@@ -19,9 +19,9 @@ function enumerationLines(lines: readonly string[]): string[] {
 }
 
 describe('enumeration against the truth machines', () => {
-  const cases: [TruthMachine, ReturnType<typeof q35Devices>][] = [
-    ['x86-q35-noiommu', q35Devices(false)],
-    ['x86-q35-viommu-last', q35Devices(true)],
+  const cases: [TruthMachine, PciDeviceEntry[]][] = [
+    ['x86-q35-noiommu', qemuPciDevices('q35')],
+    ['x86-q35-viommu-last', qemuPciDevices('q35-viommu')],
   ];
   for (const [machine, devices] of cases) {
     it(`${machine}: the enumeration lines and device_add order are the real kernel's`, () => {
@@ -33,7 +33,7 @@ describe('enumeration against the truth machines', () => {
   }
 
   it('arm64-virt: an unconfigured root port is numbered in the second pass, as the truth dmesg shows', () => {
-    const k = pciKernel([{ devices: armVirtDevices() }]).boot();
+    const k = pciKernel([{ devices: qemuPciDevices('virt') }]).boot();
     const ours = enumerationLines(texts(k)).filter((l) => !l.startsWith('device: \'pci0000'));
     // On DT the host bridge line has the platform device's prefix; compare from the first function on.
     const truth = enumerationLines(truthDmesg('arm64-virt-smmuv3-dt'));
@@ -42,7 +42,7 @@ describe('enumeration against the truth machines', () => {
   });
 
   it('sysfs parents: functions under pci0000:00, the endpoint under its root port', () => {
-    const k = pciKernel([{ devices: q35Devices(false) }]).boot();
+    const k = pciKernel([{ devices: qemuPciDevices('q35') }]).boot();
     const path = (name: string): string => {
       const parts: string[] = [];
       for (let d = k.device(name) ?? null; d !== null; d = d.parent) parts.unshift(d.name);
@@ -53,7 +53,7 @@ describe('enumeration against the truth machines', () => {
 
   it('drivers registered before the scan bind only once the whole hierarchy is added, bus by bus', () => {
     const probed: string[] = [];
-    const k = pciKernel([{ devices: q35Devices(false) }], (bus) => [pciDriver(bus, {
+    const k = pciKernel([{ devices: qemuPciDevices('q35') }], (bus) => [pciDriver(bus, {
       name: 'all', idTable: [{}], probe: (dev) => (probed.push(dev.name), 0),
     })], {}, 'arch').boot();
     const log = texts(k);
@@ -113,7 +113,7 @@ describe('device-list validation', () => {
 
 describe('names and numbers', () => {
   it('RID is bus << 8 | devfn and names carry the domain', () => {
-    const k = pciKernel([{ segment: 1, devices: q35Devices(false).map((d) => ({ ...d, bdf: `0001:${d.bdf}` })) }]).boot();
+    const k = pciKernel([{ segment: 1, devices: qemuPciDevices('q35').map((d) => ({ ...d, bdf: `0001:${d.bdf}` })) }]).boot();
     const e = k.device('0001:01:00.0') as PciDevice;
     expect(e.rid).toBe(0x0100);
     expect((k.device('0001:00:1f.3') as PciDevice).rid).toBe(0xfb);
@@ -124,7 +124,7 @@ describe('names and numbers', () => {
 
 describe('ACPI companions of functions', () => {
   it('a function listed with an ACPI path gets that companion; others none', () => {
-    const devices = q35Devices(false).map((d) => (d.bdf === '00:1f.2' ? { ...d, acpiPath: '\\_SB_.PCI0.SATA' } : d));
+    const devices = qemuPciDevices('q35').map((d) => (d.bdf === '00:1f.2' ? { ...d, acpiPath: '\\_SB_.PCI0.SATA' } : d));
     const k = pciKernel([{ devices }]).boot();
     expect((k.device('0000:00:1f.2') as PciDevice).fwnode?.path).toBe('\\_SB_.PCI0.SATA');
     expect((k.device('0000:00:1f.3') as PciDevice).fwnode).toBeNull();

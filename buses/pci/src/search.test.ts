@@ -9,7 +9,7 @@ import { pciRequestAcs } from './module.js';
 import { REQ_ACS_FLAGS } from './regs.js';
 import { pciDevsAreDmaAliases, pciDmaAliases, pciForEachDmaAlias, pciUpstreamBridge } from './search.js';
 import { pciKernel } from './testing/boot.js';
-import { armVirtDevices, q35Devices } from './testing/machines.js';
+import { qemuPciDevices } from './qemu.js';
 
 const fn = (k: Kernel, name: string): PciDevice => k.device(`0000:${name}`) as PciDevice;
 const rids = (d: PciDevice): string[] => pciDmaAliases(d).map((a) => `${a.dev.name.slice(5)}=${a.alias.toString(16).padStart(4, '0')}`);
@@ -67,7 +67,7 @@ describe('pci_for_each_dma_alias()', () => {
 
 describe('ACS', () => {
   it('without pci_request_acs() before enumeration nothing is enabled: the root port does not isolate (ARM truth: root port and e1000e share a group)', () => {
-    const k = pciKernel([{ devices: armVirtDevices() }]).boot();
+    const k = pciKernel([{ devices: qemuPciDevices('virt') }]).boot();
     pciRequestAcs(k); // of_iommu_configure() at the first probe: too late for enumerated functions
     const rp = fn(k, '00:05.0');
     expect(rp.acsCtrl).toBe(0);
@@ -75,7 +75,7 @@ describe('ACS', () => {
   });
 
   it('requested before enumeration (x86 VIOT/ACPI), the root port enables SV RR CR UF but not TB, and the path isolates', () => {
-    const k = pciKernel([{ devices: q35Devices(true) }]);
+    const k = pciKernel([{ devices: qemuPciDevices('q35-viommu') }]);
     pciRequestAcs(k);
     k.boot();
     const rp = fn(k, '00:05.0');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Errno, Kernel, driverModule, parseModuleTimeline, type KernelModule } from '@kdsim/core';
-import { PciTopology, acpiPciRootModule, pciBusModule, type PciDevice } from '@kdsim/bus-pci';
+import { PciTopology, acpiPciRootModule, pciBusModule, qemuPciDevices, type PciDevice } from '@kdsim/bus-pci';
 import { ambaBusModule, ofPlatformModule, platformBusModule } from '@kdsim/bus-platform';
 import { MachineFirmware, OfTree, decodeFdt, parseDts } from '@kdsim/firmware';
 import { readFileSync } from 'node:fs';
@@ -13,7 +13,6 @@ import { VirtioHardware } from './hardware.js';
 import { VIRTIO_CONFIG_S, VIRTIO_F, VIRTIO_ID, bit, features } from './ids.js';
 import { virtioBusModule, virtioMmioModule, virtioPciModule } from './module.js';
 import { virtioPciDeviceId } from './pci-transport.js';
-import { q35Devices } from './testing/machines.js';
 import { sharedDir, truthDmesg, truthJson } from './testing/truth.js';
 
 const DYNDBG = 'dyndbg="file drivers/base/dd.c +p; file drivers/base/core.c +p; file drivers/base/bus.c +p"';
@@ -31,7 +30,7 @@ function q35(options: { hw?: VirtioHardware; modules?: KernelModule[]; mods?: st
     modules: options.modules ?? [netDriver(), rngDriver],
     userspace: parseModuleTimeline(options.mods ?? 'virtio_net,virtio_rng'),
     configure: (c) => {
-      c.bind(PciTopology).toConstantValue(new PciTopology([{ devices: q35Devices(false) }]));
+      c.bind(PciTopology).toConstantValue(new PciTopology([{ devices: qemuPciDevices('q35') }]));
       if (options.hw) c.bind(VirtioHardware).toConstantValue(options.hw);
     },
   }).boot();

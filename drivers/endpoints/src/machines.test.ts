@@ -3,11 +3,10 @@ import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Kernel, parseModuleTimeline, type Device } from '@kdsim/core';
-import { PciTopology } from '@kdsim/bus-pci';
+import { PciTopology, QEMU_Q35_OSC, qemuPciDevices } from '@kdsim/bus-pci';
 import { AcpiPlatformDevices } from '@kdsim/bus-platform';
 import { MachineFirmware, OfTree, decodeFdt } from '@kdsim/firmware';
 import { debianBuiltins, debianLoadable } from './catalogue.js';
-import { armVirtDevices, q35Devices } from './testing/machines.js';
 import { sharedDir, truthDmesg, type TruthMachine } from './testing/truth.js';
 
 interface Truth {
@@ -31,7 +30,7 @@ function q35Kernel(): Kernel {
     userspace: parseModuleTimeline(mods(t.kernel_cmdline)),
     configure: (c) => {
       // _OSC: "OS now controls [SHPCHotplug PME AER PCIeCapability]", "platform does not support [PCIeHotplug LTR]"
-      c.bind(PciTopology).toConstantValue(new PciTopology([{ devices: q35Devices(false), native: { hotplug: false } }]));
+      c.bind(PciTopology).toConstantValue(new PciTopology([{ devices: qemuPciDevices('q35'), native: QEMU_Q35_OSC }]));
       c.bind(AcpiPlatformDevices).toConstantValue(new AcpiPlatformDevices([{ path: '\\_SB_.PCI0.FWCF', hid: 'QEMU0002', cca: 1, parent: 'pci0000:00' }]));
     },
   }).boot();
@@ -48,7 +47,7 @@ function armKernel(): Kernel {
     userspace: parseModuleTimeline(mods(t.kernel_cmdline)),
     configure: (c) => {
       c.bind(MachineFirmware).toConstantValue(new MachineFirmware({ of }));
-      c.bind(PciTopology).toConstantValue(new PciTopology([{ fwnode: of.findNodeByPath('/pcie@10000000'), devices: armVirtDevices() }]));
+      c.bind(PciTopology).toConstantValue(new PciTopology([{ fwnode: of.findNodeByPath('/pcie@10000000'), devices: qemuPciDevices('virt') }]));
     },
   }).boot();
 }
