@@ -14,7 +14,7 @@ export {
   PCIE_TYPE_NAMES, parsePciHost, pciScanOrder,
   type PcieTypeName, type PciDeviceEntry, type PciCaps, type PciHostNative, type PciFunctionSpec, type PciHostEntry, type PciHostSpec, type PciScanStep,
 } from './input.js';
-export { pciIsRootBus, pciUpstreamBridge, pciRealDmaDev, pciForEachDmaAlias, pciDmaAliases, pciDevsAreDmaAliases, type PciDmaAliasFn } from './search.js';
+export { pciIsRootBus, pciUpstreamBridge, pciRealDmaDev, pciForEachDmaAlias, pciDmaAliases, pciDevsAreDmaAliases, pciAddDmaAlias, type PciDmaAliasFn } from './search.js';
 export { PciAcsState, pciEnableAcs, pciAcsFlagsEnabled, pciAcsEnabled, pciAcsPathEnabled } from './acs.js';
 export {
   PciMatchTable, pciDriver, pciMatchOneDevice, pciMatchId, pciMatchDevice, PCI_DEVICE_ID_ANY,

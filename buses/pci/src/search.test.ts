@@ -6,8 +6,8 @@ import { pciGroupingView } from './view.js';
 import type { PciDevice } from './device.js';
 import type { PciDeviceEntry } from './input.js';
 import { pciRequestAcs } from './module.js';
-import { REQ_ACS_FLAGS } from './regs.js';
-import { pciDevsAreDmaAliases, pciDmaAliases, pciForEachDmaAlias, pciUpstreamBridge } from './search.js';
+import { PCI_DEVFN, REQ_ACS_FLAGS } from './regs.js';
+import { pciAddDmaAlias, pciDevsAreDmaAliases, pciDmaAliases, pciForEachDmaAlias, pciUpstreamBridge } from './search.js';
 import { pciKernel } from './testing/boot.js';
 import { qemuPciDevices } from './qemu.js';
 
@@ -54,6 +54,17 @@ describe('pci_for_each_dma_alias()', () => {
       : d.bdf === '04:02.0' ? { ...d, quirks: { pcieBridgeAlias: true } } : d);
     const k2 = pciKernel([{ devices: quirked }]).boot();
     expect(rids(fn(k2, '05:00.0'))).toEqual(['05:00.0=0500', '04:02.0=0500']);
+  });
+
+  it('pci_add_dma_alias() adds quirk aliases at run time, logged as Linux logs them', () => {
+    const k2 = pciKernel([{ devices: deep }]).boot();
+    const d = fn(k2, '05:00.0');
+    pciAddDmaAlias(k2, d, PCI_DEVFN(0, 1));
+    pciAddDmaAlias(k2, d, PCI_DEVFN(1, 0), 2);
+    expect(rids(d).slice(0, 4)).toEqual(['05:00.0=0500', '05:00.0=0501', '05:00.0=0508', '05:00.0=0509']);
+    const log = k2.klog.records().map((r) => r.text);
+    expect(log).toContain('pci 0000:05:00.0: Enabling fixed DMA alias to 00.1');
+    expect(log).toContain('pci 0000:05:00.0: Enabling fixed DMA alias for devfn range from 01.0 to 01.1');
   });
 
   it('pci_upstream_bridge() and pci_devs_are_dma_aliases()', () => {
