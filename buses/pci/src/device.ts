@@ -1,4 +1,5 @@
 import { Device, type BusType, type Fwnode } from '@kdsim/core';
+import type { PciCaps, PciHostNative } from './input.js';
 import { PCI_FUNC, PCI_SLOT, type PciExpType } from './regs.js';
 
 /**
@@ -10,6 +11,9 @@ import { PCI_FUNC, PCI_SLOT, type PciExpType } from './regs.js';
 export class PciHostBridge extends Device {
   /** The root bus, set when it is created. */
   rootBus: PciBusNode | null = null;
+
+  /** Services the OS controls natively (host->native_pcie_hotplug, native_aer, ...). */
+  native: Required<PciHostNative> = { hotplug: true, shpcHotplug: true, aer: true, pme: true };
 
   /** A host bridge for PCI domain `segment` whose root bus is `busStart`. */
   constructor(readonly segment: number, readonly busStart: number, parent: Device | null, fwnode: Fwnode | null) {
@@ -101,6 +105,8 @@ export interface PciDeviceInit {
   readonly pcieBridgeAlias: boolean;
   /** The DT node drivers/pci/of.c gave it, or null. */
   readonly fwnode: Fwnode | null;
+  /** Optional capabilities (default none). */
+  readonly caps?: PciCaps;
 }
 
 /**
@@ -145,6 +151,8 @@ export class PciDevice extends Device {
   readonly bridgeXlateRoot: boolean;
   /** PCI_DEV_FLAG_PCIE_BRIDGE_ALIAS */
   readonly pcieBridgeAlias: boolean;
+  /** Capabilities drivers check. */
+  readonly caps: Required<PciCaps>;
   /** For a bridge: the bus below it (dev->subordinate), once scanned. */
   subordinate: PciBusNode | null = null;
   /** dev->match_driver: false from pci_device_add() until pci_bus_add_device(). */
@@ -179,6 +187,7 @@ export class PciDevice extends Device {
     this.noSnoop = init.noSnoop;
     this.bridgeXlateRoot = init.bridgeXlateRoot;
     this.pcieBridgeAlias = init.pcieBridgeAlias;
+    this.caps = { hotplug: false, aer: false, dpc: false, linkBandwidthNotification: false, shpc: false, ...init.caps };
   }
 
   /** pci_domain_nr() */

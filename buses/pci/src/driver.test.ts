@@ -3,11 +3,13 @@ import { DmaConfigure, Errno, KernelModule, type Device } from '@kdsim/core';
 import type { PciDevice } from './device.js';
 import { PciMatchTable, pciDriver, pciMatchDevice, type PciDeviceId } from './driver.js';
 import { PCI_ANY_ID } from './regs.js';
+import { PciBus } from './bus.js';
+import { pciNewId } from './new-id.js';
 import { pciKernel } from './testing/boot.js';
-import { q35Devices } from './testing/machines.js';
+import { qemuPciDevices } from './qemu.js';
 
 describe('pci_match_device()', () => {
-  const k = pciKernel([{ devices: q35Devices(false) }]).boot();
+  const k = pciKernel([{ devices: qemuPciDevices('q35') }]).boot();
   const e1000e = k.device('0000:01:00.0') as PciDevice;
   const table = (ids: PciDeviceId[], name = 'drv'): PciMatchTable => new PciMatchTable({ name, idTable: ids });
 
@@ -43,7 +45,7 @@ describe('pci_match_device()', () => {
 describe('the PCI bus in a boot', () => {
   it('driver_override beats an earlier driver\'s id table; probe gets the matched id', () => {
     const got: string[] = [];
-    const k = pciKernel([{ devices: q35Devices(false) }], (bus) => [
+    const k = pciKernel([{ devices: qemuPciDevices('q35') }], (bus) => [
       pciDriver(bus, { name: 'e1000e', idTable: [{ vendor: 0x8086, device: 0x10d3, data: 'e1000e-id' }], probe: (d, id) => (got.push(`${d.name} ${String(id.data)}`), 0) }),
       pciDriver(bus, { name: 'vfio-pci', idTable: [], probe: (d) => (got.push(`${d.name} vfio`), 0) }),
     ], {
@@ -55,7 +57,7 @@ describe('the PCI bus in a boot', () => {
   });
 
   it('a positive probe result is a success the kernel warns about; -ENODEV rejects', () => {
-    const k = pciKernel([{ devices: q35Devices(false) }], (bus) => [
+    const k = pciKernel([{ devices: qemuPciDevices('q35') }], (bus) => [
       pciDriver(bus, { name: 'ahci', idTable: [{ class: 0x010601, classMask: 0xffffff }], probe: () => 1 }),
       pciDriver(bus, { name: 'agpgart-intel', idTable: [{ vendor: 0x8086, device: 0x29c0 }], probe: () => -Errno.ENODEV }),
     ]).boot();
@@ -76,7 +78,7 @@ describe('pci_dma_configure()', () => {
       cleanup(): void {}
     }
     const probed: string[] = [];
-    const k = pciKernel([{ devices: q35Devices(false) }], (bus) => [
+    const k = pciKernel([{ devices: qemuPciDevices('q35') }], (bus) => [
       pciDriver(bus, { name: 'virtio-pci', idTable: [{ vendor: 0x1af4 }], probe: (d) => (probed.push(d.name), 0) }),
     ], { configure: (c) => void c.rebind(DmaConfigure).toConstantValue(new Recording()) }).boot();
     expect(seen.slice(0, 2)).toEqual(['0000:00:03.0', '0000:00:04.0']);
@@ -85,10 +87,28 @@ describe('pci_dma_configure()', () => {
   });
 
   it('the host bridge offers the node pci_dma_configure() uses: its ACPI companion when it has no DT parent', () => {
-    const k = pciKernel([{ devices: q35Devices(false) }]).boot();
+    const k = pciKernel([{ devices: qemuPciDevices('q35') }]).boot();
     const host = (k.device('0000:00:03.0') as PciDevice).hostBridge;
     expect(host.name).toBe('pci0000:00');
     expect(host.parent).toBeNull();
     expect(host.dmaFwnode).toBeNull();
+  });
+});
+
+describe('new_id', () => {
+  it('adds a dynamic ID and attaches the driver; an ID it already matches is -EEXIST; bad lines are -EINVAL', () => {
+    const k = pciKernel([{ devices: qemuPciDevices('q35') }], (bus) => [
+      pciDriver(bus, { name: 'vfio-pci', idTable: [] }),
+      pciDriver(bus, { name: 'e1000e', idTable: [{ vendor: 0x8086, device: 0x10d3 }] }),
+    ], {}, 'subsys_sync').boot();
+    const pci = k.container.get(PciBus);
+    const vfio = k.findDriver(pci, 'vfio-pci')!;
+    expect(k.device('0000:00:1f.3')!.driver).toBeNull();
+    expect(pciNewId(k, vfio, '8086 2930')).toBe(0);
+    expect(k.device('0000:00:1f.3')!.driver?.name).toBe('vfio-pci');
+    expect(pciNewId(k, vfio, '8086 2930')).toBe(-Errno.EEXIST);
+    expect(pciNewId(k, vfio, '8086')).toBe(-Errno.EINVAL);
+    expect(pciNewId(k, vfio, 'zz 10d3')).toBe(-Errno.EINVAL);
+    expect(pciNewId(k, k.findDriver(pci, 'e1000e')!, '8086 10d3')).toBe(-Errno.EEXIST);
   });
 });

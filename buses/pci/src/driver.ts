@@ -66,15 +66,18 @@ export function pciDriver(bus: DriverSpec['bus'], spec: PciDriverSpec): DriverSp
   };
 }
 
+/** The fields of a function that ID matching reads. */
+export type PciIds = Pick<PciDevice, 'vendor' | 'device' | 'subsystemVendor' | 'subsystemDevice' | 'classCode' | 'driverOverride'>;
+
 /** pci.h: pci_match_one_device() */
-export function pciMatchOneDevice(id: PciDeviceId, dev: PciDevice): boolean {
+export function pciMatchOneDevice(id: PciDeviceId, dev: PciIds): boolean {
   const any = (want: number | undefined, have: number): boolean => want === undefined || want === PCI_ANY_ID || want === have;
   return any(id.vendor, dev.vendor) && any(id.device, dev.device) && any(id.subvendor, dev.subsystemVendor)
     && any(id.subdevice, dev.subsystemDevice) && ((((id.class ?? 0) ^ dev.classCode) & (id.classMask ?? 0)) === 0);
 }
 
 /** pci-driver.c: pci_match_id() — the first entry of `ids` matching `dev`, or null. */
-export function pciMatchId(ids: readonly PciDeviceId[], dev: PciDevice): PciDeviceId | null {
+export function pciMatchId(ids: readonly PciDeviceId[], dev: PciIds): PciDeviceId | null {
   for (const id of ids) if (pciMatchOneDevice(id, dev)) return id;
   return null;
 }
@@ -87,7 +90,7 @@ export const PCI_DEVICE_ID_ANY: PciDeviceId = {};
  * driver; dynamic ids first, then the id table (override-only entries need
  * a driver_override); a driver_override always matches, with a dummy id.
  */
-export function pciMatchDevice(table: PciMatchTable, dev: PciDevice): PciDeviceId | null {
+export function pciMatchDevice(table: PciMatchTable, dev: PciIds): PciDeviceId | null {
   if (dev.driverOverride !== null && dev.driverOverride !== table.spec.name) return null;
   const dyn = pciMatchId(table.dynIds, dev);
   if (dyn !== null) return dyn;

@@ -12,16 +12,23 @@ export {
 export { PciDevice, PciHostBridge, PciBusNode, pciName, type PciDeviceInit } from './device.js';
 export {
   PCIE_TYPE_NAMES, parsePciHost, pciScanOrder,
-  type PcieTypeName, type PciDeviceEntry, type PciFunctionSpec, type PciHostEntry, type PciHostSpec, type PciScanStep,
+  type PcieTypeName, type PciDeviceEntry, type PciCaps, type PciHostNative, type PciFunctionSpec, type PciHostEntry, type PciHostSpec, type PciScanStep,
 } from './input.js';
-export { pciIsRootBus, pciUpstreamBridge, pciRealDmaDev, pciForEachDmaAlias, pciDmaAliases, pciDevsAreDmaAliases, type PciDmaAliasFn } from './search.js';
+export { pciIsRootBus, pciUpstreamBridge, pciRealDmaDev, pciForEachDmaAlias, pciDmaAliases, pciDevsAreDmaAliases, pciAddDmaAlias, type PciDmaAliasFn } from './search.js';
 export { PciAcsState, pciEnableAcs, pciAcsFlagsEnabled, pciAcsEnabled, pciAcsPathEnabled } from './acs.js';
 export {
   PciMatchTable, pciDriver, pciMatchOneDevice, pciMatchId, pciMatchDevice, PCI_DEVICE_ID_ANY,
-  type PciDeviceId, type PciDriverSpec,
+  type PciDeviceId, type PciDriverSpec, type PciIds,
 } from './driver.js';
 export { PciBus } from './bus.js';
 export { pciScanRootBus, pciBusAddDevices, pciHostProbe } from './scan.js';
 export {
   PciTopology, pciBusOf, pciRequestAcs, pciBusModule, acpiPciRootModule, pciHostCommonProbe, pciGetDomainBusAndSlot,
 } from './module.js';
+export {
+  PCIE_PORT_SERVICE, PCIE_PORT_DEVICE_MAXSERVICES, PCIE_ANY_PORT, PcieServiceDevice, PcieServiceMatchTable, PciExpressBus,
+  pcieServiceName, pcieServiceDriver, pcieDeviceInit, type PcieServiceDriverSpec,
+} from './port-bus.js';
+export { pciGroupingView, type PciGroupingView } from './view.js';
+export { pciNewId } from './new-id.js';
+export { qemuRootPort, qemuPciDevices, QEMU_Q35_OSC, type QemuCalibrationMachine } from './qemu.js';

@@ -53,8 +53,38 @@ export interface PciDeviceEntry {
   readonly aliases?: readonly (string | number)[];
   /** PCIe "Enable No Snoop" set. */
   readonly noSnoop?: boolean;
+  /** ACPI namespace path of the function's companion (a DSDT device with its _ADR), on ACPI machines. */
+  readonly acpiPath?: string;
   /** Quirk flags. */
   readonly quirks?: { readonly bridgeXlateRoot?: boolean; readonly pcieBridgeAlias?: boolean };
+  /** Capabilities port services and hotplug drivers look for (default none). */
+  readonly caps?: PciCaps;
+}
+
+/** Optional capabilities of a function that drivers check. */
+export interface PciCaps {
+  /** A hot-plug capable slot below this port (PCI_EXP_SLTCAP_HPC: is_hotplug_bridge). */
+  readonly hotplug?: boolean;
+  /** AER extended capability. */
+  readonly aer?: boolean;
+  /** DPC extended capability. */
+  readonly dpc?: boolean;
+  /** Link Bandwidth Notification (PCI_EXP_LNKCAP_LBNC). */
+  readonly linkBandwidthNotification?: boolean;
+  /** Standard Hot-Plug Controller capability (shpchp). */
+  readonly shpc?: boolean;
+}
+
+/** What firmware lets the OS control natively (_OSC on ACPI; everything on DT). */
+export interface PciHostNative {
+  /** PCIe native hot-plug. */
+  readonly hotplug?: boolean;
+  /** SHPC hot-plug. */
+  readonly shpcHotplug?: boolean;
+  /** AER. */
+  readonly aer?: boolean;
+  /** PME. */
+  readonly pme?: boolean;
 }
 
 /** One function after validation: numbers instead of strings. */
@@ -83,7 +113,7 @@ export interface PciFunctionSpec {
   readonly multifunction: boolean;
   /** PCIe type or null. */
   readonly pcieType: PciExpType | null;
-  /** Bridge numbering, for bridges. */
+  /** Bridge numbering, for bridges (subordinate: as listed, or for a configured bridge the highest bus below it). */
   readonly bridge: { readonly secondary: number; readonly subordinate: number | null; readonly configured: boolean } | null;
   /** ACS capability bits. */
   readonly acsCap: number;
@@ -99,6 +129,10 @@ export interface PciFunctionSpec {
   readonly bridgeXlateRoot: boolean;
   /** Quirk: conventional bridge aliasing with its secondary bus. */
   readonly pcieBridgeAlias: boolean;
+  /** Capabilities. */
+  readonly caps: Required<PciCaps>;
+  /** ACPI companion path, or null. */
+  readonly acpiPath: string | null;
 }
 
 /** One host bridge of a machine as a scenario lists it. */
@@ -114,6 +148,8 @@ export interface PciHostEntry {
   readonly fwnode?: Fwnode | null;
   /** The functions behind it. */
   readonly devices: readonly PciDeviceEntry[];
+  /** Services firmware lets the OS control (default: all). */
+  readonly native?: PciHostNative;
 }
 
 /** A validated host bridge: its functions by bus, each bus's list in devfn order. */
@@ -128,6 +164,8 @@ export interface PciHostSpec {
   readonly functions: readonly PciFunctionSpec[];
   /** Functions per bus number, sorted by devfn. */
   readonly byBus: ReadonlyMap<number, readonly PciFunctionSpec[]>;
+  /** Natively controlled services. */
+  readonly native: Required<PciHostNative>;
 }
 
 const BDF_RE = /^(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/;
@@ -140,7 +178,7 @@ export function parsePciHost(host: PciHostEntry): PciHostSpec {
   const busStart = host.busStart ?? 0;
   if (!Number.isInteger(segment) || segment < 0 || segment > 0xffff) throw new PciError('badField', { entry: 'host', field: 'segment', message: `expected 0..0xffff, got ${String(segment)}` });
   if (!Number.isInteger(busStart) || busStart < 0 || busStart > 0xff) throw new PciError('badField', { entry: 'host', field: 'busStart', message: `expected 0..0xff, got ${String(busStart)}` });
-  const functions = host.devices.map((e, i) => parseEntry(e, i, segment));
+  const functions = withFirmwareSubordinates(host.devices.map((e, i) => parseEntry(e, i, segment)));
   const byBus = new Map<number, PciFunctionSpec[]>();
   const seen = new Map<number, string>();
   for (const f of functions) {
@@ -153,9 +191,25 @@ export function parsePciHost(host: PciHostEntry): PciHostSpec {
     list.push(f);
   }
   for (const list of byBus.values()) list.sort((a, b) => a.devfn - b.devfn);
-  const spec: PciHostSpec = { segment, busStart, fwnode: host.fwnode ?? null, functions, byBus };
+  const native = { hotplug: true, shpcHotplug: true, aer: true, pme: true, ...host.native };
+  const spec: PciHostSpec = { segment, busStart, fwnode: host.fwnode ?? null, functions, byBus, native };
   checkTopology(spec);
   return spec;
+}
+
+// A bridge firmware configured without a listed subordinate gets what firmware programs:
+// the highest bus number below it.
+function withFirmwareSubordinates(functions: PciFunctionSpec[]): PciFunctionSpec[] {
+  const bridgesOn = new Map<number, PciFunctionSpec[]>();
+  for (const f of functions) if (f.bridge !== null) bridgesOn.set(f.busNr, [...(bridgesOn.get(f.busNr) ?? []), f]);
+  const maxBelow = (bus: number): number => {
+    let max = bus;
+    for (const b of bridgesOn.get(bus) ?? []) max = Math.max(max, maxBelow(b.bridge!.secondary)); // secondary > bus: no cycles
+    return max;
+  };
+  return functions.map((f) => (f.bridge !== null && f.bridge.configured && f.bridge.subordinate === null
+    ? { ...f, bridge: { ...f.bridge, subordinate: maxBelow(f.bridge.secondary) } }
+    : f));
 }
 
 function parseEntry(e: PciDeviceEntry, index: number, segment: number): PciFunctionSpec {
@@ -198,10 +252,20 @@ function parseEntry(e: PciDeviceEntry, index: number, segment: number): PciFunct
     label, busNr, devfn, vendor: ids[0], device: ids[1], subsystemVendor: sub[0], subsystemDevice: sub[1], classCode, revision, hdrType,
     multifunction: e.multifunction ?? false, pcieType, bridge, acsCap, hasAcsCap: e.acs !== undefined, acsCtrl: acsCtrl & acsCap, dmaAliases,
     noSnoop: e.noSnoop ?? false, bridgeXlateRoot: e.quirks?.bridgeXlateRoot ?? false, pcieBridgeAlias: e.quirks?.pcieBridgeAlias ?? false,
+    caps: { hotplug: false, aer: false, dpc: false, linkBandwidthNotification: false, shpc: false, ...e.caps },
+    acpiPath: acpiPathOf(e.acpiPath, bad),
   };
 }
 
 type Bad = (field: string, message: string) => PciError;
+
+function acpiPathOf(path: unknown, bad: Bad): string | null {
+  if (path === undefined) return null;
+  if (typeof path !== 'string' || !/^\\?[A-Za-z_][A-Za-z0-9_]{0,3}(\.[A-Za-z_][A-Za-z0-9_]{0,3})*$/.test(path)) {
+    throw bad('acpiPath', `expected an ACPI namespace path like '\\_SB_.PCI0.S10', got ${JSON.stringify(path)}`);
+  }
+  return path;
+}
 
 function parseIdPair(text: unknown, field: string, bad: Bad): readonly [number, number] {
   const m = typeof text === 'string' ? ID_RE.exec(text) : null;

@@ -1,7 +1,9 @@
 import { Kernel, KernelModule, type Device } from '@kdsim/core';
 import { OfNode } from '@kdsim/firmware';
 import { PciBus } from './bus.js';
+import { PciExpressBus } from './port-bus.js';
 import type { PciDevice, PciHostBridge } from './device.js';
+import { PciError } from './errors.js';
 import { parsePciHost, type PciHostEntry, type PciHostSpec } from './input.js';
 import { pciHostProbe } from './scan.js';
 
@@ -18,6 +20,16 @@ export class PciTopology {
   /** Validates `hosts` (throws a PciError naming the bad entry and field). */
   constructor(hosts: readonly PciHostEntry[]) {
     this.hosts = hosts.map((h) => parsePciHost(h));
+    // Two host bridges cannot own the same bus numbers of one PCI domain.
+    this.hosts.forEach((h, i) => {
+      const clash = this.hosts.findIndex((o, j) => j < i && o.segment === h.segment && o.busStart === h.busStart);
+      if (clash >= 0) {
+        throw new PciError('duplicate', {
+          entry: `hosts[${i}]`, field: 'busStart',
+          message: `domain ${h.segment.toString(16).padStart(4, '0')} bus ${h.busStart.toString(16).padStart(2, '0')} is already hosts[${clash}]'s root bus`,
+        });
+      }
+    });
   }
 
   /** The host bridge whose firmware node is `fwnode` (the DT host controller node), if any. */
@@ -41,13 +53,23 @@ export function pciRequestAcs(k: Kernel): void {
 
 /**
  * pci-driver.c: pci_driver_init() at postcore_initcall — binds the
- * {@link PciBus} service and registers `pci`. Built in on every machine with PCI.
+ * {@link PciBus} and {@link PciExpressBus} services and registers `pci` and
+ * `pci_express`. Built in on every machine with PCI.
  */
 export const pciBusModule = new KernelModule('pci', {
   services: (options) => {
     options.bind(PciBus).toResolvedValue((k: Kernel) => new PciBus(k), [Kernel]).inSingletonScope();
+    options.bind(PciExpressBus).toResolvedValue(() => new PciExpressBus(), []).inSingletonScope();
   },
-  initcalls: [{ level: 'postcore', name: 'pci_driver_init', fn: (k) => k.busRegister(pciBusOf(k)) }],
+  initcalls: [{
+    level: 'postcore',
+    name: 'pci_driver_init',
+    fn: (k) => {
+      const r = k.busRegister(pciBusOf(k));
+      // CONFIG_PCIEPORTBUS: pcie_port_bus_register()
+      return r < 0 ? r : k.busRegister(k.container.get(PciExpressBus));
+    },
+  }],
 });
 
 /**

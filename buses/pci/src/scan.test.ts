@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PciError } from './errors.js';
-import { parsePciHost } from './input.js';
-import { armVirtDevices, q35Devices } from './testing/machines.js';
+import { parsePciHost, type PciDeviceEntry } from './input.js';
+import { PciTopology } from './module.js';
+import { qemuPciDevices } from './qemu.js';
 import { pciKernel, texts } from './testing/boot.js';
 import { truthDmesg, truthJson, type TruthMachine } from './testing/truth.js';
 import { PciBus } from './bus.js';
@@ -18,9 +19,9 @@ function enumerationLines(lines: readonly string[]): string[] {
 }
 
 describe('enumeration against the truth machines', () => {
-  const cases: [TruthMachine, ReturnType<typeof q35Devices>][] = [
-    ['x86-q35-noiommu', q35Devices(false)],
-    ['x86-q35-viommu-last', q35Devices(true)],
+  const cases: [TruthMachine, PciDeviceEntry[]][] = [
+    ['x86-q35-noiommu', qemuPciDevices('q35')],
+    ['x86-q35-viommu-last', qemuPciDevices('q35-viommu')],
   ];
   for (const [machine, devices] of cases) {
     it(`${machine}: the enumeration lines and device_add order are the real kernel's`, () => {
@@ -32,7 +33,7 @@ describe('enumeration against the truth machines', () => {
   }
 
   it('arm64-virt: an unconfigured root port is numbered in the second pass, as the truth dmesg shows', () => {
-    const k = pciKernel([{ devices: armVirtDevices() }]).boot();
+    const k = pciKernel([{ devices: qemuPciDevices('virt') }]).boot();
     const ours = enumerationLines(texts(k)).filter((l) => !l.startsWith('device: \'pci0000'));
     // On DT the host bridge line has the platform device's prefix; compare from the first function on.
     const truth = enumerationLines(truthDmesg('arm64-virt-smmuv3-dt'));
@@ -41,7 +42,7 @@ describe('enumeration against the truth machines', () => {
   });
 
   it('sysfs parents: functions under pci0000:00, the endpoint under its root port', () => {
-    const k = pciKernel([{ devices: q35Devices(false) }]).boot();
+    const k = pciKernel([{ devices: qemuPciDevices('q35') }]).boot();
     const path = (name: string): string => {
       const parts: string[] = [];
       for (let d = k.device(name) ?? null; d !== null; d = d.parent) parts.unshift(d.name);
@@ -52,7 +53,7 @@ describe('enumeration against the truth machines', () => {
 
   it('drivers registered before the scan bind only once the whole hierarchy is added, bus by bus', () => {
     const probed: string[] = [];
-    const k = pciKernel([{ devices: q35Devices(false) }], (bus) => [pciDriver(bus, {
+    const k = pciKernel([{ devices: qemuPciDevices('q35') }], (bus) => [pciDriver(bus, {
       name: 'all', idTable: [{}], probe: (dev) => (probed.push(dev.name), 0),
     })], {}, 'arch').boot();
     const log = texts(k);
@@ -95,6 +96,10 @@ describe('device-list validation', () => {
     expect(bad([{ bdf: '00:1f.2', id: '8086:2922', class: 1 }]).message).toMatch(/function 0 of its slot is missing/);
   });
 
+  it('two host bridges cannot share a root bus of one domain', () => {
+    expect(() => new PciTopology([{ devices: [] }, { segment: 1, devices: [] }, { devices: [] }])).toThrow(/hosts\[2\]: busStart: domain 0000 bus 00 is already hosts\[0\]'s root bus/);
+  });
+
   it('an unconfigured bridge must name the bus number Linux gives it', () => {
     const devices = [
       { bdf: '00:04.0', id: '1b36:000c', class: '0x060400', pcie: 'root-port' as const, bridge: { secondary: 2, configured: false } },
@@ -108,11 +113,36 @@ describe('device-list validation', () => {
 
 describe('names and numbers', () => {
   it('RID is bus << 8 | devfn and names carry the domain', () => {
-    const k = pciKernel([{ segment: 1, devices: q35Devices(false).map((d) => ({ ...d, bdf: `0001:${d.bdf}` })) }]).boot();
+    const k = pciKernel([{ segment: 1, devices: qemuPciDevices('q35').map((d) => ({ ...d, bdf: `0001:${d.bdf}` })) }]).boot();
     const e = k.device('0001:01:00.0') as PciDevice;
     expect(e.rid).toBe(0x0100);
     expect((k.device('0001:00:1f.3') as PciDevice).rid).toBe(0xfb);
     expect(e.hostBridge.name).toBe('pci0001:00');
     expect((k.device('0001:00:1f.2') as PciDevice).multifunction).toBe(true);
+  });
+});
+
+describe('ACPI companions of functions', () => {
+  it('a function listed with an ACPI path gets that companion; others none', () => {
+    const devices = qemuPciDevices('q35').map((d) => (d.bdf === '00:1f.2' ? { ...d, acpiPath: '\\_SB_.PCI0.SATA' } : d));
+    const k = pciKernel([{ devices }]).boot();
+    expect((k.device('0000:00:1f.2') as PciDevice).fwnode?.path).toBe('\\_SB_.PCI0.SATA');
+    expect((k.device('0000:00:1f.3') as PciDevice).fwnode).toBeNull();
+    expect(() => parsePciHost({ devices: [{ bdf: '00:03.0', id: '1af4:1000', class: 1, acpiPath: 'not a path' }] })).toThrow(/acpiPath/);
+  });
+});
+
+describe('bridge bus ranges', () => {
+  it('a configured bridge without a listed subordinate reports the highest bus below it, as firmware programs it', () => {
+    const k = pciKernel([{ devices: [
+      { bdf: '00:1c.0', id: '8086:0001', class: '0x060400', pcie: 'root-port', bridge: { secondary: 1 } },
+      { bdf: '01:00.0', id: '8086:0002', class: '0x060400', pcie: 'upstream-port', bridge: { secondary: 2 } },
+      { bdf: '02:00.0', id: '8086:0003', class: '0x060400', pcie: 'downstream-port', bridge: { secondary: 3 } },
+      { bdf: '03:00.0', id: '8086:10d3', class: '0x020000', pcie: 'endpoint' },
+    ] }]).boot();
+    const log = texts(k);
+    expect(log).toContain('pci 0000:00:1c.0: PCI bridge to [bus 01-03]');
+    expect(log).toContain('pci 0000:02:00.0: PCI bridge to [bus 03]');
+    expect((k.device('0000:00:1c.0') as PciDevice).subordinate!.subordinate).toBe(3);
   });
 });

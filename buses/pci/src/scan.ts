@@ -1,5 +1,5 @@
 import { Errno, LogLevel, type Device, type Fwnode, type Kernel } from '@kdsim/core';
-import { OfNode, ofPciFindChildDevice } from '@kdsim/firmware';
+import { AcpiDeviceFwnode, OfNode, ofPciFindChildDevice } from '@kdsim/firmware';
 import { pciEnableAcs } from './acs.js';
 import type { PciBus } from './bus.js';
 import { PciBusNode, PciDevice, PciHostBridge } from './device.js';
@@ -16,6 +16,7 @@ import { pciTypeStr } from './regs.js';
  */
 export function pciScanRootBus(k: Kernel, pci: PciBus, host: PciHostSpec, parent: Device | null): PciHostBridge {
   const bridge = new PciHostBridge(host.segment, host.busStart, parent, host.fwnode);
+  bridge.native = host.native;
   k.deviceAdd(bridge);
   const root = new PciBusNode(bridge, host.busStart, null, null);
   bridge.rootBus = root;
@@ -82,8 +83,9 @@ function pciDeviceAdd(k: Kernel, pci: PciBus, bus: PciBusNode, fn: PciFunctionSp
     subsystemVendor: fn.subsystemVendor, subsystemDevice: fn.subsystemDevice, classCode: fn.classCode,
     revision: fn.revision, hdrType: fn.hdrType, multifunction, pcieType: fn.pcieType, acsCap: fn.acsCap,
     hasAcsCap: fn.hasAcsCap, acsCtrl: fn.acsCtrl, dmaAliases: fn.dmaAliases, noSnoop: fn.noSnoop,
-    bridgeXlateRoot: fn.bridgeXlateRoot, pcieBridgeAlias: fn.pcieBridgeAlias,
-    fwnode: parentNode !== null ? ofPciFindChildDevice(parentNode, fn.devfn) : null,
+    bridgeXlateRoot: fn.bridgeXlateRoot, pcieBridgeAlias: fn.pcieBridgeAlias, caps: fn.caps,
+    // pci_set_of_node() on DT; acpi_pci_find_companion() (the _ADR device) on ACPI
+    fwnode: parentNode !== null ? ofPciFindChildDevice(parentNode, fn.devfn) : fn.acpiPath !== null ? new AcpiDeviceFwnode(fn.acpiPath, bus.host.fwnode) : null,
   });
   k.devPrintk(dev, LogLevel.INFO, `[${dev.idString}] type ${hex(dev.hdrType, 2)} class 0x${hex(dev.classCode, 6)} ${pciTypeStr(dev.pcieType, dev.hdrType)}`);
   if (fn.bridge !== null && fn.hdrType === 1) {

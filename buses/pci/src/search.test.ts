@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Kernel } from '@kdsim/core';
 import { pciAcsEnabled, pciAcsPathEnabled } from './acs.js';
+import { PciBus } from './bus.js';
+import { pciGroupingView } from './view.js';
 import type { PciDevice } from './device.js';
 import type { PciDeviceEntry } from './input.js';
 import { pciRequestAcs } from './module.js';
-import { REQ_ACS_FLAGS } from './regs.js';
-import { pciDevsAreDmaAliases, pciDmaAliases, pciForEachDmaAlias, pciUpstreamBridge } from './search.js';
+import { PCI_DEVFN, REQ_ACS_FLAGS } from './regs.js';
+import { pciAddDmaAlias, pciDevsAreDmaAliases, pciDmaAliases, pciForEachDmaAlias, pciUpstreamBridge } from './search.js';
 import { pciKernel } from './testing/boot.js';
-import { armVirtDevices, q35Devices } from './testing/machines.js';
+import { qemuPciDevices } from './qemu.js';
 
 const fn = (k: Kernel, name: string): PciDevice => k.device(`0000:${name}`) as PciDevice;
 const rids = (d: PciDevice): string[] => pciDmaAliases(d).map((a) => `${a.dev.name.slice(5)}=${a.alias.toString(16).padStart(4, '0')}`);
@@ -54,6 +56,17 @@ describe('pci_for_each_dma_alias()', () => {
     expect(rids(fn(k2, '05:00.0'))).toEqual(['05:00.0=0500', '04:02.0=0500']);
   });
 
+  it('pci_add_dma_alias() adds quirk aliases at run time, logged as Linux logs them', () => {
+    const k2 = pciKernel([{ devices: deep }]).boot();
+    const d = fn(k2, '05:00.0');
+    pciAddDmaAlias(k2, d, PCI_DEVFN(0, 1));
+    pciAddDmaAlias(k2, d, PCI_DEVFN(1, 0), 2);
+    expect(rids(d).slice(0, 4)).toEqual(['05:00.0=0500', '05:00.0=0501', '05:00.0=0508', '05:00.0=0509']);
+    const log = k2.klog.records().map((r) => r.text);
+    expect(log).toContain('pci 0000:05:00.0: Enabling fixed DMA alias to 00.1');
+    expect(log).toContain('pci 0000:05:00.0: Enabling fixed DMA alias for devfn range from 01.0 to 01.1');
+  });
+
   it('pci_upstream_bridge() and pci_devs_are_dma_aliases()', () => {
     expect(pciUpstreamBridge(fn(k, '00:1c.0'))).toBeNull();
     expect(pciUpstreamBridge(fn(k, '05:00.0'))?.name).toBe('0000:04:02.0');
@@ -65,7 +78,7 @@ describe('pci_for_each_dma_alias()', () => {
 
 describe('ACS', () => {
   it('without pci_request_acs() before enumeration nothing is enabled: the root port does not isolate (ARM truth: root port and e1000e share a group)', () => {
-    const k = pciKernel([{ devices: armVirtDevices() }]).boot();
+    const k = pciKernel([{ devices: qemuPciDevices('virt') }]).boot();
     pciRequestAcs(k); // of_iommu_configure() at the first probe: too late for enumerated functions
     const rp = fn(k, '00:05.0');
     expect(rp.acsCtrl).toBe(0);
@@ -73,7 +86,7 @@ describe('ACS', () => {
   });
 
   it('requested before enumeration (x86 VIOT/ACPI), the root port enables SV RR CR UF but not TB, and the path isolates', () => {
-    const k = pciKernel([{ devices: q35Devices(true) }]);
+    const k = pciKernel([{ devices: qemuPciDevices('q35-viommu') }]);
     pciRequestAcs(k);
     k.boot();
     const rp = fn(k, '00:05.0');
@@ -107,5 +120,18 @@ describe('ACS', () => {
     expect(pciAcsPathEnabled(fn(k, '02:01.0'), null, REQ_ACS_FLAGS)).toBe(true);
     // The PCIe-to-PCI bridge never provides ACS.
     expect(pciAcsPathEnabled(fn(k, '03:00.0'), null, REQ_ACS_FLAGS)).toBe(false);
+  });
+});
+
+describe('the grouping view pci_device_group() reads', () => {
+  it('answers from the same helpers: alias owners, upstream bridge, same-bus functions, slot inputs', () => {
+    const k = pciKernel([{ devices: deep }]).boot();
+    const view = pciGroupingView(k.container.get(PciBus));
+    expect(view.dmaAliasOwners(fn(k, '05:00.0')).map((d) => d.name)).toEqual(['0000:05:00.0', '0000:04:02.0', '0000:03:00.0']);
+    expect(view.upstreamBridge(fn(k, '05:00.0'))?.name).toBe('0000:04:02.0');
+    expect(view.onRootBus(fn(k, '00:1c.0'))).toBe(true);
+    expect(view.sameBus(fn(k, '04:02.0')).map((d) => d.name)).toEqual(['0000:04:03.0']);
+    expect(view.devfn(fn(k, '04:03.0'))).toBe(0x18);
+    expect(view.isPci(k.device('pci0000:00')!)).toBe(false);
   });
 });

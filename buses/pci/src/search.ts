@@ -1,5 +1,6 @@
+import { LogLevel, type Kernel } from '@kdsim/core';
 import type { PciBusNode, PciDevice } from './device.js';
-import { PCI_DEVID, PCI_EXP_TYPE } from './regs.js';
+import { PCI_DEVID, PCI_EXP_TYPE, PCI_FUNC, PCI_SLOT } from './regs.js';
 
 /**
  * A pci_for_each_dma_alias() callback: `pdev` is the device on whose bus the
@@ -84,4 +85,16 @@ export function pciDmaAliases(pdev: PciDevice): { readonly dev: PciDevice; reado
  */
 export function pciDevsAreDmaAliases(dev1: PciDevice, dev2: PciDevice): boolean {
   return dev1.dmaAliases.includes(dev2.devfn) || dev2.dmaAliases.includes(dev1.devfn);
+}
+
+/**
+ * pci.c: pci_add_dma_alias() — `dev` also issues DMA as `nr` devfns from
+ * `devfnFrom` on its bus (a quirk), logged as Linux logs it.
+ */
+export function pciAddDmaAlias(k: Kernel, dev: PciDevice, devfnFrom: number, nr = 1): void {
+  const to = Math.min(devfnFrom + nr, 256) - 1;
+  for (let d = devfnFrom; d <= to; d++) if (!dev.dmaAliases.includes(d)) dev.dmaAliases.push(d);
+  dev.dmaAliases.sort((a, b) => a - b);
+  const df = (d: number): string => `${PCI_SLOT(d).toString(16).padStart(2, '0')}.${PCI_FUNC(d)}`;
+  k.devPrintk(dev, LogLevel.INFO, nr === 1 ? `Enabling fixed DMA alias to ${df(devfnFrom)}` : `Enabling fixed DMA alias for devfn range from ${df(devfnFrom)} to ${df(to)}`);
 }

@@ -12,6 +12,8 @@ export class PlatformBus extends BusType {
   readonly name = 'platform';
   /** The `platform` root device (/sys/devices/platform), parent of devices registered without one. */
   root: Device | null = null;
+  /** platform_devid_ida: instance numbers given to PLATFORM_DEVID_AUTO devices. */
+  readonly autoIds = new Set<number>();
 
   /** The bus of kernel `k`. */
   constructor(readonly k: Kernel) {
@@ -22,7 +24,8 @@ export class PlatformBus extends BusType {
   match(dev: Device, drv: Driver): number {
     if (dev.driverOverride !== null) return dev.driverOverride === drv.name ? 1 : 0;
     const table = drv.spec.matchTable;
-    if (!(table instanceof PlatformMatchTable)) return dev.name === drv.name ? 1 : 0;
+    // A driver with no platform tables still matches by name (pdev->name: '' for DT devices).
+    if (!(table instanceof PlatformMatchTable)) return (dev instanceof PlatformDevice ? dev.pdevName : dev.name) === drv.name ? 1 : 0;
     const spec = table.spec;
     if (ofMatchDevice(spec.ofMatchTable, dev) !== null) return 1;
     if (acpiMatchDevice(spec.acpiMatchTable, dev) !== null) return 1;

@@ -24,3 +24,4 @@ export {
   platformBusOf, ambaBusOf, platformBusModule, ambaBusModule, OF_EARLY_DECLARED, ofPopulateEnv, ofPlatformModule,
   acpiPlatformModule, platformDriverProbe,
 } from './module.js';
+export { platformDeviceRegister, type PlatformDeviceInfo } from './register.js';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Errno, Kernel, KernelModule, driverModule, type DriverSpec } from '@kdsim/core';
 import { AcpiPlatformDevices } from './acpi.js';
 import { AmbaBus, PlatformBus } from './bus.js';
-import { AmbaDevice, PlatformDevice } from './device.js';
+import { AmbaDevice, PLATFORM_DEVID_AUTO, PlatformDevice } from './device.js';
+import { platformDeviceRegister } from './register.js';
 import { ambaDriver, ofMatchDevice, platformDriver, type PlatformOfId } from './driver.js';
 import { PlatformError } from './errors.js';
 import { acpiPlatformModule, platformBusModule, platformDriverProbe } from './module.js';
@@ -137,5 +138,20 @@ describe('platform_driver_probe()', () => {
     expect(k.device('dev2')!.driver?.name).toBe('thing');
     expect(k.klog.records().some((r) => r.text === 'uart 1000.dev: probe deferral not supported')).toBe(true);
     expect(k.container.get(PlatformBus).drivers.map((d) => d.name)).toEqual(['thing']);
+  });
+});
+
+describe('platform_device_register()', () => {
+  it('names: plain, .N, .N.auto from an ida; id tables and names match pdev->name', () => {
+    const k = boot((bus) => [platformDriver(bus, { name: 'alarmtimer' })], (kk) => {
+      const bus = kk.container.get(PlatformBus);
+      platformDeviceRegister(kk, bus, { name: 'serial8250' });
+      platformDeviceRegister(kk, bus, { name: 'serial8250', id: 1 });
+      platformDeviceRegister(kk, bus, { name: 'alarmtimer', id: PLATFORM_DEVID_AUTO });
+      platformDeviceRegister(kk, bus, { name: 'alarmtimer', id: PLATFORM_DEVID_AUTO });
+    });
+    expect(k.devices.filter((d) => d instanceof PlatformDevice && d.fwnode === null).map((d) => d.name))
+      .toEqual(['serial8250', 'serial8250.1', 'alarmtimer.0.auto', 'alarmtimer.1.auto']);
+    expect(k.device('alarmtimer.1.auto')!.driver?.name).toBe('alarmtimer');
   });
 });

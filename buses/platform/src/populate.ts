@@ -70,7 +70,8 @@ export function ofPlatformDeviceCreate(env: OfPopulateEnv, np: OfNode, parent: D
  * `arm,primecell` node. Its peripheral ID comes from
  * `arm,primecell-periphid` when present, else from the hardware, which
  * kdsim models by ARM's numbering of the cell named in the compatible
- * (`arm,pl061` → designer 0x41, part 0x061).
+ * (`arm,pl061` → designer 0x41, part 0x061; `arm,sp805` → part 0x805). An
+ * unknown cell reads as 0, which amba_match() turns into a deferral.
  */
 export function ofAmbaDeviceCreate(env: OfPopulateEnv, np: OfNode, parent: Device | null): AmbaDevice | null {
   const { k, amba, flags, platform } = env;
@@ -85,10 +86,10 @@ export function ofAmbaDeviceCreate(env: OfPopulateEnv, np: OfNode, parent: Devic
   return dev;
 }
 
-/** The peripheral ID an `arm,plNNN` PrimeCell reports (revision 0), or 0 when unknown. */
+/** The peripheral ID an `arm,plNNN` / `arm,spNNN` PrimeCell reports (revision 0), or 0 when unknown. */
 export function primecellIdFromCompatible(np: OfNode): number {
   for (const c of np.readStringArray('compatible') ?? []) {
-    const m = /^arm,pl([0-9]{3})$/i.exec(c);
+    const m = /^arm,(?:pl|sp)([0-9]{3})$/i.exec(c);
     if (m !== null) return (0x00041000 | parseInt(m[1]!, 16)) >>> 0;
   }
   return 0;

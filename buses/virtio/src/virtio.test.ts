@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Errno, Kernel, driverModule, parseModuleTimeline, type KernelModule } from '@kdsim/core';
-import { PciTopology, acpiPciRootModule, pciBusModule, type PciDevice } from '@kdsim/bus-pci';
+import { PciTopology, acpiPciRootModule, pciBusModule, qemuPciDevices, type PciDevice } from '@kdsim/bus-pci';
 import { ambaBusModule, ofPlatformModule, platformBusModule } from '@kdsim/bus-platform';
-import { MachineFirmware, OfTree, decodeFdt } from '@kdsim/firmware';
+import { MachineFirmware, OfTree, decodeFdt, parseDts } from '@kdsim/firmware';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -13,7 +13,6 @@ import { VirtioHardware } from './hardware.js';
 import { VIRTIO_CONFIG_S, VIRTIO_F, VIRTIO_ID, bit, features } from './ids.js';
 import { virtioBusModule, virtioMmioModule, virtioPciModule } from './module.js';
 import { virtioPciDeviceId } from './pci-transport.js';
-import { q35Devices } from './testing/machines.js';
 import { sharedDir, truthDmesg, truthJson } from './testing/truth.js';
 
 const DYNDBG = 'dyndbg="file drivers/base/dd.c +p; file drivers/base/core.c +p; file drivers/base/bus.c +p"';
@@ -31,7 +30,7 @@ function q35(options: { hw?: VirtioHardware; modules?: KernelModule[]; mods?: st
     modules: options.modules ?? [netDriver(), rngDriver],
     userspace: parseModuleTimeline(options.mods ?? 'virtio_net,virtio_rng'),
     configure: (c) => {
-      c.bind(PciTopology).toConstantValue(new PciTopology([{ devices: q35Devices(false) }]));
+      c.bind(PciTopology).toConstantValue(new PciTopology([{ devices: qemuPciDevices('q35') }]));
       if (options.hw) c.bind(VirtioHardware).toConstantValue(options.hw);
     },
   }).boot();
@@ -154,5 +153,31 @@ describe('virtio-mmio', () => {
     const log = k.klog.records().map((r) => r.text);
     expect(log).toContain('virtio-mmio a000000.virtio_mmio: Wrong magic value 0x12345678!');
     expect(log).toContain('virtio-mmio a000200.virtio_mmio: Version 3 not supported!');
+  });
+});
+
+describe('virtio_device_of_init()', () => {
+  const dts = (child: string): OfTree => new OfTree(parseDts(`/dts-v1/;
+/ { #address-cells = <1>; #size-cells = <1>;
+  virtio_mmio@a000000 { compatible = "virtio,mmio"; reg = <0xa000000 0x200>; ${child} };
+};`, { preprocess: false, readFile: () => { throw new Error('no includes'); } }));
+  const boot = (of: OfTree): Kernel => new Kernel({
+    builtin: [virtioBusModule, platformBusModule, ofPlatformModule(), virtioMmioModule],
+    configure: (c) => {
+      c.bind(MachineFirmware).toConstantValue(new MachineFirmware({ of }));
+      c.bind(VirtioHardware).toConstantValue(new VirtioHardware({ mmio: [{ base: 0xa000000, deviceId: VIRTIO_ID.NET }] }));
+    },
+  }).boot();
+
+  it('the transport node\'s one available child compatible with virtio,device<id> becomes the device\'s node', () => {
+    const of = dts('net { compatible = "virtio,device1"; };');
+    expect(boot(of).device('virtio0')!.fwnode).toBe(of.findNodeByPath('/virtio_mmio@a000000/net'));
+    expect(boot(dts('net { compatible = "virtio,device2"; };')).device('virtio0')!.fwnode).toBeNull();
+  });
+
+  it('two available children make registration fail with -EINVAL', () => {
+    const k = boot(dts('a { compatible = "virtio,device1"; }; b { compatible = "virtio,device1"; };'));
+    expect(k.device('virtio0')).toBeUndefined();
+    expect(k.device('a000000.virtio_mmio')!.driver).toBeNull();
   });
 });

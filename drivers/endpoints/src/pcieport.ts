@@ -1,0 +1,106 @@
+import { Errno, KernelModule, LogLevel, type Kernel } from '@kdsim/core';
+import {
+  PCI_EXP_TYPE, PCIE_ANY_PORT, PCIE_PORT_DEVICE_MAXSERVICES, PCIE_PORT_SERVICE, PciExpressBus, pciBusOf, pciDriver,
+  pcieDeviceInit, pcieServiceDriver, type PciDevice, type PcieServiceDevice,
+} from '@kdsim/bus-pci';
+
+/**
+ * portdrv.c: get_port_device_capability() — the services a port gets:
+ * pciehp on a hot-plug capable root/downstream port when the OS controls
+ * hot-plug, AER on a root port (or RCEC) with the AER capability under
+ * native AER, PME on root ports and RCECs under native PME, DPC with the
+ * DPC capability when AER is granted, bandwidth notification on root and
+ * downstream ports whose link reports LBNC.
+ */
+export function portDeviceCapability(dev: PciDevice): number {
+  const native = dev.hostBridge.native;
+  const type = dev.pcieType;
+  const rootLike = type === PCI_EXP_TYPE.ROOT_PORT || type === PCI_EXP_TYPE.RC_EC;
+  let services = 0;
+  if (dev.caps.hotplug && (type === PCI_EXP_TYPE.ROOT_PORT || type === PCI_EXP_TYPE.DOWNSTREAM) && native.hotplug) services |= PCIE_PORT_SERVICE.HP;
+  if (rootLike && dev.caps.aer && native.aer) services |= PCIE_PORT_SERVICE.AER;
+  if (rootLike && native.pme) services |= PCIE_PORT_SERVICE.PME;
+  if (dev.caps.dpc && (services & PCIE_PORT_SERVICE.AER) !== 0) services |= PCIE_PORT_SERVICE.DPC;
+  if ((type === PCI_EXP_TYPE.DOWNSTREAM || type === PCI_EXP_TYPE.ROOT_PORT) && dev.caps.linkBandwidthNotification) services |= PCIE_PORT_SERVICE.BWNOTIF;
+  return services;
+}
+
+// portdrv.c: pcie_portdrv_probe() + pcie_port_device_register()
+function pcieportProbe(k: Kernel, dev: PciDevice): number {
+  const type = dev.pcieType;
+  if (type !== PCI_EXP_TYPE.ROOT_PORT && type !== PCI_EXP_TYPE.UPSTREAM && type !== PCI_EXP_TYPE.DOWNSTREAM && type !== PCI_EXP_TYPE.RC_EC) return -Errno.ENODEV;
+  const caps = portDeviceCapability(dev);
+  const bus = k.container.get(PciExpressBus);
+  for (let i = 0; i < PCIE_PORT_DEVICE_MAXSERVICES; i++) {
+    const service = 1 << i;
+    if ((caps & service) !== 0) pcieDeviceInit(k, bus, dev, service);
+  }
+  return 0;
+}
+
+// pciehp_core.c: pciehp_probe()
+function pciehpProbe(k: Kernel, dev: PcieServiceDevice): number {
+  if (dev.port.subordinate === null) {
+    k.devPrintk(dev.port, LogLevel.ERR, 'Hotplug bridge without secondary bus, ignoring');
+    return -Errno.ENODEV;
+  }
+  return 0;
+}
+
+/**
+ * The built-in PCIe port driver (drivers/pci/pcie/portdrv.c,
+ * device_initcall pcie_portdrv_init()): registers the service drivers
+ * `aer`, `pcie_pme`, `dpc`, `pciehp` on `pci_express`, then `pcieport`
+ * for PCI-to-PCI bridges and RCECs (driver-managed DMA), whose probe
+ * creates the port's service devices.
+ */
+export const pcieportModule = new KernelModule('pcieport', {
+  initcalls: [{
+    level: 'device',
+    name: 'pcie_portdrv_init',
+    fn: (k) => {
+      const pe = k.container.get(PciExpressBus);
+      const services = [
+        pcieServiceDriver(pe, { name: 'aer', service: PCIE_PORT_SERVICE.AER, portType: PCIE_ANY_PORT }),
+        pcieServiceDriver(pe, { name: 'pcie_pme', service: PCIE_PORT_SERVICE.PME, portType: PCIE_ANY_PORT }),
+        pcieServiceDriver(pe, { name: 'dpc', service: PCIE_PORT_SERVICE.DPC, portType: PCIE_ANY_PORT }),
+        pcieServiceDriver(pe, { name: 'pciehp', service: PCIE_PORT_SERVICE.HP, portType: PCIE_ANY_PORT, probe: (d) => pciehpProbe(k, d) }),
+      ];
+      for (const s of services) {
+        const r = k.driverRegister(s);
+        if (r < 0) return r;
+      }
+      return k.driverRegister(pciDriver(pciBusOf(k), {
+        name: 'pcieport',
+        idTable: [
+          { class: 0x060400, classMask: 0xffffff },
+          { class: 0x060401, classMask: 0xffffff },
+          { class: 0x080700, classMask: 0xffffff }, // Root Complex Event Collector
+        ],
+        driverManagedDma: true,
+        probe: (dev) => pcieportProbe(k, dev),
+      }));
+    },
+  }],
+});
+
+/**
+ * drivers/pci/hotplug/shpchp_core.c (built in): the `shpchp` driver for
+ * conventional PCI-to-PCI bridges; its probe rejects bridges without a
+ * Standard Hot-Plug Controller (shpc_capable()) with -ENODEV.
+ */
+export const shpchpModule = new KernelModule('shpchp', {
+  initcalls: [{
+    level: 'device',
+    name: 'shpcd_init',
+    fn: (k) => {
+      const r = k.driverRegister(pciDriver(pciBusOf(k), {
+        name: 'shpchp',
+        idTable: [{ class: 0x060400, classMask: 0xffffff }],
+        probe: (dev) => (dev.caps.shpc && dev.hostBridge.native.shpcHotplug ? 0 : -Errno.ENODEV),
+      }));
+      k.printk(LogLevel.INFO, 'shpchp: Standard Hot Plug PCI Controller Driver version: 0.4');
+      return r;
+    },
+  }],
+});
