@@ -97,13 +97,20 @@ export const acpiPciRootModule = new KernelModule('acpi_pci_root', {
 /**
  * pci-host-common.c: pci_host_common_probe() for a DT host controller
  * platform device: finds its host bridge in {@link PciTopology} by the
- * device's DT node and scans it; null when the topology has no host for it
- * (the caller fails the probe with -ENODEV).
+ * device's DT node and scans it. A controller the topology does not list
+ * has no functions behind it: its bridge is registered with an empty bus
+ * (domain from `linux,pci-domain`, root bus from `bus-range`, as
+ * of_get_pci_domain_nr() and of_pci_parse_bus_range() read them).
  */
-export function pciHostCommonProbe(k: Kernel, dev: Device): PciHostBridge | null {
+export function pciHostCommonProbe(k: Kernel, dev: Device): PciHostBridge {
   const topo = k.container.isBound(PciTopology) ? k.container.get(PciTopology) : null;
-  const host = dev.fwnode !== null ? topo?.hostFor(dev.fwnode) : undefined;
-  if (host === undefined) return null;
+  const np = dev.fwnode;
+  const host = (np !== null ? topo?.hostFor(np) : undefined) ?? parsePciHost({
+    segment: np instanceof OfNode ? np.readU32('linux,pci-domain') ?? 0 : 0,
+    busStart: np instanceof OfNode ? np.readU32('bus-range') ?? 0 : 0,
+    fwnode: np,
+    devices: [],
+  });
   return pciHostProbe(k, pciBusOf(k), host, dev);
 }
 
