@@ -129,6 +129,15 @@ describe('arm64 virt (DT, IOMMU not modelled here)', () => {
     }
   });
 
+  it('AMBA and host-controller matches happen in the real kernel\'s order (the PCI side waits on the IOMMU there)', () => {
+    const matched = (lines: readonly string[]): string[] => lines
+      .map((l) => /^\S+ (\S+): bus: '(amba|platform)': __driver_probe_device: matched device with driver (\S+)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null && (m[2] === 'amba' || m[3] === 'pci-host-generic')).map((m) => `${m[1]} ${m[3]}`);
+    const ours = matched(k.klog.records().map((r) => r.text));
+    expect(ours).toEqual(['9000000.pl011 uart-pl011', '9030000.pl061 pl061_gpio', '4010000000.pcie pci-host-generic', '9010000.pl031 rtc-pl031']);
+    expect(ours).toEqual(matched(truthDmesg('arm64-virt-smmuv3-dt')));
+  });
+
   it('the empty virtio-mmio slots stay unbound (virtio_mmio is a module not loaded here)', () => {
     expect(k.devices.filter((d) => d.name.endsWith('.virtio_mmio') && d.bound)).toEqual([]);
   });
