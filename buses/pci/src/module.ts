@@ -1,5 +1,5 @@
 import { Kernel, KernelModule, type Device } from '@kdsim/core';
-import { OfNode } from '@kdsim/firmware';
+import { AcpiDeviceFwnode, OfNode } from '@kdsim/firmware';
 import { PciBus } from './bus.js';
 import { PciExpressBus } from './port-bus.js';
 import type { PciDevice, PciHostBridge } from './device.js';
@@ -76,7 +76,9 @@ export const pciBusModule = new KernelModule('pci', {
  * drivers/acpi/pci_root.c: acpi_pci_root_add() for each host bridge that is
  * not a DT host controller, during acpi_init() (subsys_initcall): the root
  * bus is scanned and its devices added at once, with no parent device.
- * Built in on ACPI machines. Needs {@link PciTopology} bound.
+ * Every ACPI root bridge is a namespace device, so a host listed without a
+ * companion gets `\_SB_.PCI<segment>` (what pci_dma_configure() needs to
+ * take the ACPI path). Built in on ACPI machines. Needs {@link PciTopology} bound.
  */
 export const acpiPciRootModule = new KernelModule('acpi_pci_root', {
   initcalls: [{
@@ -87,7 +89,8 @@ export const acpiPciRootModule = new KernelModule('acpi_pci_root', {
       const pci = pciBusOf(k);
       for (const host of k.container.get(PciTopology).hosts) {
         if (host.fwnode instanceof OfNode) continue;
-        pciHostProbe(k, pci, host, null);
+        const companion = host.fwnode ?? new AcpiDeviceFwnode(`\\_SB_.PCI${host.segment.toString(16).toUpperCase()}`);
+        pciHostProbe(k, pci, { ...host, fwnode: companion }, null);
       }
       return 0;
     },
