@@ -173,6 +173,15 @@ export class IommuDomain {
     return null;
   }
 
+  /**
+   * iommu_enable_nesting() (until v6.12, for VFIO_TYPE1_NESTING_IOMMU):
+   * select the stage that can carry a guest stage 1. Default: the driver
+   * has no enable_nesting op (-EINVAL).
+   */
+  enableNesting(): number {
+    return -Errno.EINVAL;
+  }
+
   /** domain->dirty_ops is set: the domain can track dirty IOVAs. */
   get hasDirtyOps(): boolean {
     return false;
