@@ -36,7 +36,7 @@ export {
   type BindIommufdArgs, type AttachPtArgs,
 } from './vfio/process.js';
 export { vfioModule, vfioCore } from './module.js';
-export { MockIommu, MockDomain, MOCK, MOCK_FLAGS_DEVICE, type MockFault, type MockDeviceOptions } from './mock/mock-iommu.js';
+export { MockIommu, MockDomain, MOCK, MOCK_FLAGS_DEVICE, type MockFault, type MockDeviceOptions, type MockIommuOptions } from './mock/mock-iommu.js';
 export {
   PasidTablePolicy, RfcPasidTablePolicy, PasidTableModel, type PasidTableInfo, type PasidTableBinding,
 } from './pasid-table.js';

@@ -54,6 +54,16 @@ interface MockDevState {
   resv: readonly IommuResvRegion[];
 }
 
+/** How a mock instance is set up. */
+export interface MockIommuOptions {
+  /** The firmware node endpoints name in `iommus` (default a software node). */
+  readonly fwnode?: Fwnode;
+  /** What every device answers instead of the selftest's capability set. */
+  readonly caps?: readonly IommuCap[];
+  /** generic_single_device_group(): one group for all devices (default: one group per device). */
+  readonly singleGroup?: boolean;
+}
+
 /** A paging domain of the mock: 2 KiB pages over the mock aperture. */
 export class MockDomain extends IommuDomain {
   /** The driver that allocated it. */
@@ -133,11 +143,9 @@ export class MockIommu {
   #blocked: IommuDomain | null = null;
 
   /**
-   * Creates the mock for kernel `k` (not yet registered). `fwnode`: the
-   * firmware node endpoints name in `iommus` (default a software node);
-   * `caps`: what every device answers instead of the selftest's set.
+   * Creates the mock for kernel `k` (not yet registered).
    */
-  constructor(readonly k: Kernel, options: { readonly fwnode?: Fwnode; readonly caps?: readonly IommuCap[] } = {}) {
+  constructor(readonly k: Kernel, options: MockIommuOptions = {}) {
     this.fwnode = options.fwnode ?? new SoftwareNode('iommufd-mock');
     this.instanceCaps = options.caps ?? null;
     const blocked = (): IommuDomain => (this.#blocked ??= new IommuDomain({ type: IommuDomainType.BLOCKED, ops: this.ops }));
@@ -154,7 +162,7 @@ export class MockIommu {
         if (!this.#devs.has(dev)) this.#devs.set(dev, { flags: 0, caps: null, resv: [] });
         return this.instance;
       },
-      deviceGroup: (dev, core) => core.genericDeviceGroup(dev),
+      deviceGroup: (dev, core) => (options.singleGroup === true ? core.genericSingleDeviceGroup(dev) : core.genericDeviceGroup(dev)),
       getResvRegions: (dev) => this.#devs.get(dev)?.resv ?? [],
       // selftest.c: mock_domain_alloc_paging_flags()
       domainAllocPaging: (dev, flags, userData) => {
