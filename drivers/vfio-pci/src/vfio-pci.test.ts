@@ -5,7 +5,7 @@ import { DmaConfigure, Errno, Kernel, KernelModule, SimpleBus, type Device, type
 import { MachineFirmware, OfTree, parseDts } from '@kdsim/firmware';
 import { IommuCap, iommuCoreModule } from '@kdsim/iommu';
 import {
-  MockIommu, VFIO_EXT, VFIO_GROUP_FLAGS, VfioCore, VfioProcess, vfioModule, type MockIommuOptions, type VfioConfig,
+  MockIommu, VFIO_EXT, VFIO_GROUP_FLAGS, VfioCore, VfioProcess, VfioSteps, vfioModule, type MockIommuOptions, type VfioConfig,
 } from '@kdsim/vfio';
 import { describe, expect, it } from 'vitest';
 import { vfioPciDriver, vfioPciTakeOver } from './vfio-pci.js';
@@ -88,7 +88,7 @@ describe('the cache-coherency gate (e8ae0e140c05, v5.19)', () => {
   it('v5.19: the same bind fails in vfio-pci probe with -EINVAL, logged by the driver core', () => {
     const w = boot({ profile: 'linux-5.19', mock: noCapableOp });
     const nic = w.dev('nic@1000');
-    expect(vfioPciTakeOver(w.k, nic)).not.toBe(0);
+    expect(vfioPciTakeOver(w.k, nic)).toBe(-Errno.EINVAL);
     expect(nic.driver).toBeNull();
     expect(w.k.dmesg()).toContain('vfio-pci: probe of nic@1000 failed with error -22');
     expect(w.vfio.devices).toEqual([]);
@@ -121,7 +121,7 @@ describe('the cache-coherency gate (e8ae0e140c05, v5.19)', () => {
 describe('devices without an IOMMU', () => {
   it('vfio-pci refuses a device with no IOMMU group (-EINVAL)', () => {
     const w = boot({ profile: 'linux-6.12' });
-    expect(vfioPciTakeOver(w.k, w.dev('eth@3000'))).not.toBe(0);
+    expect(vfioPciTakeOver(w.k, w.dev('eth@3000'))).toBe(-Errno.EINVAL);
     expect(w.k.dmesg()).toContain('eth@3000: probe with driver vfio-pci failed with error -22');
   });
 
@@ -240,5 +240,19 @@ describe('the device cdev path (VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_ATTACH_IOM
     const w = boot({ profile: 'linux-6.1' });
     expect(vfioPciTakeOver(w.k, w.dev('nic@1000'))).toBe(0);
     expect(w.proc.open('/dev/vfio/devices/vfio0').errno).toBe(-Errno.ENOENT);
+  });
+});
+
+describe('the same story as userspace steps', () => {
+  it('driver_override, unbind, bind: the bind write fails with EINVAL on v5.19 and succeeds on v5.18', () => {
+    for (const [profile, expected] of [['linux-5.18', 0], ['linux-5.19', -Errno.EINVAL]] as const) {
+      const w = boot({ profile, mock: { caps: [] } });
+      const steps = new VfioSteps({ k: w.k, proc: w.proc });
+      expect(steps.run('sysfs.driver_override', { device: 'nic@1000', driver: 'vfio-pci' }).errno).toBe(0);
+      expect(steps.run('sysfs.unbind', { device: 'nic@1000' }).errno).toBe(0);
+      expect(steps.run('sysfs.unbind', { device: 'nic@1000' }).errno).toBe(-Errno.ENODEV);
+      const bind = steps.run('sysfs.bind', { device: 'nic@1000', driver: 'vfio-pci' }, { expect: expected });
+      expect(bind.ok).toBe(true);
+    }
   });
 });

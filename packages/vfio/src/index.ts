@@ -40,3 +40,6 @@ export { MockIommu, MockDomain, MOCK, MOCK_FLAGS_DEVICE, type MockFault, type Mo
 export {
   PasidTablePolicy, RfcPasidTablePolicy, PasidTableModel, type PasidTableInfo, type PasidTableBinding,
 } from './pasid-table.js';
+export {
+  VfioSteps, VFIO_STEP_KINDS, StepError, type StepArgs, type StepEnv, type StepKind, type StepRecord,
+} from './steps.js';
