@@ -38,7 +38,7 @@ export {
 export { vfioModule, vfioCore } from './module.js';
 export { MockIommu, MockDomain, MOCK, MOCK_FLAGS_DEVICE, type MockFault, type MockDeviceOptions, type MockIommuOptions } from './mock/mock-iommu.js';
 export {
-  PasidTablePolicy, RfcPasidTablePolicy, PasidTableModel, type PasidTableInfo, type PasidTableBinding,
+  PasidTablePolicy, RfcPasidTablePolicy, PasidTableModel, hostPasidTable, type PasidTableInfo, type PasidTableBinding,
 } from './pasid-table.js';
 export {
   VfioSteps, VFIO_STEP_KINDS, StepError, type StepArgs, type StepEnv, type StepKind, type StepRecord,

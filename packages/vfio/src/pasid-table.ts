@@ -1,5 +1,5 @@
 import { Errno } from '@kdsim/core';
-import type { IommuGroup } from '@kdsim/iommu';
+import { IommuHwInfoType, type IommuCore, type IommuGroup } from '@kdsim/iommu';
 
 /** pasid_table_info.model (2017 RFC): the format the opaque table is in. */
 export const PasidTableModel = {
@@ -63,4 +63,20 @@ export class RfcPasidTablePolicy extends PasidTablePolicy {
   binding(group: IommuGroup): PasidTableBinding | null {
     return this.#bound.get(group) ?? null;
   }
+}
+
+/**
+ * The host's PASID-table format for a group (what its IOMMU driver's
+ * hw_info reports): a {@link PasidTableModel} value, or 0 when the driver
+ * reports none; and the host table size (the devices' PASID count).
+ */
+export function hostPasidTable(core: IommuCore, group: IommuGroup): { readonly model: number; readonly size: number } {
+  const dev = group.devices[0];
+  const ops = dev === undefined ? null : core.deviceOps(dev);
+  const info = dev === undefined ? -Errno.ENODEV : ops?.hwInfo?.(dev, 0) ?? -Errno.EOPNOTSUPP;
+  const type = typeof info === 'number' ? 0 : info.type;
+  const model = type === IommuHwInfoType.INTEL_VTD ? PasidTableModel.INTEL_IOMMU : type === IommuHwInfoType.ARM_SMMUV3 ? PasidTableModel.ARM_SMMU : 0;
+  let size = 0;
+  for (const d of group.devices) size = Math.max(size, core.devIommu(d)?.maxPasids ?? 0);
+  return { model, size };
 }

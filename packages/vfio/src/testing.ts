@@ -6,7 +6,7 @@ import { MachineFirmware, OfTree, parseDts } from '@kdsim/firmware';
 import { IommuCore, iommuCoreModule, type IommuCap } from '@kdsim/iommu';
 import type { IommufdCtx } from './iommufd/ctx.js';
 import type { IommufdDevice } from './iommufd/objects.js';
-import { MockIommu, type MockDeviceOptions } from './mock/mock-iommu.js';
+import { MockIommu, type MockDeviceOptions, type MockIommuOptions } from './mock/mock-iommu.js';
 import { vfioModule } from './module.js';
 import type { VfioConfig } from './vfio/config.js';
 import { VfioCore } from './vfio/core.js';
@@ -21,10 +21,10 @@ export interface MockWorld {
 }
 
 /** Boots a kernel of `profile` with the IOMMU core, VFIO and the mock. */
-export function mockWorld(o: { profile?: string; vfio?: Partial<VfioConfig>; caps?: readonly IommuCap[] } = {}): MockWorld {
+export function mockWorld(o: { profile?: string; vfio?: Partial<VfioConfig>; caps?: readonly IommuCap[]; mock?: MockIommuOptions } = {}): MockWorld {
   const k = new Kernel({ profile: o.profile ?? 'linux-6.12', builtin: [iommuCoreModule(), vfioModule(o.vfio)] });
   k.boot();
-  const mock = new MockIommu(k, o.caps !== undefined ? { caps: o.caps } : {});
+  const mock = new MockIommu(k, { ...o.mock, ...(o.caps !== undefined ? { caps: o.caps } : {}) });
   const r = mock.register();
   if (r !== 0) throw new Error(`mock register: ${r}`);
   const vfio = k.container.get(VfioCore);

@@ -62,6 +62,10 @@ export interface MockIommuOptions {
   readonly caps?: readonly IommuCap[];
   /** generic_single_device_group(): one group for all devices (default: one group per device). */
   readonly singleGroup?: boolean;
+  /** What hw_info() reports instead of the selftest type (e.g. an SMMUv3- or VT-d-format IOMMU). */
+  readonly hwInfo?: IommuHwInfo;
+  /** Paging domains accept iommu_enable_nesting() (VFIO_TYPE1_NESTING_IOMMU). */
+  readonly enableNesting?: boolean;
 }
 
 /** A paging domain of the mock: 2 KiB pages over the mock aperture. */
@@ -88,6 +92,10 @@ export class MockDomain extends IommuDomain {
 
   protected override doMap(): number {
     return this.mock.takeFault('map');
+  }
+
+  override enableNesting(): number {
+    return this.mock.options.enableNesting === true ? 0 : -Errno.EINVAL;
   }
 
   override enforceCacheCoherency(): boolean {
@@ -145,7 +153,7 @@ export class MockIommu {
   /**
    * Creates the mock for kernel `k` (not yet registered).
    */
-  constructor(readonly k: Kernel, options: MockIommuOptions = {}) {
+  constructor(readonly k: Kernel, readonly options: MockIommuOptions = {}) {
     this.fwnode = options.fwnode ?? new SoftwareNode('iommufd-mock');
     this.instanceCaps = options.caps ?? null;
     const blocked = (): IommuDomain => (this.#blocked ??= new IommuDomain({ type: IommuDomainType.BLOCKED, ops: this.ops }));
@@ -180,8 +188,9 @@ export class MockIommu {
         return this.#nested(parent, flags, userData);
       },
       hwInfo: (_dev, type): IommuHwInfo | number => {
-        if (type !== 0 && type !== IOMMU_SELFTEST.HW_INFO_TYPE) return -Errno.EOPNOTSUPP;
-        return { type: IOMMU_SELFTEST.HW_INFO_TYPE, data: { flags: 0, test_reg: MOCK.HW_INFO_REGVAL } };
+        const info = options.hwInfo ?? { type: IOMMU_SELFTEST.HW_INFO_TYPE, data: { flags: 0, test_reg: MOCK.HW_INFO_REGVAL } };
+        if (type !== 0 && type !== info.type) return -Errno.EOPNOTSUPP;
+        return info;
       },
       // selftest.c: a static blocking domain
       get blockedDomain(): IommuDomain {

@@ -3,6 +3,7 @@ import type { IommufdCtx } from '../iommufd/ctx.js';
 import { UserMm } from '../iommufd/user-mm.js';
 import { result, type IoctlResult } from '../result.js';
 import { VFIO_DEVICE_FLAGS, VFIO_EXT, VFIO_GROUP_FLAGS } from '../uapi.js';
+import { hostPasidTable, PasidTablePolicy, type PasidTableInfo } from '../pasid-table.js';
 import { VfioContainer } from './container.js';
 import type { VfioCore } from './core.js';
 import type { VfioDevice } from './device.js';
@@ -350,6 +351,49 @@ export class VfioProcess {
     const pasid = (flags & VFIO_DEVICE_FLAGS.ATTACH_PASID) !== 0 ? args.pasid ?? 0 : null;
     df.vdev.iommufd.ctx.detachDevice(df.vdev.iommufd.idev, pasid);
     return result(0, {});
+  }
+
+  /**
+   * The 2017 proposal's VFIO_IOMMU_BIND_PASID_TABLE on a container: only
+   * when a {@link PasidTablePolicy} is injected (-ENOTTY otherwise, as
+   * upstream never had the ioctl), on a type1 nesting container (-EINVAL),
+   * for every group of the container — the group, not the device, is the
+   * unit. A group whose IOMMU has another format is -EINVAL; earlier groups
+   * are unbound again.
+   */
+  bindPasidTable(fd: number, info: PasidTableInfo): IoctlResult<Record<string, never>> {
+    const c = this.#container(fd);
+    if (typeof c === 'number') return result(c, {});
+    const k = this.vfio.k;
+    if (!k.container.isBound(PasidTablePolicy)) return result(-Errno.ENOTTY, {});
+    const policy = k.container.get(PasidTablePolicy);
+    if (c.backend?.kind !== 'type1' || !c.backend.iommu.nesting) return result(-Errno.EINVAL, {});
+    const done: VfioGroup[] = [];
+    for (const g of c.groups) {
+      const host = hostPasidTable(this.vfio.iommu, g.iommuGroup);
+      const r = policy.bind(g.iommuGroup, host.model, host.size, info);
+      if (r !== 0) {
+        for (const d of done) policy.unbind(d.iommuGroup);
+        return result(r, {});
+      }
+      done.push(g);
+    }
+    return result(0, {});
+  }
+
+  /** VFIO_IOMMU_UNBIND_PASID_TABLE of the proposal: unbinds every group of the container. */
+  unbindPasidTable(fd: number): IoctlResult<Record<string, never>> {
+    const c = this.#container(fd);
+    if (typeof c === 'number') return result(c, {});
+    const k = this.vfio.k;
+    if (!k.container.isBound(PasidTablePolicy)) return result(-Errno.ENOTTY, {});
+    const policy = k.container.get(PasidTablePolicy);
+    let r = 0;
+    for (const g of c.groups) {
+      const u = policy.unbind(g.iommuGroup);
+      if (u !== 0) r = u;
+    }
+    return result(r, {});
   }
 
   /** vfio_file_enforced_coherent() of a group or device fd (KVM's wbinvd decision). */
