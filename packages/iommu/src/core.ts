@@ -2,6 +2,7 @@ import { BusNotify, Errno, LogLevel, type BusType, type Device, type Fwnode, typ
 import type { IommuDomain } from './domain.js';
 import { IommuGroup } from './group.js';
 import type { IommuOps } from './ops.js';
+import { pciDeviceGroup, type PciTopologyView } from './pci-group.js';
 import type { IommuPolicy, IommuFirmwarePath, DefaultDomainChoice } from './policy.js';
 import type { IommuDevice } from './registry.js';
 import { DevIommu, IommuFwspec } from './registry.js';
@@ -291,6 +292,19 @@ export class IommuCore {
   /** iommu.c: generic_device_group() — a new group per device. */
   genericDeviceGroup(_dev: Device): IommuGroup {
     return this.groupAlloc();
+  }
+
+  /** The PCI topology pci_device_group() reads, once the PCI bus supplies it. */
+  pciView: PciTopologyView | null = null;
+
+  /**
+   * What most drivers' device_group op does (virtio-iommu, SMMUv3):
+   * pci_device_group() for PCI functions, generic_device_group() otherwise.
+   */
+  deviceGroupByBus(dev: Device): IommuGroup {
+    const view = this.pciView;
+    if (view !== null && view.isPci(dev)) return pciDeviceGroup(dev, view, (d) => this.groupOf(d), () => this.groupAlloc());
+    return this.genericDeviceGroup(dev);
   }
 
   /** iommu.c: generic_single_device_group() — one group per IOMMU instance. */

@@ -14,6 +14,7 @@ export type { IommuOps } from './ops.js';
 export type { IommuViommu } from './viommu.js';
 export { IommuDomain, type IommuDomainInit, type IommuMapping } from './domain.js';
 export { IommuGroup } from './group.js';
+export { pciDeviceGroup, type PciTopologyView } from './pci-group.js';
 export { IommuDevice, IommuFwspec, DevIommu } from './registry.js';
 export {
   IommuPolicy, DefaultIommuPolicy, DEFAULT_IOMMU_CONFIG,
@@ -23,3 +24,5 @@ export { IommuCore, type IommuGroupView } from './core.js';
 export { DmaEndpoints, type DmaEndpoint, type DmaAlias, type DmaEndpointDescriber } from './endpoints.js';
 export { IommuDmaConfigure, AcpiIommuState } from './dma-configure.js';
 export { iommuCoreModule, iommuCore } from './module.js';
+export { DmaSimpleBus } from './dma-bus.js';
+export { pciDmaEndpoints, platformDmaEndpoints, busPciView } from './bus-glue.js';

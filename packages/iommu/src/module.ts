@@ -2,6 +2,7 @@ import { DmaConfigure, Kernel, KernelModule } from '@kdsim/core';
 import { IommuCore } from './core.js';
 import { AcpiIommuState, IommuDmaConfigure } from './dma-configure.js';
 import { DmaEndpoints } from './endpoints.js';
+import { busPciView, pciDmaEndpoints, platformDmaEndpoints } from './bus-glue.js';
 import { DEFAULT_IOMMU_CONFIG, DefaultIommuPolicy, IommuPolicy, type IommuConfig } from './policy.js';
 
 /**
@@ -15,8 +16,21 @@ export function iommuCoreModule(config: Partial<IommuConfig> = {}): KernelModule
   return new KernelModule('iommu', {
     services: ({ bind, rebind }) => {
       bind(IommuPolicy).toResolvedValue((k: Kernel) => new DefaultIommuPolicy(k, cfg), [Kernel]).inSingletonScope();
-      bind(IommuCore).toResolvedValue((k: Kernel, p: IommuPolicy) => new IommuCore(k, p), [Kernel, IommuPolicy]).inSingletonScope();
-      bind(DmaEndpoints).toResolvedValue(() => new DmaEndpoints(), []).inSingletonScope();
+      bind(IommuCore)
+        .toResolvedValue((k: Kernel, p: IommuPolicy) => {
+          const core = new IommuCore(k, p);
+          core.pciView = busPciView;
+          return core;
+        }, [Kernel, IommuPolicy])
+        .inSingletonScope();
+      bind(DmaEndpoints)
+        .toResolvedValue((k: Kernel) => {
+          const eps = new DmaEndpoints();
+          eps.add(platformDmaEndpoints(k));
+          eps.add(pciDmaEndpoints(k));
+          return eps;
+        }, [Kernel])
+        .inSingletonScope();
       bind(AcpiIommuState).toResolvedValue(() => new AcpiIommuState(), []).inSingletonScope();
       rebind(DmaConfigure)
         .toResolvedValue(

@@ -1,7 +1,8 @@
 // Test support (not exported from the package): a platform bus whose
 // dma_configure is the kernel's DmaConfigure, DT machines from DTS text, and
 // a minimal IOMMU driver whose ops the tests shape.
-import { DmaConfigure, Kernel, KernelModule, SimpleBus, type Device, type DriverSpec, type KernelOptions } from '@kdsim/core';
+import { Kernel, KernelModule, type DriverSpec, type KernelOptions } from '@kdsim/core';
+import { DmaSimpleBus as DmaBus } from './dma-bus.js';
 import { MachineFirmware, OfTree, parseDts, type OfNode } from '@kdsim/firmware';
 import { IommuCore } from './core.js';
 import { IommuDomain } from './domain.js';
@@ -10,19 +11,6 @@ import type { IommuOps } from './ops.js';
 import type { IommuConfig } from './policy.js';
 import { IommuDevice } from './registry.js';
 import { IommuDomainType, type IommuCap } from './types.js';
-
-/** SimpleBus whose dma_configure delegates to the kernel's DmaConfigure seam, as platform_dma_configure() does. */
-export class DmaBus extends SimpleBus {
-  kernel: Kernel | null = null;
-
-  override dmaConfigure(dev: Device): number {
-    return this.kernel!.container.get(DmaConfigure).configure(dev);
-  }
-
-  override dmaCleanup(dev: Device): void {
-    this.kernel!.container.get(DmaConfigure).cleanup(dev);
-  }
-}
 
 /** A DT tree from the body of the root node. */
 export function dtTree(body: string): OfTree {

@@ -1,0 +1,237 @@
+import { Device, type BusType, type Fwnode } from '@kdsim/core';
+import { PCI_FUNC, PCI_SLOT, type PciExpType } from './regs.js';
+
+/**
+ * The PCI host bridge device (struct pci_host_bridge), named `pci0000:00`:
+ * parent of the root bus's functions. On a DT machine its parent is the host
+ * controller's platform device (`4010000000.pcie`); on ACPI it has no parent
+ * and its fwnode is the ACPI companion (`PNP0A08:00`).
+ */
+export class PciHostBridge extends Device {
+  /** The root bus, set when it is created. */
+  rootBus: PciBusNode | null = null;
+
+  /** A host bridge for PCI domain `segment` whose root bus is `busStart`. */
+  constructor(readonly segment: number, readonly busStart: number, parent: Device | null, fwnode: Fwnode | null) {
+    super({ name: `pci${hex(segment, 4)}:${hex(busStart, 2)}`, bus: null, parent, fwnode });
+  }
+
+  /**
+   * The firmware node pci_dma_configure() configures the bridge's functions
+   * from: the host controller's DT node (bridge->parent->of_node) when there
+   * is one, else the bridge's own (ACPI) companion; null when neither.
+   */
+  get dmaFwnode(): Fwnode | null {
+    const parentNode = this.parent?.fwnode ?? null;
+    if (parentNode !== null && parentNode.type === 'of') return parentNode;
+    return this.fwnode;
+  }
+}
+
+/**
+ * struct pci_bus: one bus number of a PCI domain, with the bridge above it
+ * (`self`, null for a root bus) and the functions found on it in devfn order.
+ * Its class device (`0000:01`, class `pci_bus`) is what sysfs shows.
+ */
+export class PciBusNode {
+  /** Functions on this bus (bus->devices), in scan (devfn) order. */
+  readonly devices: PciDevice[] = [];
+  /** Buses directly below (bus->children). */
+  readonly children: PciBusNode[] = [];
+  /** The bus's class device `DDDD:BB`, once added. */
+  classDev: Device | null = null;
+  /** busn_res end: the highest bus number below this one. */
+  subordinate: number;
+
+  /** Bus `number` of `host`, under `parent` through bridge `self` (both null for the root bus). */
+  constructor(readonly host: PciHostBridge, readonly number: number, readonly parent: PciBusNode | null, readonly self: PciDevice | null) {
+    this.subordinate = number;
+  }
+
+  /** The PCI domain (pci_domain_nr()). */
+  get segment(): number {
+    return this.host.segment;
+  }
+
+  /** `0000:01`, the pci_bus class device name. */
+  get name(): string {
+    return `${hex(this.segment, 4)}:${hex(this.number, 2)}`;
+  }
+}
+
+/** What a {@link PciDevice} is made of (the fields pci_setup_device() reads from config space). */
+export interface PciDeviceInit {
+  /** The bus type (pci_bus_type). */
+  readonly busType: BusType;
+  /** The bus the function sits on. */
+  readonly pciBus: PciBusNode;
+  /** PCI_DEVFN(slot, function). */
+  readonly devfn: number;
+  /** Vendor ID. */
+  readonly vendor: number;
+  /** Device ID. */
+  readonly device: number;
+  /** Subsystem vendor ID. */
+  readonly subsystemVendor: number;
+  /** Subsystem device ID. */
+  readonly subsystemDevice: number;
+  /** The 24-bit class code (base, sub-class, prog-if). */
+  readonly classCode: number;
+  /** Revision ID. */
+  readonly revision: number;
+  /** Header type without the multifunction bit. */
+  readonly hdrType: number;
+  /** Header type bit 7. */
+  readonly multifunction: boolean;
+  /** The PCIe capability's device/port type, or null for a conventional PCI function. */
+  readonly pcieType: PciExpType | null;
+  /** ACS capability bits (0 and `hasAcsCap` false when the function has no ACS capability). */
+  readonly acsCap: number;
+  /** The function has an ACS extended capability (dev->acs_cap != 0). */
+  readonly hasAcsCap: boolean;
+  /** ACS control bits as firmware left them. */
+  readonly acsCtrl: number;
+  /** Quirk DMA alias devfns on the same bus (pci_add_dma_alias()). */
+  readonly dmaAliases: readonly number[];
+  /** PCIe Device Control "Enable No Snoop". */
+  readonly noSnoop: boolean;
+  /** PCI_DEV_FLAGS_BRIDGE_XLATE_ROOT quirk: DMA alias walks stop at this bridge. */
+  readonly bridgeXlateRoot: boolean;
+  /** PCI_DEV_FLAG_PCIE_BRIDGE_ALIAS quirk: a conventional bridge that aliases like a PCIe-to-PCI bridge. */
+  readonly pcieBridgeAlias: boolean;
+  /** The DT node drivers/pci/of.c gave it, or null. */
+  readonly fwnode: Fwnode | null;
+}
+
+/**
+ * struct pci_dev: one PCI function, named `0000:00:02.0`, with its IDs,
+ * class, header and PCIe port type, ACS capability/control, quirk DMA
+ * aliases and topology (its bus, and for a bridge the bus below it).
+ */
+export class PciDevice extends Device {
+  /** The bus the function sits on (pdev->bus). */
+  readonly pciBus: PciBusNode;
+  /** PCI_DEVFN(slot, function). */
+  readonly devfn: number;
+  /** Vendor ID. */
+  readonly vendor: number;
+  /** Device ID. */
+  readonly device: number;
+  /** Subsystem vendor ID. */
+  readonly subsystemVendor: number;
+  /** Subsystem device ID. */
+  readonly subsystemDevice: number;
+  /** The 24-bit class code. */
+  readonly classCode: number;
+  /** Revision ID. */
+  readonly revision: number;
+  /** Header type (0 normal, 1 bridge, 2 CardBus), multifunction bit masked. */
+  readonly hdrType: number;
+  /** dev->multifunction: header bit 7, or set by pci_scan_slot() for functions > 0. */
+  multifunction: boolean;
+  /** pci_pcie_type(), or null when pci_is_pcie() is false. */
+  readonly pcieType: PciExpType | null;
+  /** ACS capability bits. */
+  readonly acsCap: number;
+  /** dev->acs_cap != 0. */
+  readonly hasAcsCap: boolean;
+  /** ACS control bits now (pci_enable_acs() adds to what firmware left). */
+  acsCtrl: number;
+  /** Quirk DMA alias devfns (dev->dma_alias_mask), kept sorted as the bitmap iterates. */
+  readonly dmaAliases: number[];
+  /** PCIe "Enable No Snoop" (a scenario may set it; VFIO reads it). */
+  noSnoop: boolean;
+  /** PCI_DEV_FLAGS_BRIDGE_XLATE_ROOT */
+  readonly bridgeXlateRoot: boolean;
+  /** PCI_DEV_FLAG_PCIE_BRIDGE_ALIAS */
+  readonly pcieBridgeAlias: boolean;
+  /** For a bridge: the bus below it (dev->subordinate), once scanned. */
+  subordinate: PciBusNode | null = null;
+  /** dev->match_driver: false from pci_device_add() until pci_bus_add_device(). */
+  matchDriver = false;
+  /** pci_dev_is_added() */
+  added = false;
+
+  /** A function from its config-space fields; `pciDeviceAdd` (scan) registers it. */
+  constructor(init: PciDeviceInit) {
+    const bus = init.pciBus;
+    super({
+      name: pciName(bus.segment, bus.number, init.devfn),
+      bus: init.busType,
+      parent: bus.self ?? bus.host,
+      fwnode: init.fwnode,
+    });
+    this.pciBus = bus;
+    this.devfn = init.devfn;
+    this.vendor = init.vendor;
+    this.device = init.device;
+    this.subsystemVendor = init.subsystemVendor;
+    this.subsystemDevice = init.subsystemDevice;
+    this.classCode = init.classCode;
+    this.revision = init.revision;
+    this.hdrType = init.hdrType;
+    this.multifunction = init.multifunction;
+    this.pcieType = init.pcieType;
+    this.acsCap = init.acsCap;
+    this.hasAcsCap = init.hasAcsCap;
+    this.acsCtrl = init.acsCtrl;
+    this.dmaAliases = [...new Set(init.dmaAliases)].sort((a, b) => a - b);
+    this.noSnoop = init.noSnoop;
+    this.bridgeXlateRoot = init.bridgeXlateRoot;
+    this.pcieBridgeAlias = init.pcieBridgeAlias;
+  }
+
+  /** pci_domain_nr() */
+  get segment(): number {
+    return this.pciBus.segment;
+  }
+
+  /** The bus number. */
+  get busNr(): number {
+    return this.pciBus.number;
+  }
+
+  /** PCI_SLOT(devfn) */
+  get slot(): number {
+    return PCI_SLOT(this.devfn);
+  }
+
+  /** PCI_FUNC(devfn) */
+  get func(): number {
+    return PCI_FUNC(this.devfn);
+  }
+
+  /** pci_dev_id(): the requester ID, bus << 8 | devfn. */
+  get rid(): number {
+    return (this.pciBus.number << 8) | this.devfn;
+  }
+
+  /** pci_is_pcie() */
+  get isPcie(): boolean {
+    return this.pcieType !== null;
+  }
+
+  /** pci_is_bridge(): a PCI-to-PCI or CardBus bridge header. */
+  get isBridge(): boolean {
+    return this.hdrType === 1 || this.hdrType === 2;
+  }
+
+  /** The host bridge above it (pci_find_host_bridge()). */
+  get hostBridge(): PciHostBridge {
+    return this.pciBus.host;
+  }
+
+  /** `vendor:device` as lspci -n prints it. */
+  get idString(): string {
+    return `${hex(this.vendor, 4)}:${hex(this.device, 4)}`;
+  }
+}
+
+/** `0000:00:02.0` from a domain, bus number and devfn. */
+export function pciName(segment: number, busNr: number, devfn: number): string {
+  return `${hex(segment, 4)}:${hex(busNr, 2)}:${hex(PCI_SLOT(devfn), 2)}.${PCI_FUNC(devfn)}`;
+}
+
+function hex(n: number, width: number): string {
+  return n.toString(16).padStart(width, '0');
+}

@@ -1,0 +1,27 @@
+/**
+ * @packageDocumentation
+ * The PCI bus: functions and host bridges, the typed device-list input and
+ * Linux's enumeration order, requester IDs and DMA aliases, ACS, and the PCI
+ * driver model (id tables, driver_override, dynamic ids, pci_dma_configure()).
+ */
+export { PciError, type PciErrorKind, type PciErrorDetails } from './errors.js';
+export {
+  PCI_ANY_ID, PCI_HEADER_TYPE, PCI_EXP_TYPE, PCI_ACS, REQ_ACS_FLAGS, PCI_CLASS_BRIDGE_PCI,
+  PCI_DEVFN, PCI_SLOT, PCI_FUNC, PCI_DEVID, pciTypeStr, type PciExpType, type PciAcsFlagName,
+} from './regs.js';
+export { PciDevice, PciHostBridge, PciBusNode, pciName, type PciDeviceInit } from './device.js';
+export {
+  PCIE_TYPE_NAMES, parsePciHost, pciScanOrder,
+  type PcieTypeName, type PciDeviceEntry, type PciFunctionSpec, type PciHostEntry, type PciHostSpec, type PciScanStep,
+} from './input.js';
+export { pciIsRootBus, pciUpstreamBridge, pciRealDmaDev, pciForEachDmaAlias, pciDmaAliases, pciDevsAreDmaAliases, type PciDmaAliasFn } from './search.js';
+export { PciAcsState, pciEnableAcs, pciAcsFlagsEnabled, pciAcsEnabled, pciAcsPathEnabled } from './acs.js';
+export {
+  PciMatchTable, pciDriver, pciMatchOneDevice, pciMatchId, pciMatchDevice, PCI_DEVICE_ID_ANY,
+  type PciDeviceId, type PciDriverSpec,
+} from './driver.js';
+export { PciBus } from './bus.js';
+export { pciScanRootBus, pciBusAddDevices, pciHostProbe } from './scan.js';
+export {
+  PciTopology, pciBusOf, pciRequestAcs, pciBusModule, acpiPciRootModule, pciHostCommonProbe, pciGetDomainBusAndSlot,
+} from './module.js';

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { Errno, Kernel, KernelModule, kernelProfile, type Device } from '@kdsim/core';
+import { MachineFirmware, OfTree, parseDts } from '@kdsim/firmware';
+import { DmaSimpleBus, IOMMU_HWPT_ALLOC, IommuCap, IommuCore, IommuHwInfoType, iommuCoreModule } from '@kdsim/iommu';
+import { describe, expect, it } from 'vitest';
+import { ArmSmmuV3Driver } from './driver.js';
+import { ARM_SMMU_FEAT, armSmmuV3HwProbe } from './features.js';
+import { QEMU_SMMUV3, smmuV3Regs, type SmmuV3Hw } from './hw.js';
+
+const TRUTH = '../../../../shared/truth/arm64-virt-smmuv3-dt';
+const truthLog = (): string => gunzipSync(readFileSync(new URL(`${TRUTH}/serial.log.gz`, import.meta.url))).toString('utf8');
+
+const DTS = `/dts-v1/;
+/ {
+  #address-cells = <2>; #size-cells = <2>;
+  smmu: smmuv3@9050000 { compatible = "arm,smmu-v3"; reg = <0x00 0x9050000 0x00 0x20000>; #iommu-cells = <1>; dma-coherent; };
+  eth@a000000 { compatible = "test,eth"; reg = <0x00 0xa000000 0x00 0x200>; iommus = <&smmu 0x10>; };
+  big@a001000 { compatible = "test,big"; reg = <0x00 0xa001000 0x00 0x200>; iommus = <&smmu 0x10000>; };
+};`;
+
+function boot(profile = 'linux-6.12', hw: SmmuV3Hw = QEMU_SMMUV3): { k: Kernel; drv: ArmSmmuV3Driver; dev: (n: string) => Device } {
+  const tree = new OfTree(parseDts(DTS, { file: 't.dts', preprocess: false }));
+  const bus = new DmaSimpleBus('platform');
+  let drv: ArmSmmuV3Driver | null = null;
+  const machine = new KernelModule('machine', {
+    initcalls: [
+      { level: 'core', name: 'platform_bus_init', fn: (k) => { bus.kernel = k; return k.busRegister(bus); } },
+      { level: 'arch', name: 'populate', fn: (k) => { for (const n of tree.root.children) k.deviceRegister({ name: n.name, bus, fwnode: n }); } },
+      {
+        level: 'device', name: 'drivers', fn: (k) => {
+          drv = new ArmSmmuV3Driver(k, () => hw);
+          for (const n of ['eth', 'big']) k.driverRegister({ name: n, bus, matchTable: [`test,${n}`] });
+          k.driverRegister(drv.platformDriver(bus));
+        },
+      },
+    ],
+  });
+  const k = new Kernel({
+    profile, cmdline: 'fw_devlink=off', builtin: [iommuCoreModule(), machine],
+    configure: (c) => c.bind(MachineFirmware).toConstantValue(new MachineFirmware({ of: tree })),
+  });
+  k.boot();
+  return { k, drv: drv!, dev: (n) => k.device(n)! };
+}
+
+describe('arm-smmu-v3 probe on QEMU 7.2 (truth: arm64-virt-smmuv3-dt)', () => {
+  it('prints the feature and queue lines the real 6.12 kernel printed', () => {
+    const log = boot().k.dmesg();
+    for (const line of ['ias 44-bit, oas 44-bit (features 0x00008305)', 'allocated 65536 entries for cmdq', 'allocated 32768 entries for evtq']) {
+      expect(truthLog()).toContain(`arm-smmu-v3 9050000.smmuv3: ${line}`);
+      expect(log).toContain(`arm-smmu-v3 smmuv3@9050000: ${line}`);
+    }
+  });
+
+  it('registers the instance under the sysfs name truth.json shows', () => {
+    const { k, drv } = boot();
+    expect(drv.instances.map((s) => s.name)).toEqual(['smmu3.0x0000000009050000']);
+    expect(readFileSync(new URL(`${TRUTH}/truth.json`, import.meta.url), 'utf8')).toContain('smmu3.0x0000000009050000');
+    expect(k.container.get(IommuCore).groups()).toEqual([{ id: 0, type: 'DMA', devices: ['eth@a000000'] }]);
+  });
+
+  it('refuses a StreamID beyond IDR1.SIDSIZE: the endpoint binds without an IOMMU', () => {
+    const { k, dev } = boot();
+    expect(dev('big@a001000').bound).toBe(true);
+    expect(k.container.get(IommuCore).groupOf(dev('big@a001000'))).toBeNull();
+  });
+});
+
+describe('arm_smmu_device_hw_probe()', () => {
+  const p612 = kernelProfile('linux-6.12')!;
+  const p613 = kernelProfile('linux-6.13')!;
+  it('lets the firmware coherency override IDR0.COHACC, with a warning', () => {
+    const r = armSmmuV3HwProbe(smmuV3Regs({ ...QEMU_SMMUV3, cohacc: false }), true, p612);
+    expect(r.features & ARM_SMMU_FEAT.COHERENCY).toBe(ARM_SMMU_FEAT.COHERENCY);
+    expect(r.warnings).toEqual(['IDR0.COHACC overridden by FW configuration (true)']);
+  });
+  it('fails an SMMU with neither stage', () => {
+    expect(armSmmuV3HwProbe(smmuV3Regs({ ...QEMU_SMMUV3, s1p: false }), true, p612).error).toBe('no translation support!');
+  });
+  it('reports nesting for two stages and S2FWB only from v6.13', () => {
+    const regs = smmuV3Regs({ ...QEMU_SMMUV3, s2p: true, fwb: true });
+    expect(armSmmuV3HwProbe(regs, true, p612).features & (ARM_SMMU_FEAT.NESTING | ARM_SMMU_FEAT.S2FWB)).toBe(0);
+    expect(armSmmuV3HwProbe(regs, true, p613).features & (ARM_SMMU_FEAT.NESTING | ARM_SMMU_FEAT.S2FWB)).toBe(ARM_SMMU_FEAT.NESTING | ARM_SMMU_FEAT.S2FWB);
+  });
+});
+
+describe('arm-smmu-v3 capabilities and domains per kernel', () => {
+  it('answers CACHE_COHERENCY from the coherent TCU and never ENFORCE_CACHE_COHERENCY without CANWBS', () => {
+    const { k, dev } = boot();
+    const core = k.container.get(IommuCore);
+    expect(core.deviceCapable(dev('eth@a000000'), IommuCap.CACHE_COHERENCY)).toBe(true);
+    expect(core.deviceCapable(dev('eth@a000000'), IommuCap.DEFERRED_FLUSH)).toBe(true);
+    expect(core.deviceCapable(dev('eth@a000000'), IommuCap.ENFORCE_CACHE_COHERENCY)).toBe(false);
+  });
+
+  it('v6.12 refuses NEST_PARENT (-EOPNOTSUPP); v6.13 accepts it only with FEAT_NESTING', () => {
+    const nest = { ...QEMU_SMMUV3, s2p: true };
+    const a = boot('linux-6.12', nest);
+    expect(a.drv.domainAllocPaging(a.dev('eth@a000000'), IOMMU_HWPT_ALLOC.NEST_PARENT, null)).toBe(-Errno.EOPNOTSUPP);
+    const b = boot('linux-6.13', nest);
+    expect(typeof b.drv.domainAllocPaging(b.dev('eth@a000000'), IOMMU_HWPT_ALLOC.NEST_PARENT, null)).toBe('object');
+    const c = boot('linux-6.13');
+    expect(c.drv.domainAllocPaging(c.dev('eth@a000000'), IOMMU_HWPT_ALLOC.NEST_PARENT, null)).toBe(-Errno.EOPNOTSUPP);
+  });
+
+  it('allows a vIOMMU only with nesting and CANWBS or S2FWB (v6.13+)', () => {
+    const b = boot('linux-6.13', { ...QEMU_SMMUV3, s2p: true });
+    expect(b.drv.viommuSupported(b.dev('eth@a000000'))).toBe(false);
+    const c = boot('linux-6.13', { ...QEMU_SMMUV3, s2p: true, fwb: true });
+    expect(c.drv.viommuSupported(c.dev('eth@a000000'))).toBe(true);
+  });
+
+  it('dirty tracking needs HTTU dirty state (HD) on a coherent SMMU', () => {
+    const a = boot('linux-6.12');
+    expect(a.drv.domainAllocPaging(a.dev('eth@a000000'), IOMMU_HWPT_ALLOC.DIRTY_TRACKING, null)).toBe(-Errno.EOPNOTSUPP);
+    const b = boot('linux-6.12', { ...QEMU_SMMUV3, httu: 2 });
+    expect(typeof b.drv.domainAllocPaging(b.dev('eth@a000000'), IOMMU_HWPT_ALLOC.DIRTY_TRACKING, null)).toBe('object');
+  });
+
+  it('reports the raw ID registers through hw_info from v6.13 only', () => {
+    const a = boot('linux-6.12');
+    expect(a.drv.ops.hwInfo).toBeUndefined();
+    const b = boot('linux-6.13');
+    const info = b.drv.hwInfo(b.dev('eth@a000000'), IommuHwInfoType.NONE);
+    expect(info).toMatchObject({ type: IommuHwInfoType.ARM_SMMUV3, data: { idr: smmuV3Regs(QEMU_SMMUV3).idr } });
+    expect(b.drv.hwInfo(b.dev('eth@a000000'), IommuHwInfoType.INTEL_VTD)).toBe(-Errno.EOPNOTSUPP);
+  });
+});

@@ -1,0 +1,215 @@
+import { Errno, LogLevel, type BusType, type Device, type DriverSpec, type Kernel } from '@kdsim/core';
+import { ofAddressToResource, OfNode } from '@kdsim/firmware';
+import {
+  IOMMU_FWSPEC, IOMMU_HWPT_ALLOC, IommuCap, IommuCore, IommuDevice, IommuDomain, IommuDomainType, IommuHwInfoType,
+  type IommuHwInfo, type IommuOps, type IommuUserData,
+} from '@kdsim/iommu';
+import { ARM_SMMU_FEAT, armSmmuV3HwProbe, type SmmuV3Probe } from './features.js';
+import { QEMU_SMMUV3, smmuV3Regs, type SmmuV3Hw, type SmmuV3Regs } from './hw.js';
+
+/** One probed SMMUv3 (struct arm_smmu_device). */
+export class ArmSmmuV3 extends IommuDevice {
+  /** Creates the instance from its probe results. */
+  constructor(name: string, readonly dev: Device, readonly regs: SmmuV3Regs, readonly probe: SmmuV3Probe) {
+    super(name);
+  }
+
+  /** ARM_SMMU_FEAT_* bits. */
+  get features(): number {
+    return this.probe.features;
+  }
+
+  /** True if every bit of `feat` is set. */
+  has(feat: number): boolean {
+    return (this.probe.features & feat) === feat;
+  }
+}
+
+/** Per-master state (struct arm_smmu_master). */
+export interface SmmuV3Master {
+  /** The SMMU translating the master. */
+  readonly smmu: ArmSmmuV3;
+  /** Its StreamIDs. */
+  readonly sids: readonly number[];
+  /** The root complex is CANWBS (IOMMU_FWSPEC_PCI_RC_CANWBS). */
+  readonly canwbs: boolean;
+  /** ATS usable (SMMU and root complex support it). */
+  readonly ats: boolean;
+}
+
+const PGSIZE_4K = 0x1000n | 0x200000n | 0x40000000n;
+
+/** A paging domain of one SMMU (struct arm_smmu_domain). */
+export class SmmuV3Domain extends IommuDomain {
+  /** The SMMU the domain was finalised on (first attach). */
+  smmu: ArmSmmuV3 | null = null;
+
+  /** Creates a stage-1 or stage-2 domain. */
+  constructor(readonly driver: ArmSmmuV3Driver, readonly stage: 1 | 2, type: number, flags: number) {
+    super({ type, ops: driver.ops, pgsizeBitmap: PGSIZE_4K, flags });
+  }
+
+  protected override doAttach(dev: Device): number {
+    const m = this.driver.master(dev);
+    if (m === undefined) return -Errno.ENODEV;
+    // arm_smmu_attach_dev(): a domain belongs to the SMMU it was finalised on.
+    if (this.smmu !== null && this.smmu !== m.smmu) return -Errno.EINVAL;
+    // arm_smmu_attach_prepare() (v6.13+): a coherency-enforcing domain only takes CANWBS masters.
+    if (this.enforcingCoherency && !m.canwbs) return -Errno.EINVAL;
+    this.smmu = m.smmu;
+    return 0;
+  }
+
+  /** arm_smmu_enforce_cache_coherency() (v6.13+): only if every attached master is CANWBS. */
+  override enforceCacheCoherency(): boolean {
+    if (!this.driver.k.profile.atLeast(6, 13)) return false;
+    for (const d of this.devices) if (this.driver.master(d)?.canwbs !== true) return false;
+    this.enforcingCoherency = true;
+    return true;
+  }
+}
+
+/** Hardware descriptions per SMMU device (the machine's SMMUs); default QEMU 7.2's. */
+export type SmmuV3HwLookup = (dev: Device) => SmmuV3Hw;
+
+/**
+ * The SMMUv3 driver of one kernel: its iommu_ops and the platform driver
+ * (`arm,smmu-v3` in DT; IORT SMMUv3 nodes' platform devices are named for it).
+ */
+export class ArmSmmuV3Driver {
+  /** The driver's iommu_ops. */
+  readonly ops: IommuOps;
+  /** Instances, in probe order. */
+  readonly instances: ArmSmmuV3[] = [];
+  readonly #masters = new WeakMap<Device, SmmuV3Master>();
+
+  /** Creates the driver for kernel `k`; `hw` describes each SMMU's registers. */
+  constructor(readonly k: Kernel, readonly hw: SmmuV3HwLookup = () => QEMU_SMMUV3) {
+    const ops: { -readonly [K in keyof IommuOps]: IommuOps[K] } = {
+      name: 'arm-smmu-v3',
+      owner: null,
+      pgsizeBitmap: PGSIZE_4K,
+      capable: (dev, cap) => this.capable(dev, cap),
+      probeDevice: (dev) => this.probeDevice(dev),
+      releaseDevice: (dev) => {
+        this.#masters.delete(dev);
+      },
+      deviceGroup: (dev, core) => core.deviceGroupByBus(dev),
+      ofXlate: (_dev, args) => args.slice(0, 1), // arm_smmu_of_xlate(): one StreamID
+      domainAllocPaging: (dev, flags, data) => this.domainAllocPaging(dev, flags, data),
+      ...(k.profile.atLeast(6, 13) ? { hwInfo: (dev: Device, t: number) => this.hwInfo(dev, t) } : {}),
+    };
+    this.ops = ops;
+    ops.identityDomain = new IommuDomain({ type: IommuDomainType.IDENTITY, ops });
+    ops.blockedDomain = new IommuDomain({ type: IommuDomainType.BLOCKED, ops });
+  }
+
+  /** The master state of `dev`, if the driver probed it. */
+  master(dev: Device): SmmuV3Master | undefined {
+    return this.#masters.get(dev);
+  }
+
+  /** arm_smmu_capable() for this kernel. */
+  capable(dev: Device, cap: IommuCap): boolean {
+    const m = this.#masters.get(dev);
+    if (m === undefined) return false;
+    switch (cap) {
+      case 'CACHE_COHERENCY': return m.smmu.has(ARM_SMMU_FEAT.COHERENCY); // a coherent TCU implies coherent TBUs
+      case 'NOEXEC':
+      case 'DEFERRED_FLUSH': return true;
+      case 'ENFORCE_CACHE_COHERENCY': return this.k.profile.atLeast(6, 13) && m.canwbs;
+      case 'DIRTY_TRACKING': return m.smmu.has(ARM_SMMU_FEAT.HD | ARM_SMMU_FEAT.COHERENCY); // arm_smmu_dbm_capable()
+      case 'PCI_ATS_SUPPORTED': return m.ats;
+      default: return false;
+    }
+  }
+
+  /** arm_smmu_probe_device(): the SMMU of the fwspec; every StreamID must fit SIDSIZE (-ERANGE). */
+  probeDevice(dev: Device): IommuDevice | number {
+    const core = this.k.container.get(IommuCore);
+    const fw = core.fwspec(dev);
+    if (fw === null || fw.ops !== this.ops) return -Errno.ENODEV;
+    const smmu = this.instances.find((s) => s.fwnode === fw.iommuFwnode);
+    if (smmu === undefined) return -Errno.ENODEV;
+    for (const sid of fw.ids) if (sid >= 2 ** smmu.probe.sidBits) return -Errno.ERANGE;
+    this.#masters.set(dev, {
+      smmu, sids: [...fw.ids],
+      canwbs: (fw.flags & IOMMU_FWSPEC.PCI_RC_CANWBS) !== 0,
+      ats: smmu.has(ARM_SMMU_FEAT.ATS) && (fw.flags & IOMMU_FWSPEC.PCI_RC_ATS) !== 0,
+    });
+    return smmu;
+  }
+
+  /**
+   * arm_smmu_domain_alloc_paging_flags() (v6.12: domain_alloc_user()):
+   * v6.12 takes only DIRTY_TRACKING; v6.13 adds NEST_PARENT (needs
+   * FEAT_NESTING); user data is never accepted for a paging domain.
+   */
+  domainAllocPaging(dev: Device, flags: number, data: IommuUserData | null): IommuDomain | number {
+    const m = this.#masters.get(dev);
+    if (m === undefined) return -Errno.ENODEV;
+    if (data !== null) return -Errno.EOPNOTSUPP;
+    let allowed = IOMMU_HWPT_ALLOC.DIRTY_TRACKING;
+    if (this.k.profile.atLeast(6, 13)) allowed |= IOMMU_HWPT_ALLOC.NEST_PARENT;
+    if (this.k.profile.atLeast(6, 15)) allowed |= IOMMU_HWPT_ALLOC.PASID;
+    if ((flags & ~allowed) !== 0) return -Errno.EOPNOTSUPP;
+    if ((flags & IOMMU_HWPT_ALLOC.NEST_PARENT) && !m.smmu.has(ARM_SMMU_FEAT.NESTING)) return -Errno.EOPNOTSUPP;
+    if ((flags & IOMMU_HWPT_ALLOC.DIRTY_TRACKING) && !this.capable(dev, IommuCap.DIRTY_TRACKING)) return -Errno.EOPNOTSUPP;
+    const stage = flags & IOMMU_HWPT_ALLOC.NEST_PARENT || !m.smmu.has(ARM_SMMU_FEAT.TRANS_S1) ? 2 : 1;
+    return new SmmuV3Domain(this, stage, IommuDomainType.UNMANAGED, flags);
+  }
+
+  /** arm_smmu_hw_info() (v6.13+): the raw ID registers as IOMMU_HW_INFO_TYPE_ARM_SMMUV3. */
+  hwInfo(dev: Device, requested: number): IommuHwInfo | number {
+    const m = this.#masters.get(dev);
+    if (m === undefined) return -Errno.ENODEV;
+    if (requested !== IommuHwInfoType.NONE && requested !== IommuHwInfoType.ARM_SMMUV3) return -Errno.EOPNOTSUPP;
+    return { type: IommuHwInfoType.ARM_SMMUV3, data: { flags: 0, idr: [...m.smmu.regs.idr], iidr: m.smmu.regs.iidr, aidr: m.smmu.regs.aidr } };
+  }
+
+  /**
+   * Whether a vIOMMU (and so nested domains) can be created for `dev`
+   * (v6.13 arm_vsmmu_alloc(), v6.17 get_viommu_size()): FEAT_NESTING and
+   * either a CANWBS root complex or S2FWB.
+   */
+  viommuSupported(dev: Device): boolean {
+    const m = this.#masters.get(dev);
+    if (m === undefined || !this.k.profile.atLeast(6, 13)) return false;
+    return m.smmu.has(ARM_SMMU_FEAT.NESTING) && (m.canwbs || m.smmu.has(ARM_SMMU_FEAT.S2FWB));
+  }
+
+  /**
+   * arm_smmu_device_probe(): read the ID registers, allocate the queues,
+   * then iommu_device_register() under the name `smmu3.0x<base>`.
+   */
+  deviceProbe(dev: Device): number {
+    const k = this.k;
+    const regs = smmuV3Regs(this.hw(dev));
+    const probe = armSmmuV3HwProbe(regs, dev.dmaCoherent, k.profile);
+    for (const w of probe.warnings) k.devPrintk(dev, LogLevel.WARNING, w);
+    if (probe.error !== undefined) {
+      k.devPrintk(dev, LogLevel.ERR, probe.error);
+      return -Errno.ENXIO;
+    }
+    k.devPrintk(dev, LogLevel.INFO, `ias ${probe.ias}-bit, oas ${probe.oas}-bit (features 0x${probe.features.toString(16).padStart(8, '0')})`);
+    // arm_smmu_init_one_queue(): the log2 sizes were already capped at Q_MAX_SZ_SHIFT.
+    k.devPrintk(dev, LogLevel.INFO, `allocated ${2 ** probe.cmdqShift} entries for cmdq`);
+    k.devPrintk(dev, LogLevel.INFO, `allocated ${2 ** probe.evtqShift} entries for evtq`);
+    if (probe.features & ARM_SMMU_FEAT.PRI) k.devPrintk(dev, LogLevel.INFO, `allocated ${2 ** probe.priqShift} entries for priq`);
+    const res = dev.fwnode instanceof OfNode ? ofAddressToResource(dev.fwnode) : undefined;
+    const base = res?.start ?? 0n;
+    const smmu = new ArmSmmuV3(`smmu3.0x${base.toString(16).padStart(16, '0')}`, dev, regs, probe);
+    this.instances.push(smmu);
+    const r = k.container.get(IommuCore).deviceRegister(smmu, this.ops, dev);
+    if (r !== 0) {
+      this.instances.splice(this.instances.indexOf(smmu), 1);
+      return r;
+    }
+    return 0;
+  }
+
+  /** The `arm-smmu-v3` platform driver on `bus`. */
+  platformDriver(bus: BusType): DriverSpec {
+    return { name: 'arm-smmu-v3', bus, matchTable: ['arm,smmu-v3'], suppressBindAttrs: true, probe: (dev) => this.deviceProbe(dev) };
+  }
+}
