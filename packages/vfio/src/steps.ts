@@ -36,7 +36,7 @@ export interface StepRecord {
 }
 
 /** Names of arguments that are 64-bit values (taken as bigint). */
-const BIG = new Set(['userVa', 'length', 'iova', 'srcIova', 'dstIova', 'virtId', 'start', 'last']);
+const BIG = new Set(['userVa', 'length', 'iova', 'srcIova', 'dstIova', 'virtId', 'start', 'last', 'vaddr']);
 
 const bad = (e: number): IoctlResult<object> => result(e, {});
 
@@ -45,6 +45,12 @@ function num(v: unknown, name: string): number {
   if (typeof v === 'string' && /^(0x[0-9a-f]+|\d+)$/i.test(v)) return Number(v);
   if (typeof v === 'bigint') return Number(v);
   throw new StepError('bad-argument', `argument ${name}: expected a number, got ${String(v)}`);
+}
+
+function big(v: unknown, name: string): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' || (typeof v === 'string' && /^(0x[0-9a-f]+|\d+)$/i.test(v))) return BigInt(v);
+  throw new StepError('bad-argument', `argument ${name}: expected a 64-bit number`);
 }
 
 function str(v: unknown, name: string): string {
@@ -109,6 +115,8 @@ export const VFIO_STEP_KINDS: Readonly<Record<string, StepKind>> = {
   'vfio.group_get_device_fd': (env, a) => env.proc.groupGetDeviceFd(num(a['fd'], 'fd'), str(a['name'], 'name')),
   'vfio.check_extension': (env, a) => env.proc.checkExtension(num(a['fd'], 'fd'), num(a['ext'], 'ext')),
   'vfio.set_iommu': (env, a) => env.proc.setIommu(num(a['fd'], 'fd'), num(a['type'], 'type')),
+  'vfio.iommu_map_dma': (env, a) => env.proc.iommuMapDma(num(a['fd'], 'fd'), { vaddr: big(a['vaddr'], 'vaddr'), iova: big(a['iova'], 'iova'), size: big(a['size'], 'size') }),
+  'vfio.iommu_unmap_dma': (env, a) => env.proc.iommuUnmapDma(num(a['fd'], 'fd'), { iova: big(a['iova'], 'iova'), size: big(a['size'], 'size') }),
   'vfio.bind_iommufd': (env, a) => env.proc.bindIommufd(num(a['fd'], 'fd'), { ...a, iommufd: num(a['iommufd'], 'iommufd') }),
   'vfio.attach_pt': (env, a) => env.proc.attachIommufdPt(num(a['fd'], 'fd'), a),
   'vfio.detach_pt': (env, a) => env.proc.detachIommufdPt(num(a['fd'], 'fd'), a),

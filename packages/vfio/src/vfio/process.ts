@@ -5,6 +5,7 @@ import { result, type IoctlResult } from '../result.js';
 import { VFIO_DEVICE_FLAGS, VFIO_EXT, VFIO_GROUP_FLAGS } from '../uapi.js';
 import { hostPasidTable, PasidTablePolicy, type PasidTableInfo } from '../pasid-table.js';
 import { VfioContainer } from './container.js';
+import type { Type1Iommu } from './type1.js';
 import type { VfioCore } from './core.js';
 import type { VfioDevice } from './device.js';
 import type { VfioGroup } from './group.js';
@@ -297,6 +298,27 @@ export class VfioProcess {
     const c = this.#container(fd);
     if (typeof c === 'number') return result(c, {});
     return result(c.setIommu(type), {});
+  }
+
+  #type1(fd: number): Type1Iommu | number {
+    const c = this.#container(fd);
+    if (typeof c === 'number') return c;
+    return c.backend?.kind === 'type1' ? c.backend.iommu : -Errno.EINVAL;
+  }
+
+  /** VFIO_IOMMU_MAP_DMA on a type1 container (-EINVAL without the backend, -EEXIST over a mapping). */
+  iommuMapDma(fd: number, args: { readonly vaddr: bigint; readonly iova: bigint; readonly size: bigint }): IoctlResult<Record<string, never>> {
+    const t = this.#type1(fd);
+    if (typeof t === 'number') return result(t, {});
+    return result(t.mapDma(args.iova, args.vaddr, args.size), {});
+  }
+
+  /** VFIO_IOMMU_UNMAP_DMA: `size` returns the bytes unmapped (v1 and v2 differ on partial ranges). */
+  iommuUnmapDma(fd: number, args: { readonly iova: bigint; readonly size: bigint }): IoctlResult<{ size: bigint }> {
+    const t = this.#type1(fd);
+    if (typeof t === 'number') return result(t, { size: 0n });
+    const r = t.unmapDma(args.iova, args.size);
+    return result(r.errno, { size: r.size });
   }
 
   #device(fd: number): DeviceFile | number {

@@ -152,20 +152,23 @@ export class Type1Iommu {
   }
 
   /**
-   * VFIO_IOMMU_UNMAP_DMA: v2 refuses to split a mapping (-EINVAL); v1 may
-   * unmap from inside one (it removes the whole mapping the range starts in).
-   * Returns the bytes unmapped.
+   * vfio_iommu_type1.c: vfio_dma_do_unmap() — v2 refuses a range that cuts
+   * a mapping (-EINVAL); v1 removes whole mappings from `iova` on and stops
+   * at one that starts before it. Returns the bytes unmapped.
    */
   unmapDma(iova: bigint, size: bigint): { readonly errno: number; readonly size: bigint } {
+    if (size === 0n) return { errno: -Errno.EINVAL, size: 0n };
     const end = iova + size;
-    const hit = this.dmas.filter((m) => m.iova < end && iova < m.iova + m.size);
+    const hit = this.dmas.filter((m) => m.iova < end && iova < m.iova + m.size).sort((a, b) => (a.iova < b.iova ? -1 : 1));
     if (this.v2 && hit.some((m) => m.iova < iova || m.iova + m.size > end)) return { errno: -Errno.EINVAL, size: 0n };
     let n = 0n;
     for (const m of hit) {
+      if (m.iova < iova) break;
       for (const d of this.domains) d.domain.unmap(m.iova, m.size);
       this.dmas.splice(this.dmas.indexOf(m), 1);
       n += m.size;
     }
     return { errno: 0, size: n };
   }
+
 }
