@@ -1,48 +1,10 @@
 // Seed story: VFIO behind the real virtio-iommu driver on a DT machine with a
 // virtio-mmio transport, across the 2022 regression (spec §2.6, §4.3).
-import { Errno, Kernel, KernelModule } from '@kdsim/core';
-import { ofPlatformModule, platformBusModule, platformBusOf, platformDriver } from '@kdsim/bus-platform';
-import { VirtioHardware, virtioBusModule, virtioBusOf, virtioMmioModule } from '@kdsim/bus-virtio';
-import { QEMU_VIOMMU_FEATURES, VirtioIommuDeviceModel, VirtioIommuDriver } from '@kdsim/driver-virtio-iommu';
-import { MachineFirmware, OfTree, parseDts } from '@kdsim/firmware';
-import { iommuCoreModule } from '@kdsim/iommu';
-import { VfioCore, VfioProcess, vfioModule } from '@kdsim/vfio';
+import { Errno, type Kernel } from '@kdsim/core';
+import { VfioCore } from '@kdsim/vfio';
 import { describe, expect, it } from 'vitest';
-import { vfioPciDriver, vfioPciTakeOver } from './vfio-pci.js';
-
-const DTS = `/dts-v1/;
-/ {
-  #address-cells = <1>;
-  #size-cells = <1>;
-  viommu: virtio_mmio@a000000 { compatible = "virtio,mmio"; reg = <0xa000000 0x200>; #iommu-cells = <1>; };
-  nic@9000000 { compatible = "test,nic"; reg = <0x9000000 0x1000>; iommus = <&viommu 0x8>; dma-coherent; };
-};
-`;
-
-function boot(profile: string): { k: Kernel; proc: VfioProcess } {
-  const tree = new OfTree(parseDts(DTS, { file: 'viommu.dts', preprocess: false }));
-  const hw = new VirtioHardware({ mmio: [{ base: 0xa000000, deviceId: 23, features: QEMU_VIOMMU_FEATURES, config: { viommu: new VirtioIommuDeviceModel() } }] });
-  const drivers = new KernelModule('drivers', {
-    initcalls: [{
-      level: 'device', name: 'drivers', fn: (k) => {
-        const pbus = platformBusOf(k);
-        k.driverRegister(new VirtioIommuDriver(k).virtioDriver(virtioBusOf(k)));
-        k.driverRegister(platformDriver(pbus, { name: 'nic', ofMatchTable: [{ compatible: 'test,nic' }] }));
-        return k.driverRegister(vfioPciDriver(pbus, () => k));
-      },
-    }],
-  });
-  const k = new Kernel({
-    profile,
-    cmdline: 'fw_devlink=off',
-    builtin: [virtioBusModule, platformBusModule, ofPlatformModule(), iommuCoreModule(), vfioModule(), virtioMmioModule, drivers],
-    configure: (c) => {
-      c.bind(MachineFirmware).toConstantValue(new MachineFirmware({ of: tree }));
-      c.bind(VirtioHardware).toConstantValue(hw);
-    },
-  }).boot();
-  return { k, proc: new VfioProcess(k.container.get(VfioCore)) };
-}
+import { bootVirtioIommu as boot } from './testing.js';
+import { vfioPciTakeOver } from './vfio-pci.js';
 
 describe('virtio-iommu + VFIO across "iommu/virtio: Fix interaction with VFIO"', () => {
   const nic = (k: Kernel) => k.devices.find((d) => d.name.endsWith('.nic'))!;
