@@ -172,7 +172,8 @@ export class VfioProcess {
     const group = g.group;
     let flags = 0;
     if (group.container !== null || group.iommufd !== null) flags |= VFIO_GROUP_FLAGS.CONTAINER_SET | VFIO_GROUP_FLAGS.VIABLE;
-    else if (group.type === 'VFIO_NO_IOMMU' || group.iommuGroup.ownerCnt === 0 || group.iommuGroup.owner !== null) flags |= VFIO_GROUP_FLAGS.VIABLE;
+    // iommu_group_dma_owner_claimed(): any kernel driver or other owner makes the group not viable
+    else if (group.type === 'VFIO_NO_IOMMU' || group.iommuGroup.ownerCnt === 0) flags |= VFIO_GROUP_FLAGS.VIABLE;
     return result(0, { flags });
   }
 
