@@ -235,6 +235,17 @@ export class Kernel {
 
   // ---------------------------------------------------------------- printk
 
+  /**
+   * WARN_ON() firing: the cut-here banner and the WARNING line naming the
+   * file and function (source line and offsets are not modelled), then the
+   * end-of-trace marker. The kernel carries on.
+   */
+  warnOn(file: string, fn: string): void {
+    this.printk(LogLevel.WARNING, '------------[ cut here ]------------');
+    this.printk(LogLevel.WARNING, `WARNING: CPU: 0 PID: 1 at ${file} ${fn}`);
+    this.printk(LogLevel.WARNING, '---[ end trace 0000000000000000 ]---');
+  }
+
   /** printk() at `level` with no device prefix. */
   printk(level: LogLevelValue, text: string, file?: string): void {
     this.klog.printk(level, text, file);
@@ -515,6 +526,14 @@ export class Kernel {
   /** dd.c: device_attach() — an explicit attach (rescan): synchronous, returns 1 if bound. */
   deviceAttach(dev: Device): number {
     return this.dd.deviceAttach(dev, false);
+  }
+
+  /**
+   * dd.c: device_bind_driver() — a driver binds `dev` to `drv` without a
+   * probe (as drivers do for child devices they manage). 0 or a negative errno.
+   */
+  deviceBindDriver(dev: Device, drv: Driver): number {
+    return this.dd.deviceBindDriver(dev, drv);
   }
 
   /** dd.c: cmdline_requested_async_probing() — with `*` (v5.19+) named drivers are the exceptions. */

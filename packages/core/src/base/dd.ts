@@ -252,6 +252,15 @@ export class Dd {
     return ret;
   }
 
+  /** dd.c: device_bind_driver() — bind without probing; the supplier-link gate is skipped. */
+  deviceBindDriver(dev: Device, drv: Driver): number {
+    if (dev.driver !== null && dev.driver !== drv) return -Errno.EBUSY;
+    dev.driver = drv; // device_set_driver() by the caller in the kernel
+    if (this.k.profile.linksForceBind) this.k.links.forceBind(dev);
+    this.driverBound(dev);
+    return 0;
+  }
+
   /** dd.c: driver_bound() */
   driverBound(dev: Device): void {
     const k = this.k;

@@ -263,6 +263,24 @@ export class DeviceLinks {
     return { ret: -EPROBE_DEFER, reason };
   }
 
+  /**
+   * core.c: device_links_force_bind() — before device_bind_driver() binds
+   * without a probe: links to available suppliers move on to consumer
+   * probing, the others are dropped (a consumer bound past them cannot wait).
+   */
+  forceBind(dev: Device): void {
+    const suppliers = dev.links.suppliers;
+    for (let i = 0; i < suppliers.length;) {
+      const link = suppliers[i]!;
+      if (link.managed) {
+        if (link.status !== 'AVAILABLE') this.dropManaged(link);
+        else link.status = 'CONSUMER_PROBE';
+      }
+      if (suppliers[i] === link) i++;
+    }
+    dev.links.status = 'PROBING';
+  }
+
   /** core.c: device_links_driver_bound() — called from driver_bound(). */
   driverBound(dev: Device): void {
     const k = this.k;
@@ -291,6 +309,8 @@ export class DeviceLinks {
           // A best-effort device probed without this driverless supplier: the link means nothing now.
           this.dropManaged(link);
         } else {
+          // WARN_ON(link->status != DL_STATE_CONSUMER_PROBE): a bind that skipped the supplier check (device_bind_driver() before v5.13).
+          if (link.status !== 'CONSUMER_PROBE') k.warnOn('drivers/base/core.c', 'device_links_driver_bound');
           link.status = 'ACTIVE';
         }
         // Even a dropped link may have been the last one holding the supplier's sync_state() back.

@@ -52,6 +52,8 @@ export class KernelProfile {
   readonly fwDevlinkNeedsChildBound: boolean;
   /** v5.16+: link deferrals go through dev_err_probe() and so record a reason; before, only a dev_dbg line. */
   readonly linkDeferralReason: boolean;
+  /** v5.13+: device_bind_driver() runs device_links_force_bind() first, so force-bound consumers leave sensible link states. */
+  readonly linksForceBind: boolean;
   /** v6.0+: best-effort probing (FWNODE_FLAG_BEST_EFFORT, wait_for_init_devices_probe()). */
   readonly fwDevlinkBestEffort: boolean;
   /**
@@ -99,6 +101,7 @@ export class KernelProfile {
     this.fwDevlinkDriversDone = at(5, 13);
     this.fwDevlinkNeedsChildBound = at(5, 15);
     this.linkDeferralReason = at(5, 16);
+    this.linksForceBind = at(5, 13);
     this.fwDevlinkBestEffort = at(6, 0);
     this.fwDevlinkCycles = at(6, 13) ? 'fwnode-always' : at(6, 3) ? 'fwnode' : at(5, 12) ? 'relax-devlink' : 'refuse';
     this.fwDevlinkCycleParentRelax = at(5, 15);
