@@ -1,7 +1,7 @@
 import { DmaConfigure, Errno, type Device, type Fwnode, type Kernel } from '@kdsim/core';
 import {
   acpiDmaConfigureId, ofDmaIsCoherent, ofIommuConfigure, MachineFirmware,
-  type AcpiEndpoint, type AcpiIommuEnv, type AcpiIommuTables, type IortInitResult, type OfIommuEnv, type OfNode,
+  type AcpiEndpoint, type AcpiIommuEnv, type ViotInitResult, type AcpiIommuTables, type IortInitResult, type OfIommuEnv, type OfNode,
 } from '@kdsim/firmware';
 import type { IommuCore } from './core.js';
 import type { DmaEndpoint, DmaEndpoints } from './endpoints.js';
@@ -11,12 +11,15 @@ const EPROBE_DEFER = -Errno.EPROBE_DEFER;
 
 /**
  * What the ACPI IOMMU glue learnt at boot: acpi_iort_init()'s fwnodes for
- * SMMU nodes (set by the IORT driver package). VIOT needs nothing extra: its
- * parse result is part of the machine firmware.
+ * SMMU nodes (set by the IORT driver package) and acpi_viot_init()'s parse
+ * of the VIOT (set by {@link acpiViotModule}; a machine firmware that
+ * carries a parsed VIOT is used when this is null).
  */
 export class AcpiIommuState {
   /** The result of acpi_iort_init(), once it ran. */
   iortInit: IortInitResult | null = null;
+  /** The result of acpi_viot_init(), once it ran. */
+  viotInit: ViotInitResult | null = null;
 }
 
 type AcpiDev = AcpiEndpoint & { readonly dev: Device };
@@ -119,7 +122,7 @@ export class IommuDmaConfigure extends DmaConfigure {
     const acpi = ep.acpi!;
     const fw = this.#firmware();
     const iortInit = this.acpiState.iortInit;
-    const tables: AcpiIommuTables = { iort: iortInit !== null ? fw?.acpi?.iort ?? null : null, viot: fw?.acpi?.viot ?? null };
+    const tables: AcpiIommuTables = { iort: iortInit !== null ? fw?.acpi?.iort ?? null : null, viot: this.acpiState.viotInit ?? fw?.acpi?.viot ?? null };
     const d: AcpiDev = { ...acpi.endpoint, dev };
     const wrap = (owner: Device, rid: number): AcpiDev =>
       owner === dev ? d : { kind: 'pci', segment: acpi.endpoint.kind === 'pci' ? acpi.endpoint.segment : 0, rid, fwnode: owner.fwnode, dev: owner };

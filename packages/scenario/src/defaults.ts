@@ -1,3 +1,6 @@
+import { IommuCore, iommuCore } from '@kdsim/iommu';
+import { catalogueEntries } from './catalogue.js';
+import { hardwareStep } from './machine/hardware.js';
 import { acpiStep } from './machine/acpi.js';
 import { busesStep } from './machine/buses.js';
 import { devicesStep } from './machine/devices.js';
@@ -9,15 +12,19 @@ import { ScenarioRegistry } from './registry.js';
 import { CORE_STEPS } from './userspace/steps.js';
 
 /**
- * A registry with what exists without bus, IOMMU and endpoint-driver
- * packages: the bus step, software nodes, devicetree and ACPI firmware,
- * inline devices, the fw_devlink and deferred-probe-timeout policies and the
- * core userspace steps. Those packages add their entries to it.
+ * The registry scenarios resolve against: the bus step, software nodes,
+ * devicetree and ACPI firmware, the hardware step (PCI, platform and virtio
+ * buses, the IOMMU core and VIOT glue), inline devices, every real driver
+ * module by its Linux name, the IOMMU groups view, the fw_devlink and
+ * deferred-probe-timeout policies and the core userspace steps.
  */
 export function defaultRegistry(): ScenarioRegistry {
   const r = new ScenarioRegistry();
-  for (const step of [busesStep, acpiStep, dtStep, swnodesStep, devicesStep]) r.addMachineStep(step);
+  for (const step of [busesStep, acpiStep, dtStep, hardwareStep, swnodesStep, devicesStep]) r.addMachineStep(step);
   r.addPolicy(fwDevlinkPolicy).addPolicy(deferredTimeoutPolicy);
   for (const s of CORE_STEPS) r.addStep(s);
+  for (const d of catalogueEntries()) r.addDriver(d);
+  // /sys/kernel/iommu_groups, by group number
+  r.groups = (k) => (k.container.isBound(IommuCore) ? iommuCore(k).groups().map((g) => g.devices) : []);
   return r;
 }

@@ -57,6 +57,16 @@ export interface PciDoc {
   readonly [key: string]: unknown;
 }
 
+/** The host bridge the `pci` functions sit behind. */
+export interface PciHostDoc {
+  /** DT host controller node path (default: the first `pci-host-ecam-generic` node). */
+  readonly node?: string;
+  /** ACPI companion path (default `\\_SB_.PCI0`). */
+  readonly acpiPath?: string;
+  /** What _OSC granted the OS (default everything, as on DT). */
+  readonly native?: { readonly hotplug?: boolean; readonly shpcHotplug?: boolean; readonly aer?: boolean; readonly pme?: boolean };
+}
+
 /** The machine: firmware and devices. */
 export interface MachineDoc {
   /** Architecture. */
@@ -71,6 +81,8 @@ export interface MachineDoc {
   readonly acpidump?: string;
   /** PCI functions. */
   readonly pci?: readonly PciDoc[];
+  /** The PCI host bridge of `pci`. */
+  readonly pciHost?: PciHostDoc;
   /** Inline software-node tree. */
   readonly nodes?: readonly NodeDoc[];
   /** Inline devices. */

@@ -56,6 +56,26 @@ export interface DriverEntry {
   init(ctx: BuildContext, k: Kernel): number | ThreadBody;
   /** Services the module binds when loaded. */
   readonly services?: (options: ContainerModuleLoadOptions) => void;
+  /**
+   * A ready-made kernel module (the bus and driver packages' real drivers):
+   * used as is instead of a module built from `init`, which is then unused.
+   */
+  readonly kernelModule?: KernelModule;
+}
+
+/**
+ * A catalogue entry for a real kernel module from a bus or driver package,
+ * under the module's Linux name (`virtio_pci`; `virtio-pci` names it too).
+ */
+export function moduleEntry(module: KernelModule, description: string): DriverEntry {
+  return {
+    name: module.name,
+    module: module.name,
+    description,
+    level: module.initcalls[0]?.level ?? 'device',
+    init: () => 0,
+    kernelModule: module,
+  };
 }
 
 /** A named policy with variants: how a scenario's `policies:` entry rebinds a service. */

@@ -81,6 +81,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     builtin: [],
     configure: [],
     bus(name) {
+      // A bus a built-in bus package registered (the real platform bus) is the one to use.
+      const registered = kernel?.buses.get(name);
+      if (registered !== undefined) return registered;
       let bus = buses.get(name);
       if (bus === undefined) {
         const factory = registry.buses.get(name);
@@ -125,7 +128,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     cmdline,
     config: { modules: doc.kernel?.config?.CONFIG_MODULES ?? true, arch: scenario.arch },
     ...(strategy !== undefined ? { strategy } : {}),
-    builtin: [...ctx.builtin, ...scenario.builtinModules.map((m) => moduleOf(ctx, m))],
+    builtin: [...ctx.builtin, ...scenario.builtinModules.filter((m) => !ctx.builtin.some((b) => b.name === m)).map((m) => moduleOf(ctx, m))],
     modules: scenario.loadableModules.map((m) => moduleOf(ctx, m)),
     userspace,
     ...(options.recordTrace === true ? { recordTrace: true } : {}),
@@ -146,6 +149,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
 /** One kernel module from the catalogue entries of module `name`. */
 function moduleOf(ctx: BuildContext, name: string): KernelModule {
   const entries = ctx.registry.driversOf(name);
+  const real = entries.find((e) => e.kernelModule !== undefined)?.kernelModule;
+  if (real !== undefined) return real;
   const services = entries.flatMap((e) => (e.services !== undefined ? [e.services] : []));
   return new KernelModule(normaliseName(name), {
     initcalls: entries.map((e) => ({ level: e.level, name: `${e.name}_init`, fn: (k: Kernel) => e.init(ctx, k) })),

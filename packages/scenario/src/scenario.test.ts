@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FirmwareError } from '@kdsim/firmware';
 import { ScenarioError } from './errors.js';
 import { loadScenario, parseScenario } from './scenario.js';
+import { defaultRegistry } from './defaults.js';
 
 function errorOf(fn: () => unknown): ScenarioError {
   try {
@@ -48,7 +49,8 @@ describe('loadScenario: every problem is a located ScenarioError', () => {
     const d = errorOf(() => parseScenario(`name: x${DRIVERS}  builtin: [vendor-smmu, nosuch]\n`));
     expect(d.kind).toBe('unknownDriver');
     expect(d.details.path).toBe('/kernel/builtin/1');
-    expect(d.message).toContain('known: vendor-smmu');
+    expect(d.message).toContain('vendor-smmu');
+    expect(d.message).toContain('virtio_iommu'); // the catalogue's real modules are listed too
     expect(errorOf(() => parseScenario('name: x\npolicies: { fw_devlink: sideways }\n')).kind).toBe('unknownPolicy');
     expect(errorOf(() => parseScenario('name: x\npolicies: { fw_devlnk: on }\n')).kind).toBe('unknownPolicy');
     const s = errorOf(() => parseScenario('name: x\nuserspace:\n  - { reboot: now }\n'));
@@ -88,9 +90,18 @@ describe('loadScenario: every problem is a located ScenarioError', () => {
     expect(errorOf(() => loadScenario(join(dir, 'nope.yaml'))).kind).toBe('io');
   });
 
-  it('refuses machine keys no builder step handles yet', () => {
-    const e = errorOf(() => parseScenario('name: x\nmachine:\n  pci:\n    - { bdf: "00:03.0", id: "1af4:1000" }\n'));
+  it('refuses machine keys no builder step handles', () => {
+    const registry = defaultRegistry();
+    registry.machineSteps.splice(registry.machineSteps.findIndex((s) => s.name === 'hardware'), 1);
+    const e = errorOf(() => parseScenario('name: x\nmachine:\n  pci:\n    - { bdf: "00:03.0", id: "1af4:1000" }\n', '<inline>', { registry }));
     expect(e.kind).toBe('unsupported');
     expect(e.details.path).toBe('/machine/pci');
+  });
+
+  it('names the PCI function a bad machine.pci entry is, with its line', () => {
+    const e = errorOf(() => parseScenario('name: x\nmachine:\n  pci:\n    - { bdf: "00:03.0", id: "1af4:1000", class: "0x020000" }\n    - { bdf: "00:05.0", id: "1b36:000c", class: "0x060400", pcie: wrong }\n'));
+    expect(e.kind).toBe('schema');
+    expect(e.details.path).toBe('/machine/pci/1');
+    expect(e.message).toMatch(/^<inline>:5:7: \/machine\/pci\/1: bad PCI function: devices\[1\].*pcie/);
   });
 });

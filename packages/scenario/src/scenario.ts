@@ -11,6 +11,8 @@ import { normaliseName, type ScenarioRegistry, type StepAction } from './registr
 import { validateScenario } from './schema.js';
 import { YamlSource } from './source.js';
 import { swnodePaths } from './machine/swnodes.js';
+import { debianBuiltinDrivers, debianLoadableDrivers } from './catalogue.js';
+import { pciTopology } from './machine/hardware.js';
 
 /** The firmware a scenario names, read and decoded at load time. */
 export interface ScenarioFirmware {
@@ -50,6 +52,13 @@ export interface Scenario {
   readonly registry: ScenarioRegistry;
   /** The architecture (from `machine.arch`, else x86_64 with ACPI only, else arm64). */
   readonly arch: KernelConfig['arch'];
+  /**
+   * The machine runs on the modelled buses and IOMMU core (it lists `pci`
+   * functions, or names a real driver module): the hardware step builds the
+   * bus cores in, and without `kernel.builtin` / `kernel.modules` Debian
+   * 6.12's split of the catalogue applies.
+   */
+  readonly hardware: boolean;
   /** Module names (normalised) built in, in link order. */
   readonly builtinModules: readonly string[];
   /** Module names (normalised) available to load. */
@@ -89,17 +98,25 @@ export function parseScenario(text: string, file = '<inline>', options: LoadOpti
     if (registry.drivers.has(d.name) && !(doc.kernel?.drivers ?? []).slice(0, i).every((x) => x.name !== d.name)) {
       throw source.error('schema', `/kernel/drivers/${i}/name`, `driver '${d.name}' is defined twice`);
     }
-    registry.addDriver(inlineDriver(d));
+    const entry = inlineDriver(d);
+    // An inline driver stands in for a real module of the same name (a scenario's own virtio-mmio).
+    for (const real of registry.driversOf(entry.module)) if (real.kernelModule !== undefined) registry.drivers.delete(real.name);
+    registry.addDriver(entry);
   }
   checkKernel(doc, source, registry);
   checkMachine(doc, source, registry);
+  pciTopology({ doc, source }, null);
   const firmware = loadFirmware(doc, source, dir);
   checkNodeRefs(doc, source, firmware);
   checkPolicies(doc, source, registry);
 
   const kernel = doc.kernel ?? {};
-  const builtinModules = uniq((kernel.builtin ?? []).map((n, i) => resolveModule(registry, n, source, `/kernel/builtin/${i}`)));
-  const modulesList = typeof kernel.modules === 'string' ? timelineModules(kernel.modules) : kernel.modules ?? [];
+  const arch = doc.machine?.arch ?? (firmware.dt === null && firmware.acpiTables.size > 0 ? 'x86_64' : 'arm64');
+  const named = [...(kernel.builtin ?? []), ...(typeof kernel.modules === 'string' ? timelineModules(kernel.modules) : kernel.modules ?? [])];
+  const hardware = (doc.machine?.pci ?? []).length > 0 || named.some((n) => registry.drivers.get(n)?.kernelModule !== undefined
+    || registry.driversOf(n).some((d) => d.kernelModule !== undefined));
+  const builtinModules = uniq((kernel.builtin ?? (hardware ? debianBuiltinDrivers(arch) : [])).map((n, i) => resolveModule(registry, n, source, `/kernel/builtin/${i}`)));
+  const modulesList = typeof kernel.modules === 'string' ? timelineModules(kernel.modules) : kernel.modules ?? (hardware ? debianLoadableDrivers(arch) : []);
   const modulesPath = (i: number): string => (typeof kernel.modules === 'string' ? '/kernel/modules' : `/kernel/modules/${i}`);
   const loadableModules = uniq(modulesList.map((n, i) => resolveModule(registry, n, source, modulesPath(i))));
   const timelineText = kernel.timeline ?? (typeof kernel.modules === 'string' ? kernel.modules : '');
@@ -113,8 +130,7 @@ export function parseScenario(text: string, file = '<inline>', options: LoadOpti
     return { ...s, module: m };
   });
   const steps = compileSteps(doc, source, registry);
-  const arch = doc.machine?.arch ?? (firmware.dt === null && firmware.acpiTables.size > 0 ? 'x86_64' : 'arm64');
-  return { file, dir, doc, source, firmware, registry, arch, builtinModules, loadableModules, timeline, steps };
+  return { file, dir, doc, source, firmware, registry, arch, hardware, builtinModules, loadableModules, timeline, steps };
 }
 
 function uniq<T>(xs: readonly T[]): T[] {

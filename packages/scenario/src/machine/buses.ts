@@ -1,5 +1,6 @@
 import { KernelModule } from '@kdsim/core';
 import type { MachineStep } from '../registry.js';
+import { HARDWARE_BUSES } from './hardware.js';
 
 /**
  * Creates every bus the scenario names (platform always) and registers them
@@ -16,7 +17,8 @@ export const busesStep: MachineStep = {
       names.add(d.bus ?? 'platform');
       for (const c of d.children ?? []) names.add(c.bus ?? d.bus ?? 'platform');
     }
-    for (const n of names) ctx.bus(n);
+    // On a hardware machine the bus packages register their own buses.
+    for (const n of names) if (!(ctx.scenario.hardware && HARDWARE_BUSES.has(n))) ctx.bus(n);
     ctx.builtin.push(new KernelModule('bus_init', {
       initcalls: [{ level: 'core', name: 'bus_init', fn: (k) => {
         for (const bus of ctx.buses.values()) if (!k.buses.has(bus.name)) k.busRegister(bus);

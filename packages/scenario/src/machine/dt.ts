@@ -18,6 +18,8 @@ export const dtStep: MachineStep = {
     const tree = new OfTree(dt);
     for (const n of tree.allNodes()) ctx.fwnodes.set(n.path, n);
     ctx.firmware = new MachineFirmware({ of: tree, acpi: ctx.firmware.acpi });
+    // A hardware machine populates through the platform package's of_platform module.
+    if (ctx.scenario.hardware) return;
     ctx.builtin.push(new KernelModule('of_platform', {
       initcalls: [{ level: 'arch_sync', name: 'of_platform_default_populate_init', fn: (k) => {
         populatePlatform(ctx, k, tree.root.children, () => undefined, false);
