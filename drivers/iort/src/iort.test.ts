@@ -1,0 +1,150 @@
+// An ACPI arm64 machine booted from the IORT fixtures (fixtures/README.md):
+// qemu-virt-IORT-smmuv3-legacy.bin maps RIDs 0x0000–0x01FF of segment 0 to
+// the SMMUv3 at 0x9050000 with StreamID = RID, RIDs 0x1000–0x10FF (pxb
+// pcie.1, bus 0x10) to StreamIDs 0x1000–0x10FF, and nothing for bus 0x20.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Kernel, KernelModule, type Device } from '@kdsim/core';
+import { PciTopology, acpiPciRootModule, pciBusModule, qemuRootPort, type PciDeviceEntry } from '@kdsim/bus-pci';
+import { AcpiCompanion, AcpiPlatformDevices, acpiPlatformModule, platformBusModule, platformBusOf } from '@kdsim/bus-platform';
+import { virtioBusModule, virtioPciModule } from '@kdsim/bus-virtio';
+import { ArmSmmuV3Driver } from '@kdsim/driver-arm-smmu-v3';
+import { e1000eModule, pcieportModule, virtioNetModule } from '@kdsim/driver-endpoints';
+import { IortFwnode, MachineFirmware, decodeIort, type Iort } from '@kdsim/firmware';
+import { IommuCore, iommuCoreModule } from '@kdsim/iommu';
+import { iortModule, type IortInitOptions } from './init.js';
+
+function fixture(name: string): Uint8Array {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(resolve(dir, 'package-lock.json'))) dir = dirname(dir);
+  return new Uint8Array(readFileSync(resolve(dir, '../shared/fixtures/acpi', name)));
+}
+
+const smmuModule = new KernelModule('arm_smmu_v3', {
+  initcalls: [{ level: 'device', name: 'arm_smmu_driver_init', fn: (k) => k.driverRegister(new ArmSmmuV3Driver(k).platformDriver(platformBusOf(k))) }],
+});
+
+const host = (path: string): AcpiCompanion => new AcpiCompanion(path, 'PNP0A08', ['PNP0A03'], null, 1);
+const NET = (bdf: string): PciDeviceEntry => ({ bdf, id: '1af4:1000', subsystem: '1af4:0001', class: '0x020000' });
+
+function boot(iort: Iort, options: { iort?: IortInitOptions; nc?: string; profile?: string } = {}): { k: Kernel; dev: (n: string) => Device; core: IommuCore } {
+  const k = new Kernel({
+    profile: options.profile ?? 'linux-6.12',
+    config: { arch: 'arm64' },
+    builtin: [
+      platformBusModule, virtioBusModule, pciBusModule, iommuCoreModule(), iortModule(options.iort ?? {}), acpiPciRootModule, acpiPlatformModule,
+      pcieportModule, virtioPciModule, virtioNetModule, e1000eModule, smmuModule,
+    ],
+    configure: (c) => {
+      c.bind(MachineFirmware).toConstantValue(new MachineFirmware({ acpi: { iort } }));
+      c.bind(PciTopology).toConstantValue(new PciTopology([
+        { fwnode: host('\\_SB_.PCI0'), devices: [
+          { bdf: '00:00.0', id: '1b36:0008', subsystem: '1af4:1100', class: '0x060000' },
+          qemuRootPort('00:01.0', 1), NET('00:02.0'),
+          { bdf: '01:00.0', id: '8086:10d3', subsystem: '8086:0000', class: '0x020000', pcie: 'endpoint' },
+        ] },
+        { busStart: 0x10, fwnode: host('\\_SB_.PC10'), devices: [NET('10:00.0')] },
+        { busStart: 0x20, fwnode: host('\\_SB_.PC20'), devices: [NET('20:00.0')] },
+      ]));
+      if (options.nc !== undefined) c.bind(AcpiPlatformDevices).toConstantValue(new AcpiPlatformDevices([{ path: options.nc, hid: 'LNRO0005', cca: 1, mmio: ['0xa000000'] }]));
+    },
+  }).boot();
+  return { k, dev: (n) => k.device(n)!, core: k.container.get(IommuCore) };
+}
+
+describe('IORT boot: qemu-virt-IORT-smmuv3-legacy.bin', () => {
+  const iort = decodeIort(fixture('qemu-virt-IORT-smmuv3-legacy.bin'), 'IORT');
+  const { k, dev, core } = boot(iort);
+
+  it('creates arm-smmu-v3.0.auto with the node\'s fwnode and COHACC coherency; the SMMUv3 driver binds it and registers smmu3.0x0000000009050000', () => {
+    const smmu = dev('arm-smmu-v3.0.auto');
+    expect(smmu.fwnode).toBeInstanceOf(IortFwnode);
+    expect((smmu.fwnode as IortFwnode).node.offset).toBe(0x30);
+    expect(smmu.dmaCoherent).toBe(true);
+    expect(smmu.driver?.name).toBe('arm-smmu-v3');
+    expect(core.instances.map((i) => [i.name, i.fwnode])).toEqual([['smmu3.0x0000000009050000', smmu.fwnode]]);
+  });
+
+  it('PCI endpoints defer while the SMMU is unregistered, then bind behind it when it does', () => {
+    for (const n of ['0000:00:01.0', '0000:00:02.0', '0000:01:00.0', '0000:10:00.0']) {
+      expect(dev(n).deferCount, n).toBeGreaterThan(0);
+      expect(dev(n).bound, n).toBe(true);
+      expect(core.groupOf(dev(n)), n).not.toBeNull();
+    }
+  });
+
+  it('stream IDs are the RIDs through the two root-complex ranges (0x1000 base for bus 0x10)', () => {
+    expect(core.fwspec(dev('0000:00:01.0'))?.ids).toEqual([0x08]);
+    expect(core.fwspec(dev('0000:00:02.0'))?.ids).toEqual([0x10]);
+    expect(core.fwspec(dev('0000:01:00.0'))?.ids).toEqual([0x100]);
+    expect(core.fwspec(dev('0000:10:00.0'))?.ids).toEqual([0x1000]);
+    expect(core.fwspec(dev('0000:00:02.0'))?.iommuFwnode).toBe(dev('arm-smmu-v3.0.auto').fwnode);
+  });
+
+  it('bus 0x20 (bypass_iommu=on, no mapping) binds at once without an IOMMU', () => {
+    expect(dev('0000:20:00.0').bound).toBe(true);
+    expect(dev('0000:20:00.0').deferCount).toBe(0);
+    expect(core.groupOf(dev('0000:20:00.0'))).toBeNull();
+  });
+
+  it('ACS was requested before the root scan (iort_enable_acs()), so the root port isolates e1000e in its own group', () => {
+    const groupOf = (n: string): number | undefined => core.groupOf(dev(n))?.id;
+    expect(groupOf('0000:01:00.0')).not.toBe(groupOf('0000:00:01.0'));
+    expect(new Set(['0000:00:01.0', '0000:00:02.0', '0000:01:00.0', '0000:10:00.0'].map(groupOf)).size).toBe(4);
+    expect(k.dmesg()).not.toContain('Firmware Bug');
+  });
+});
+
+describe('IORT boot: qemu-virt-IORT-smmuv3-its_off.bin', () => {
+  it('maps only RIDs 0x00–0xFF: 01:00.0 (RID 0x100) is outside and binds without an IOMMU', () => {
+    const { dev, core } = boot(decodeIort(fixture('qemu-virt-IORT-smmuv3-its_off.bin'), 'IORT'));
+    expect(core.fwspec(dev('0000:00:02.0'))?.ids).toEqual([0x10]);
+    expect(core.groupOf(dev('0000:01:00.0'))).toBeNull();
+    expect(dev('0000:01:00.0').bound).toBe(true);
+  });
+});
+
+describe('IORT boot: qemu72-virt-IORT-smmuv3-bypass.bin', () => {
+  it('the SMMU binds and manages nothing: the root complex maps to the ITS group only', () => {
+    const { dev, core } = boot(decodeIort(fixture('qemu72-virt-IORT-smmuv3-bypass.bin'), 'IORT'));
+    expect(dev('arm-smmu-v3.0.auto').driver?.name).toBe('arm-smmu-v3');
+    for (const n of ['0000:00:02.0', '0000:01:00.0']) {
+      expect(dev(n).deferCount).toBe(0);
+      expect(core.groupOf(dev(n))).toBeNull();
+    }
+  });
+});
+
+describe('IORT device creation failing (iort_add_platform_device())', () => {
+  it('leaves the SMMU without a device or fwnode: endpoints get no IOMMU instead of waiting', () => {
+    const { k, dev, core } = boot(decodeIort(fixture('qemu-virt-IORT-smmuv3-legacy.bin'), 'IORT'), { iort: { failDevice: () => -12 } });
+    expect(k.device('arm-smmu-v3.0.auto')).toBeUndefined();
+    expect(dev('0000:00:02.0').deferCount).toBe(0);
+    expect(core.groupOf(dev('0000:00:02.0'))).toBeNull();
+  });
+});
+
+describe('bad references reaching endpoint configuration (firmware.md §3.4, §6)', () => {
+  it('a root complex that maps only to an ITS group (qemu-virt-IORT-its.bin, a non-SMMU target): endpoints bind at once, no IOMMU, nothing logged', () => {
+    const { k, dev, core } = boot(decodeIort(fixture('qemu-virt-IORT-its.bin'), 'IORT'));
+    expect(k.device('arm-smmu-v3.0.auto')).toBeUndefined();
+    expect(dev('0000:00:02.0').deferCount).toBe(0);
+    expect(core.groupOf(dev('0000:00:02.0'))).toBeNull();
+    expect(k.dmesg()).not.toContain('IORT');
+  });
+
+  it('mapping 0 with a NULL output reference: FW_BUG per endpoint, and the whole root complex is untranslated although mapping 1 is fine', () => {
+    const bytes = fixture('qemu-virt-IORT-smmuv3-legacy.bin').slice();
+    new DataView(bytes.buffer).setUint32(0xa4, 0, true); // ID mapping 0: Output reference
+    const { k, dev, core } = boot(decodeIort(bytes, 'IORT'));
+    expect(dev('arm-smmu-v3.0.auto').driver?.name).toBe('arm-smmu-v3');
+    for (const n of ['0000:00:02.0', '0000:10:00.0']) {
+      expect(dev(n).bound).toBe(true);
+      expect(dev(n).deferCount).toBe(0);
+      expect(core.groupOf(dev(n))).toBeNull();
+    }
+    expect(k.dmesg()).toContain('ACPI: IORT: [Firmware Bug]: [node 0000000000000074 type 2] ID map has NULL parent reference');
+  });
+});
