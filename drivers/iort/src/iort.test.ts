@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Kernel, KernelModule, type Device } from '@kdsim/core';
 import { PciTopology, acpiPciRootModule, pciBusModule, qemuRootPort, type PciDeviceEntry } from '@kdsim/bus-pci';
-import { AcpiCompanion, AcpiPlatformDevices, acpiPlatformModule, platformBusModule, platformBusOf } from '@kdsim/bus-platform';
+import { AcpiCompanion, AcpiPlatformDevices, acpiPlatformModule, platformBusModule, platformBusOf, platformDriver } from '@kdsim/bus-platform';
 import { virtioBusModule, virtioPciModule } from '@kdsim/bus-virtio';
 import { ArmSmmuV3Driver } from '@kdsim/driver-arm-smmu-v3';
 import { e1000eModule, pcieportModule, virtioNetModule } from '@kdsim/driver-endpoints';
@@ -26,6 +26,11 @@ const smmuModule = new KernelModule('arm_smmu_v3', {
   initcalls: [{ level: 'device', name: 'arm_smmu_driver_init', fn: (k) => k.driverRegister(new ArmSmmuV3Driver(k).platformDriver(platformBusOf(k))) }],
 });
 
+// A platform driver for the ACPI named-component endpoint (a virtio-mmio slot's HID).
+const ncDriverModule = new KernelModule('nc_test', {
+  initcalls: [{ level: 'device', name: 'nc_test_init', fn: (k) => k.driverRegister(platformDriver(platformBusOf(k), { name: 'nc-test', acpiMatchTable: [{ id: 'LNRO0005' }] })) }],
+});
+
 const host = (path: string): AcpiCompanion => new AcpiCompanion(path, 'PNP0A08', ['PNP0A03'], null, 1);
 const NET = (bdf: string): PciDeviceEntry => ({ bdf, id: '1af4:1000', subsystem: '1af4:0001', class: '0x020000' });
 
@@ -35,7 +40,7 @@ function boot(iort: Iort, options: { iort?: IortInitOptions; nc?: string; profil
     config: { arch: 'arm64' },
     builtin: [
       platformBusModule, virtioBusModule, pciBusModule, iommuCoreModule(), iortModule(options.iort ?? {}), acpiPciRootModule, acpiPlatformModule,
-      pcieportModule, virtioPciModule, virtioNetModule, e1000eModule, smmuModule,
+      pcieportModule, virtioPciModule, virtioNetModule, e1000eModule, ncDriverModule, smmuModule,
     ],
     configure: (c) => {
       c.bind(MachineFirmware).toConstantValue(new MachineFirmware({ acpi: { iort } }));
@@ -146,5 +151,73 @@ describe('bad references reaching endpoint configuration (firmware.md §3.4, §6
       expect(core.groupOf(dev(n))).toBeNull();
     }
     expect(k.dmesg()).toContain('ACPI: IORT: [Firmware Bug]: [node 0000000000000074 type 2] ID map has NULL parent reference');
+  });
+});
+
+// A hand-assembled IORT (ARM DEN 0049 layout, firmware.md §3.2): SMMUv3 @0x30,
+// ITS group @0x74, one named component @0x8c with the given single mappings.
+function ncIort(name: string, maps: readonly { readonly out: number; readonly ref: 'smmu' | 'its' }[]): Iort {
+  const SMMU = 0x30, ITS = 0x74, NC = 0x8c;
+  const nameBytes = new TextEncoder().encode(name);
+  const mapOff = (29 + nameBytes.length + 1 + 3) & ~3;
+  const ncLen = mapOff + 20 * maps.length;
+  const total = NC + ncLen;
+  const b = new Uint8Array(total);
+  const v = new DataView(b.buffer);
+  b.set(new TextEncoder().encode('IORT'), 0);
+  v.setUint32(4, total, true);
+  b[8] = 5;
+  v.setUint32(36, 3, true);
+  v.setUint32(40, SMMU, true);
+  const header = (at: number, type: number, len: number, rev: number, count: number, off: number): void => {
+    b[at] = type; v.setUint16(at + 1, len, true); b[at + 3] = rev; v.setUint32(at + 8, count, true); v.setUint32(at + 12, off, true);
+  };
+  header(SMMU, 4, 68, 4, 0, 0);
+  v.setBigUint64(SMMU + 16, 0x9050000n, true);
+  v.setUint32(SMMU + 24, 1, true); // COHACC override
+  for (const [i, gsiv] of [0x6a, 0x6b, 0x6d, 0x6c].entries()) v.setUint32(SMMU + 44 + 4 * i, gsiv, true);
+  header(ITS, 0, 24, 1, 0, 0);
+  v.setUint32(ITS + 16, 1, true);
+  header(NC, 1, ncLen, 4, maps.length, mapOff);
+  v.setUint32(NC + 20, 1, true); // CCA
+  b[NC + 27] = 3;
+  b[NC + 28] = 64;
+  b.set(nameBytes, NC + 29);
+  for (const [i, m] of maps.entries()) {
+    const at = NC + mapOff + 20 * i;
+    v.setUint32(at + 8, m.out, true);
+    v.setUint32(at + 12, m.ref === 'smmu' ? SMMU : ITS, true);
+    v.setUint32(at + 16, 1, true); // single mapping
+  }
+  let sum = 0;
+  for (const x of b) sum = (sum + x) & 0xff;
+  b[9] = (0x100 - sum) & 0xff;
+  return decodeIort(b, 'nc-IORT');
+}
+
+describe('named components (iort_nc_iommu_map(): single mappings, matched by ACPI path)', () => {
+  const VR00 = '\\_SB_.VR00';
+
+  it('the NC whose name is the companion\'s full path: defers until the SMMU registers, then binds with the mapping\'s output base as StreamID', () => {
+    const { dev, core } = boot(ncIort(VR00, [{ out: 0x20, ref: 'smmu' }]), { nc: VR00 });
+    const ep = dev('LNRO0005:00');
+    expect(ep.driver?.name).toBe('nc-test');
+    expect(ep.deferCount).toBeGreaterThan(0);
+    expect(core.fwspec(ep)?.ids).toEqual([0x20]);
+    expect(core.groupOf(ep)).not.toBeNull();
+  });
+
+  it('a single mapping to the ITS group first ends the walk: no IOMMU, even with an SMMU mapping after it; reversed, the SMMU one counts', () => {
+    const its = boot(ncIort(VR00, [{ out: 0x1, ref: 'its' }, { out: 0x20, ref: 'smmu' }]), { nc: VR00 });
+    expect(its.dev('LNRO0005:00').deferCount).toBe(0);
+    expect(its.core.groupOf(its.dev('LNRO0005:00'))).toBeNull();
+    const smmuFirst = boot(ncIort(VR00, [{ out: 0x20, ref: 'smmu' }, { out: 0x1, ref: 'its' }]), { nc: VR00 });
+    expect(smmuFirst.core.fwspec(smmuFirst.dev('LNRO0005:00'))?.ids).toEqual([0x20]);
+  });
+
+  it('an NC for another path does not match: the device binds at once without an IOMMU', () => {
+    const { dev, core } = boot(ncIort('\\_SB_.VR01', [{ out: 0x20, ref: 'smmu' }]), { nc: VR00 });
+    expect(dev('LNRO0005:00').deferCount).toBe(0);
+    expect(core.groupOf(dev('LNRO0005:00'))).toBeNull();
   });
 });
