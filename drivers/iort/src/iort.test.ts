@@ -221,3 +221,64 @@ describe('named components (iort_nc_iommu_map(): single mappings, matched by ACP
     expect(core.groupOf(dev('LNRO0005:00'))).toBeNull();
   });
 });
+
+describe('more bad references (firmware.md §3.4, §6)', () => {
+  it('overlapping ranges the way old QEMU wrote them: the later range starting at the last ID wins, with the FW_BUG workaround lines', () => {
+    const bytes = fixture('qemu-virt-IORT-smmuv3-legacy.bin').slice();
+    const v = new DataView(bytes.buffer);
+    v.setUint32(0x9c, 0x100, true); // mapping 0: RIDs 0x000–0x100 (one too many) → SIDs 0x000–0x100
+    v.setUint32(0xac, 0x100, true); // mapping 1: RIDs 0x100–0x1ff → SIDs 0x1000–0x10ff
+    const { k, dev, core } = boot(decodeIort(bytes, 'IORT'));
+    expect(core.fwspec(dev('0000:01:00.0'))?.ids).toEqual([0x1000]);
+    expect(core.fwspec(dev('0000:00:02.0'))?.ids).toEqual([0x10]);
+    expect(core.groupOf(dev('0000:10:00.0'))).toBeNull(); // no longer mapped
+    const log = k.dmesg();
+    expect(log).toContain('ACPI: IORT: [Firmware Bug]: [map 00000000000000ac] conflicting mapping for input ID 0x100');
+    expect(log).toContain('ACPI: IORT: [Firmware Bug]: applying workaround.');
+  });
+
+  it('a root complex mapped through a PMCG (not an IOMMU) whose single mapping is not allowed there: FW_BUG, endpoints untranslated; the PMCG gets its own platform device', () => {
+    const { k, dev, core } = boot(rcViaPmcgIort());
+    expect(dev('arm-smmu-v3.0.auto').driver?.name).toBe('arm-smmu-v3');
+    expect(dev('arm-smmu-v3-pmcg.1.auto').fwnode).toBeInstanceOf(IortFwnode);
+    expect(dev('0000:00:02.0').deferCount).toBe(0);
+    expect(core.groupOf(dev('0000:00:02.0'))).toBeNull();
+    expect(k.dmesg()).toContain('ACPI: IORT: [Firmware Bug]: [map 000000000000009c] SINGLE MAPPING flag not allowed for node type 5, skipping ID map');
+  });
+});
+
+// SMMUv3 @0x30, PMCG @0x74 (single mapping → SMMU), RC @0xb0 (all RIDs → PMCG).
+function rcViaPmcgIort(): Iort {
+  const SMMU = 0x30, PMCG = 0x74, RC = 0xb0, total = RC + 56;
+  const b = new Uint8Array(total);
+  const v = new DataView(b.buffer);
+  b.set(new TextEncoder().encode('IORT'), 0);
+  v.setUint32(4, total, true);
+  b[8] = 5;
+  v.setUint32(36, 3, true);
+  v.setUint32(40, SMMU, true);
+  const header = (at: number, type: number, len: number, rev: number, count: number, off: number): void => {
+    b[at] = type; v.setUint16(at + 1, len, true); b[at + 3] = rev; v.setUint32(at + 8, count, true); v.setUint32(at + 12, off, true);
+  };
+  const mapping = (at: number, input: number, count: number, out: number, ref: number, flags: number): void => {
+    v.setUint32(at, input, true); v.setUint32(at + 4, count, true); v.setUint32(at + 8, out, true); v.setUint32(at + 12, ref, true); v.setUint32(at + 16, flags, true);
+  };
+  header(SMMU, 4, 68, 4, 0, 0);
+  v.setBigUint64(SMMU + 16, 0x9050000n, true);
+  v.setUint32(SMMU + 24, 1, true);
+  for (const [i, gsiv] of [0x6a, 0x6b, 0x6d, 0x6c].entries()) v.setUint32(SMMU + 44 + 4 * i, gsiv, true);
+  header(PMCG, 5, 60, 1, 1, 40);
+  v.setBigUint64(PMCG + 16, 0x9060000n, true);
+  v.setUint32(PMCG + 24, 0x70, true); // overflow GSIV: no MSI DeviceID mapping to skip
+  v.setUint32(PMCG + 28, SMMU, true);
+  mapping(PMCG + 40, 0, 0, 0x77, SMMU, 1);
+  header(RC, 2, 56, 3, 1, 36);
+  v.setUint32(RC + 16, 1, true);
+  b[RC + 23] = 3;
+  b[RC + 32] = 64;
+  mapping(RC + 36, 0, 0xffff, 0, PMCG, 0);
+  let sum = 0;
+  for (const x of b) sum = (sum + x) & 0xff;
+  b[9] = (0x100 - sum) & 0xff;
+  return decodeIort(b, 'pmcg-IORT');
+}
