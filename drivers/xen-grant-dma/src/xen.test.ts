@@ -123,6 +123,16 @@ describe('§14.1 with the stub (1ca55d50e50c, v6.0)', () => {
 });
 
 describe('when virtio devices use grant mappings', () => {
+  it('v6.12 sets the transport up again at every virtio probe: a rebind logs "Xen grant DMA data is already created" and keeps the first data', () => {
+    const r = boot({ stub: true });
+    const vdev = r.virtio()!;
+    r.k.deviceReleaseDriver(vdev);
+    expect(r.k.deviceAttach(vdev)).toBe(1);
+    expect(vdev.bound).toBe(true);
+    expect(r.k.dmesg()).toContain('virtio-mmio 3000.virtio: Xen grant DMA data is already created');
+    expect(xenGrantDma(r.k).dataOf(r.transport)?.backendDomid).toBe(1);
+  });
+
   it('a grant device must offer VIRTIO_F_ACCESS_PLATFORM: without it virtio_features_ok() fails the probe', () => {
     const r = boot({ stub: true, deviceFeatures: features(VIRTIO_F.VERSION_1) });
     expect(r.transport.bound).toBe(true);
