@@ -34,13 +34,13 @@ const ncDriverModule = new KernelModule('nc_test', {
 const host = (path: string): AcpiCompanion => new AcpiCompanion(path, 'PNP0A08', ['PNP0A03'], null, 1);
 const NET = (bdf: string): PciDeviceEntry => ({ bdf, id: '1af4:1000', subsystem: '1af4:0001', class: '0x020000' });
 
-function boot(iort: Iort, options: { iort?: IortInitOptions; nc?: string; profile?: string } = {}): { k: Kernel; dev: (n: string) => Device; core: IommuCore } {
+function boot(iort: Iort, options: { iort?: IortInitOptions; nc?: string; profile?: string; smmuDriver?: boolean } = {}): { k: Kernel; dev: (n: string) => Device; core: IommuCore } {
   const k = new Kernel({
     profile: options.profile ?? 'linux-6.12',
     config: { arch: 'arm64' },
     builtin: [
       platformBusModule, virtioBusModule, pciBusModule, iommuCoreModule(), iortModule(options.iort ?? {}), acpiPciRootModule, acpiPlatformModule,
-      pcieportModule, virtioPciModule, virtioNetModule, e1000eModule, ncDriverModule, smmuModule,
+      pcieportModule, virtioPciModule, virtioNetModule, e1000eModule, ncDriverModule, ...(options.smmuDriver === false ? [] : [smmuModule]),
     ],
     configure: (c) => {
       c.bind(MachineFirmware).toConstantValue(new MachineFirmware({ acpi: { iort } }));
@@ -282,3 +282,20 @@ function rcViaPmcgIort(): Iort {
   b[9] = (0x100 - sum) & 0xff;
   return decodeIort(b, 'pmcg-IORT');
 }
+
+describe('an SMMU whose driver never registers (arm_smmu_v3 is a module nobody loads)', () => {
+  const iort = decodeIort(fixture('qemu-virt-IORT-smmuv3-its_off.bin'), 'IORT');
+
+  it('v6.12: endpoints wait for the deferred-probe timeout, then bind without an IOMMU', () => {
+    const { k, dev, core } = boot(iort, { smmuDriver: false });
+    expect(dev('0000:00:02.0').bound).toBe(true);
+    expect(core.groupOf(dev('0000:00:02.0'))).toBeNull();
+    expect(k.dmesg()).toContain('virtio-pci 0000:00:02.0: deferred probe timeout, ignoring dependency');
+  });
+
+  it('before v6.11 IORT returned a plain -EPROBE_DEFER for a built driver: the endpoints wait forever', () => {
+    const { k, dev } = boot(iort, { smmuDriver: false, profile: 'linux-6.6' });
+    expect(dev('0000:00:02.0').bound).toBe(false);
+    expect(k.devicesDeferred()).toContain('0000:00:02.0');
+  });
+});
