@@ -1,4 +1,6 @@
 import { IommuCore, iommuCore } from '@kdsim/iommu';
+import { registerIort } from '@kdsim/driver-iort';
+import { registerXen } from '@kdsim/driver-xen-grant-dma';
 import { catalogueEntries } from './catalogue.js';
 import { hardwareStep } from './machine/hardware.js';
 import { acpiStep } from './machine/acpi.js';
@@ -24,6 +26,8 @@ export function defaultRegistry(): ScenarioRegistry {
   r.addPolicy(fwDevlinkPolicy).addPolicy(deferredTimeoutPolicy);
   for (const s of CORE_STEPS) r.addStep(s);
   for (const d of catalogueEntries()) r.addDriver(d);
+  registerIort(r);
+  registerXen(r);
   // /sys/kernel/iommu_groups, by group number
   r.groups = (k) => (k.container.isBound(IommuCore) ? iommuCore(k).groups().map((g) => g.devices) : []);
   return r;
