@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main as runMain } from './main.js';
 import { captureIo } from './testing/capture.js';
+import { SOC_EXAMPLE } from './testing/default.js';
 
 let out = '';
 let err = '';
@@ -38,12 +39,19 @@ function tmp(files: Record<string, string>): string {
 }
 
 describe('kdsim run', () => {
-  it('runs the built-in default scenario: FIFO replay when the IOMMU module loads, the DSP still pending', async () => {
+  it('runs the built-in default scenario: q35 endpoints replayed FIFO when virtio_iommu registers, groups in that order', async () => {
     expect(await main(['run'])).toBe(0);
-    expect(out).toContain('expectations: 11 passed, 0 failed');
+    expect(out).toContain('expectations: 20 passed, 0 failed');
+    expect(out).toContain('devices_deferred:\n  (none)\n');
+    expect(out).toContain('iommu groups:\n  0: 0000:00:05.0\n  1: 0000:00:03.0\n  2: 0000:00:04.0\n');
+    expect(out).toContain('pcieport 0000:00:05.0: Adding to iommu group 0');
+    expect(out).not.toContain('really_probe');
+  });
+
+  it('runs the software-node SoC example: the DSP still pending when the timeout fires', async () => {
+    expect(await main(['run', SOC_EXAMPLE])).toBe(0);
     expect(out).toMatch(/devices_deferred:\n {2}6300000\.dsp\tvendor-dsp: firmware loader not ready\n/);
     expect(out).toContain('platform 6300000.dsp: deferred probe pending: vendor-dsp: firmware loader not ready');
-    expect(out).not.toContain('really_probe');
   });
 
   it('exits 1 when an expectation fails and names it', async () => {
@@ -67,10 +75,11 @@ describe('kdsim run', () => {
 
   it('prints JSON with a schemaVersion', async () => {
     expect(await main(['run', '--json'])).toBe(0);
-    const doc = JSON.parse(out) as { schemaVersion: number; passed: boolean; deferred: unknown[] };
+    const doc = JSON.parse(out) as { schemaVersion: number; passed: boolean; deferred: unknown[]; groups: string[][] };
     expect(doc.schemaVersion).toBe(1);
     expect(doc.passed).toBe(true);
-    expect(doc.deferred).toEqual([{ device: '6300000.dsp', reason: 'vendor-dsp: firmware loader not ready' }]);
+    expect(doc.deferred).toEqual([]);
+    expect(doc.groups[0]).toEqual(['0000:00:05.0']);
   });
 });
 

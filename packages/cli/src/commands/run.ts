@@ -11,7 +11,7 @@ export function renderRun(r: RunResult): string {
   const s = r.summary;
   const lines = [`${s.scenario}`, `kernel ${s.profile}, ${s.devices.length} devices, ${s.probeAttempts} probe attempts, ended at ${(s.endTime / 1e9).toFixed(6)} s`];
   lines.push('', 'devices:');
-  for (const d of s.devices) lines.push(`  ${`${d.bus}:${d.name}`.padEnd(36)} ${d.driver !== null ? `bound to ${d.driver}` : d.state}`);
+  for (const d of s.devices) lines.push(`  ${(d.bus === '' ? d.name : `${d.bus}:${d.name}`).padEnd(36)} ${d.driver !== null ? `bound to ${d.driver}` : d.state}`);
   lines.push('', 'devices_deferred:');
   if (s.deferred.length === 0) lines.push('  (none)');
   for (const d of s.deferred) lines.push(`  ${d.device}\t${d.reason}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootDefault } from '../testing/default.js';
+import { bootSocExample, SOC_EXAMPLE } from '../testing/default.js';
 import { main } from '../main.js';
 import { captureIo } from '../testing/capture.js';
 import { HOSTILE, linkedMachine } from '../testing/kernels.js';
@@ -70,8 +70,8 @@ describe('DOT', () => {
     expect(svg.match(/class="edge link"/g)).toHaveLength(3);
   });
 
-  it('the default machine renders too (no links, one bus)', async () => {
-    const svg = await renderSvg(renderDot(deviceGraph(bootDefault())));
+  it('a software-node machine renders too', async () => {
+    const svg = await renderSvg(renderDot(deviceGraph(bootSocExample())));
     expect(svgTexts(svg)).toContain('6300000.dsp');
   });
 });
@@ -85,7 +85,7 @@ describe('kdsim graph', () => {
 
   it('prints DOT by default, JSON in the envelope with --format json', async () => {
     expect((await run()).out).toMatch(/^digraph "kdsim" \{\n[\s\S]*\n\}\n$/);
-    const doc = JSON.parse((await run('-f', 'json', '--around', '6000000.ethernet', '--depth', '0')).out) as { schemaVersion: number; nodes: { id: string }[] };
+    const doc = JSON.parse((await run(SOC_EXAMPLE, '-f', 'json', '--around', '6000000.ethernet', '--depth', '0')).out) as { schemaVersion: number; nodes: { id: string }[] };
     expect(doc.schemaVersion).toBe(1);
     expect(doc.nodes.map((n) => n.id)).toEqual(['platform:6000000.ethernet']);
   });

@@ -37,7 +37,7 @@ describe('report HTML', () => {
   it('kdsim report writes the default machine\'s page', async () => {
     const io = captureIo();
     expect(await main(['report', '--title', 'T'], io)).toBe(0);
-    expect(io.out()).toMatch(/^<!DOCTYPE html>[\s\S]*<title>T<\/title>[\s\S]*6300000\.dsp[\s\S]*<\/html>\n$/);
+    expect(io.out()).toMatch(/^<!DOCTYPE html>[\s\S]*<title>T<\/title>[\s\S]*0000:01:00\.0[\s\S]*<\/html>\n$/);
   });
 });
 

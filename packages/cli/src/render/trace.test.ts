@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootDefault } from '../testing/default.js';
+import { bootSocExample, SOC_EXAMPLE } from '../testing/default.js';
 import { main } from '../main.js';
 import { captureIo } from '../testing/capture.js';
 import { HOSTILE, linkedMachine } from '../testing/kernels.js';
@@ -44,7 +44,7 @@ function checkFormat(t: ChromeTrace): string[] {
 describe('chromeTrace', () => {
   it('follows the trace-event format rules (ph, ts, dur, pid, tid, names, metadata, nesting, order)', () => {
     expect(checkFormat(trace)).toEqual([]);
-    expect(checkFormat(chromeTrace(bootDefault().traceLog))).toEqual([]);
+    expect(checkFormat(chromeTrace(bootSocExample().traceLog))).toEqual([]);
     expect(JSON.parse(JSON.stringify(trace))).toEqual(trace);
   });
 
@@ -75,9 +75,9 @@ describe('chromeTrace', () => {
 });
 
 describe('kdsim trace', () => {
-  it('prints the default machine\'s trace as one JSON document', async () => {
+  it('prints a scenario\'s trace as one JSON document', async () => {
     const io = captureIo();
-    expect(await main(['trace'], io)).toBe(0);
+    expect(await main(['trace', SOC_EXAMPLE], io)).toBe(0);
     const t = JSON.parse(io.out()) as ChromeTrace;
     expect(checkFormat(t)).toEqual([]);
     expect(t.traceEvents.filter((e) => e.ph === 'X' && e.name === 'probe 6300000.dsp').length).toBeGreaterThan(1);

@@ -1,7 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import type { Kernel } from '@kdsim/core';
-import { DEFAULT_SCENARIO_PATH, loadScenario, runScenario } from '@kdsim/scenario';
+import { loadScenario, runScenario } from '@kdsim/scenario';
 
-/** The built-in default scenario, booted with its trace recorded. */
-export function bootDefault(): Kernel {
-  return runScenario(loadScenario(DEFAULT_SCENARIO_PATH), { recordTrace: true }).kernel;
+/** The SoC example shipped beside the default scenario: software nodes, a late IOMMU module, a clock link, a DSP that keeps deferring. */
+export const SOC_EXAMPLE = fileURLToPath(new URL('../../../scenario/scenarios/soc-late-iommu.yaml', import.meta.url));
+
+/** The SoC example, booted with its trace recorded. */
+export function bootSocExample(): Kernel {
+  return runScenario(loadScenario(SOC_EXAMPLE), { recordTrace: true }).kernel;
 }
