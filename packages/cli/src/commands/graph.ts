@@ -4,7 +4,7 @@ import { deviceGraph, findGraphNode, renderDot, renderSvg } from '../render/grap
 import { CliError } from '../output/errors.js';
 import { renderJson } from '../output/json.js';
 import type { CommandContext } from './context.js';
-import { bootMachine, machineOptions, type MachineOptions } from './machine.js';
+import { bootMachine, iommuEdges, machineOptions, type MachineOptions } from './machine.js';
 
 const FORMATS = ['dot', 'svg', 'json'] as const;
 
@@ -25,11 +25,12 @@ export function registerGraph(program: Command, ctx: CommandContext): void {
     .action(async (file: string | undefined, opts: MachineOptions & { format: string; around?: string; depth: number; output?: string }) => {
       if (!(FORMATS as readonly string[]).includes(opts.format)) throw new CliError('usage', `unknown graph format '${opts.format}'`, `use one of ${FORMATS.join(', ')}`);
       const k = bootMachine(file, opts);
-      const full = deviceGraph(k);
+      const edges = iommuEdges(k);
+      const full = deviceGraph(k, { iommuEdges: edges });
       if (opts.around !== undefined && findGraphNode(full, opts.around) === undefined) {
         throw new CliError('notFound', `no device '${opts.around}'`, `devices are named bus:name or name, e.g. ${full.nodes[0]?.id ?? 'platform:foo'}`);
       }
-      const g = opts.around === undefined ? full : deviceGraph(k, { around: opts.around, depth: opts.depth });
+      const g = opts.around === undefined ? full : deviceGraph(k, { iommuEdges: edges, around: opts.around, depth: opts.depth });
       const dot = renderDot(g);
       const text = opts.format === 'json' ? renderJson('graph', g) : opts.format === 'svg' ? await renderSvg(dot) : dot;
       if (opts.output === undefined) ctx.io.stdout.write(text);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { decodeSchedule, describeSchedule } from '@kdsim/explore';
 import { buildReport } from '../render/report.js';
 import type { CommandContext } from './context.js';
-import { bootMachine, machineOptions, type MachineOptions } from './machine.js';
+import { bootMachine, iommuEdges, machineOptions, type MachineOptions } from './machine.js';
 
 /** `kdsim report`: one self-contained HTML page of the boot. */
 export function registerReport(program: Command, ctx: CommandContext): void {
@@ -14,7 +14,7 @@ export function registerReport(program: Command, ctx: CommandContext): void {
     .action(async (file: string | undefined, opts: MachineOptions & { output?: string; title: string }) => {
       const k = bootMachine(file, opts);
       const schedule = opts.schedule === undefined ? {} : { schedule: { token: opts.schedule, choices: describeSchedule(decodeSchedule(opts.schedule), k.scheduler) } };
-      const html = await buildReport(k, { title: opts.title, ...schedule });
+      const html = await buildReport(k, { title: opts.title, iommuEdges: iommuEdges(k), ...schedule });
       if (opts.output === undefined) ctx.io.stdout.write(html);
       else writeFileSync(opts.output, html);
     });

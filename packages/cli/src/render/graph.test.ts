@@ -99,3 +99,16 @@ describe('kdsim graph', () => {
     expect(none.err).toMatch(/^kdsim: no device 'nope'\nhint: [^\n]+\n$/);
   });
 });
+
+describe('kdsim graph on a machine with an IOMMU', () => {
+  it('draws an edge from the IOMMU to each endpoint it translates, with the fwspec IDs (VIOT: endpoint ID = RID)', async () => {
+    const io = captureIo();
+    expect(await main(['graph', '-f', 'json'], io)).toBe(0);
+    const g = JSON.parse(io.out()) as { edges: { kind: string; from: string; to: string; ids: number[] }[] };
+    const iommu = g.edges.filter((e) => e.kind === 'iommu').map((e) => `${e.from}→${e.to}:${e.ids.join(',')}`).sort();
+    expect(iommu).toEqual([
+      'pci:0000:00:02.0→pci:0000:00:00.0:0', 'pci:0000:00:02.0→pci:0000:00:03.0:24', 'pci:0000:00:02.0→pci:0000:00:04.0:32',
+      'pci:0000:00:02.0→pci:0000:00:05.0:40', 'pci:0000:00:02.0→pci:0000:00:1f.2:250', 'pci:0000:00:02.0→pci:0000:01:00.0:256',
+    ]);
+  });
+});
