@@ -1,14 +1,13 @@
 // The issue-5 acceptance: each calibration machine of /work/shared/truth, described as a scenario
 // (test/scenarios/truth-*.yaml), must give what the real Linux 6.12.117 gave on QEMU 7.2.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { iommuCore } from '@kdsim/iommu';
 import { loadScenario, runScenario, type RunResult } from '@kdsim/scenario';
+import { sharedDir } from '@kdsim/testing';
 
-// Like packages/firmware/src/testing/shared.ts: $KDSIM_SHARED, else ../shared beside the repository.
-const SHARED = process.env['KDSIM_SHARED'] !== undefined && process.env['KDSIM_SHARED'] !== '' ? resolve(process.env['KDSIM_SHARED']) : resolve(import.meta.dirname, '../../shared');
-const TRUTH = join(SHARED, 'truth');
+const TRUTH = join(sharedDir(), 'truth');
 const present = existsSync(join(TRUTH, 'README.md'));
 if (!present) console.warn(`truth.test.ts: skipped — no real-kernel truth at ${TRUTH} (set KDSIM_SHARED to the shared data folder)`);
 

@@ -4,7 +4,7 @@ import { parsePciHost, type PciDeviceEntry } from './input.js';
 import { PciTopology } from './module.js';
 import { qemuPciDevices } from './qemu.js';
 import { pciKernel, texts } from './testing/boot.js';
-import { truthDmesg, truthJson, type TruthMachine } from './testing/truth.js';
+import { truthDmesg, truthJson, type TruthMachine } from '@kdsim/testing';
 import { PciBus } from './bus.js';
 import type { PciDevice } from './device.js';
 import { pciDriver } from './driver.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { OfTree, decodeFdt } from '@kdsim/firmware';
 import { AmbaDevice, PlatformDevice } from './device.js';
 import { dtKernel, truthOfTree } from './testing/boot.js';
-import { sharedDir } from './testing/truth.js';
+import { sharedDir } from '@kdsim/testing';
 
 const fixtureTree = (name: string): OfTree => {
   const file = resolve(sharedDir(), 'fixtures/dt', name);

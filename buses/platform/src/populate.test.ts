@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AmbaDevice, PlatformDevice } from './device.js';
 import { dtKernel, ofTreeFromDts, texts, truthOfTree } from './testing/boot.js';
-import { truthDmesg, truthJson } from './testing/truth.js';
+import { truthDmesg, truthJson } from '@kdsim/testing';
 
 const OF_LINE = /^OF: (of_platform_populate\(\)|create platform device: |Creating amba device |of_platform_bus_create\(\) - skipping )/;
 

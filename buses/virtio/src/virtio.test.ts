@@ -13,7 +13,7 @@ import { VirtioHardware } from './hardware.js';
 import { VIRTIO_CONFIG_S, VIRTIO_F, VIRTIO_ID, bit, features } from './ids.js';
 import { virtioBusModule, virtioMmioModule, virtioPciModule } from './module.js';
 import { virtioPciDeviceId } from './pci-transport.js';
-import { sharedDir, truthDmesg, truthJson } from './testing/truth.js';
+import { sharedDir, truthDmesg, truthJson } from '@kdsim/testing';
 
 const DYNDBG = 'dyndbg="file drivers/base/dd.c +p; file drivers/base/core.c +p; file drivers/base/bus.c +p"';
 

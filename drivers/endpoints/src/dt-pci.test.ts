@@ -5,7 +5,7 @@ import { Kernel } from '@kdsim/core';
 import { PciTopology, type PciDevice } from '@kdsim/bus-pci';
 import { MachineFirmware, OfTree, decodeFdt } from '@kdsim/firmware';
 import { debianBuiltins } from './catalogue.js';
-import { sharedDir } from './testing/truth.js';
+import { sharedDir } from '@kdsim/testing';
 
 describe('PCI under a DT host controller (fixtures/dt/qemu72-virt-virtio-iommu.dtb)', () => {
   const file = resolve(sharedDir(), 'fixtures/dt/qemu72-virt-virtio-iommu.dtb');

@@ -7,7 +7,7 @@ import { PciTopology, QEMU_Q35_OSC, qemuPciDevices } from '@kdsim/bus-pci';
 import { AcpiPlatformDevices } from '@kdsim/bus-platform';
 import { MachineFirmware, OfTree, decodeFdt } from '@kdsim/firmware';
 import { debianBuiltins, debianLoadable } from './catalogue.js';
-import { sharedDir, truthDmesg, type TruthMachine } from './testing/truth.js';
+import { sharedDir, truthDmesg, type TruthMachine } from '@kdsim/testing';
 
 interface Truth {
   kernel_cmdline: string;

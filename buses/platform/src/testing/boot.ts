@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { Kernel, type KernelModule, type KernelOptions } from '@kdsim/core';
 import { MachineFirmware, OfTree, decodeFdt, parseDts } from '@kdsim/firmware';
 import { ambaBusModule, ofPlatformModule, platformBusModule } from '../module.js';
-import { sharedDir } from './truth.js';
+import { sharedDir } from '@kdsim/testing';
 
 export const DYNDBG = 'dyndbg="file drivers/base/dd.c +p; file drivers/base/core.c +p; file drivers/base/bus.c +p; file drivers/of/platform.c +p"';
 

@@ -1,24 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-/** `shared/` (fixtures, truth): `$KDSIM_SHARED`, else `../shared` next to the repository root. */
-export function sharedDir(): string {
-  const env = process.env['KDSIM_SHARED'];
-  if (env !== undefined && env !== '') return resolve(env);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package-lock.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('no package-lock.json above the test');
-    dir = up;
-  }
-  return resolve(dir, '../shared');
-}
-
-/** Path of a fixture (`dt/qemu72-virt-smmuv3.dtb`). */
-export const fixturePath = (rel: string): string => join(sharedDir(), 'fixtures', rel);
+export { fixturePath, sharedDir } from '@kdsim/testing';
 
 const runs = (cmd: string, args: readonly string[]): boolean => spawnSync(cmd, args, { encoding: 'utf8' }).status === 0;
 

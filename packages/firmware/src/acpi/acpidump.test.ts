@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catchFirmwareError } from '../testing/errors.js';
-import { fixture } from '../testing/shared.js';
+import { fixture } from '@kdsim/testing';
 import { parseAcpidump, renderAcpidump } from './acpidump.js';
 import { loadAcpiTables } from './load.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, sharedDir } from '../testing/shared.js';
+import { fixture, sharedDir } from '@kdsim/testing';
 import { LeBytes } from './bytes.js';
 import { decodeIort } from './iort.js';
 import type { IortIdMapping, IortNode } from './iort-types.js';

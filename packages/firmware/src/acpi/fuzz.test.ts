@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FirmwareError } from '../errors.js';
-import { fixture } from '../testing/shared.js';
+import { fixture } from '@kdsim/testing';
 import { parseAcpidump, renderAcpidump } from './acpidump.js';
 import { acpiFuzzTargets } from './fuzz-targets.js';
 import { loadAcpiTables } from './load.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixture } from '../testing/shared.js';
+import { fixture } from '@kdsim/testing';
 import { AcpiDeviceFwnode, acpiFullPathname, IortFwnode, ViotFwnode } from './fwnodes.js';
 import { decodeIort } from './iort.js';
 import { iortMsiMapId } from './iort-configure.js';

@@ -1,7 +1,7 @@
 import type { Fwnode } from '@kdsim/core';
 import { describe, expect, it } from 'vitest';
 import { buildIort, iortOffsets, itsData, ncData, rcData, smmuV3Data, type IortSpec } from '../testing/acpi-build.js';
-import { fixture } from '../testing/shared.js';
+import { fixture } from '@kdsim/testing';
 import { acpiDmaConfigureId, acpiIommuConfigureId } from './acpi-configure.js';
 import { acpiFullPathname } from './fwnodes.js';
 import { decodeIort, type Iort } from './iort.js';

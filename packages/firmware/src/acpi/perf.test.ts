@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixture } from '../testing/shared.js';
+import { fixture } from '@kdsim/testing';
 import { decodeIort } from './iort.js';
 import { decodeViot } from './viot.js';
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   buildIort, itsData, ncData, pmcgData, rcData, smmuData, smmuV3Data, type IortNodeSpec, type IortSpec, type MapSpec,
 } from '../testing/acpi-build.js';
-import { fixture, sharedDir } from '../testing/shared.js';
+import { fixture, sharedDir } from '@kdsim/testing';
 import { decodeIort, type Iort } from './iort.js';
 import type { IortNode } from './iort-types.js';
 import { printIort } from './print-iort.js';

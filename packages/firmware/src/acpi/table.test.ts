@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acpiTable } from '../testing/acpi-build.js';
 import { catchFirmwareError } from '../testing/errors.js';
-import { fixture } from '../testing/shared.js';
+import { fixture } from '@kdsim/testing';
 import { decodeAcpiTableHeader, readAcpiTable, splitAcpiTables } from './table.js';
 
 const catch_ = catchFirmwareError;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixture } from '../testing/shared.js';
+import { fixture } from '@kdsim/testing';
 import { loadAcpiTables } from './load.js';
 import { parsePciName } from './pci-names.js';
 import { acpiIommuTopology, type AcpiIommuTopology } from './topology.js';

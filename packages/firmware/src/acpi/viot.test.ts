@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Fwnode } from '@kdsim/core';
 import { describe, expect, it } from 'vitest';
 import { buildViot, type ViotSpec } from '../testing/acpi-build.js';
-import { fixture, sharedDir } from '../testing/shared.js';
+import { fixture, sharedDir } from '@kdsim/testing';
 import { AcpiDeviceFwnode } from './fwnodes.js';
 import type { AcpiEndpoint, AcpiPciEndpoint } from './outcome.js';
 import { printViot } from './print-viot.js';

@@ -2,7 +2,7 @@ import { Errno } from '@kdsim/core';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, sharedDir } from '../testing/shared.js';
+import { fixture, sharedDir } from '@kdsim/testing';
 import { dtIommuTopology } from './dt-topology.js';
 import { parseDts } from './dts-compile.js';
 import { decodeFdt } from './fdt-decode.js';

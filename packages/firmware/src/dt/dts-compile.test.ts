@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { FirmwareError } from '../errors.js';
 import { catchFirmwareError } from '../testing/errors.js';
 import { dtcCompile, haveCpp, haveDtc, noDtcReason, runDtc } from '../testing/dtc.js';
-import { sharedDir } from '../testing/shared.js';
+import { sharedDir } from '@kdsim/testing';
 import { compileDts, parseDts } from './dts-compile.js';
 import { decodeFdt } from './fdt-decode.js';
 import { encodeFdt } from './fdt-encode.js';

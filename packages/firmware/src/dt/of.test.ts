@@ -1,6 +1,6 @@
 import { Errno } from '@kdsim/core';
 import { describe, expect, it } from 'vitest';
-import { fixture } from '../testing/shared.js';
+import { fixture } from '@kdsim/testing';
 import { parseDts } from './dts-compile.js';
 import { decodeFdt } from './fdt-decode.js';
 import { OfTree, type OfNode } from './of.js';

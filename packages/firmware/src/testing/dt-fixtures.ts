@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { sharedDir } from './shared.js';
+import { sharedDir } from '@kdsim/testing';
 
 /** A device-tree blob used by the tests, with the dtc 1.6.1 text of it when the fixture set has one. */
 export interface DtbCase {
