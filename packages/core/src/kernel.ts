@@ -123,8 +123,11 @@ export interface CoreDebug {
  * klog and driver-core state. Create it, then {@link Kernel.boot}.
  */
 export class Kernel {
-  /** The DI container: policies, services and loaded modules' bindings. */
-  readonly container: Container;
+  #container: Container | null = null;
+  readonly #configure: ((container: Container) => void) | undefined;
+  // Set when the constructor built the default links and policy without the container.
+  #linksBuilt = false;
+  #deferredPolicy: DeferredProbePolicy | null = null;
   /** The virtual clock. */
   readonly clock = new VirtualClock();
   /** The scheduler of execution contexts. */
@@ -212,25 +215,52 @@ export class Kernel {
     this.#asyncStar = profile.asyncProbeStar && names.includes('*');
     this.#asyncNames = new Set(names);
 
-    this.container = new Container();
-    this.container.bind(Kernel).toConstantValue(this);
-    this.container.bind(KernelProfile).toConstantValue(profile);
-    this.container.bind(KernelCmdline).toConstantValue(this.cmdline);
-    this.container.bind(ScheduleStrategy).toConstantValue(this.scheduler.strategy);
-    this.container.bind(FwDevlinkPolicy)
-      .toResolvedValue((p: KernelProfile, c: KernelCmdline) => new DefaultFwDevlinkPolicy(p, c, { arch: this.config.arch }), [KernelProfile, KernelCmdline])
-      .inSingletonScope();
-    this.container.bind(DeviceLinks)
-      .toResolvedValue((policy: FwDevlinkPolicy) => new DeviceLinks(this, policy), [FwDevlinkPolicy])
-      .inSingletonScope();
-    this.container.bind(DeferredProbePolicy).toConstantValue(new DefaultDeferredProbePolicy(profile, this.cmdline, this.config));
-    this.container.bind(DmaConfigure).toConstantValue(new NoDmaConfigure());
-    for (const m of this.#builtin) this.container.load(m.containerModule);
-    options.configure?.(this.container);
-
-    this.links = this.container.get(DeviceLinks);
-    this.deferred = new DeferredProbe(this, this.container.get(DeferredProbePolicy).initialTimeout());
+    this.#configure = options.configure;
+    // Without module services or a configure hook the container would only hold the
+    // defaults: build them directly and the container on first use (most explorer boots never use it).
+    if (options.configure === undefined && !this.#builtin.some((m) => m.hasServices)) {
+      this.links = new DeviceLinks(this, new DefaultFwDevlinkPolicy(profile, this.cmdline, { arch: this.config.arch }));
+      this.#linksBuilt = true;
+      this.#deferredPolicy = new DefaultDeferredProbePolicy(profile, this.cmdline, this.config);
+      this.deferred = new DeferredProbe(this, this.#deferredPolicy.initialTimeout());
+    } else {
+      this.links = this.container.get(DeviceLinks);
+      this.deferred = new DeferredProbe(this, this.container.get(DeferredProbePolicy).initialTimeout());
+    }
     this.dd = new Dd(this);
+  }
+
+  /** The DI container: policies, services and loaded modules' bindings (created on first use). */
+  get container(): Container {
+    return this.#container ??= this.#createContainer();
+  }
+
+  // The kernel's bindings. A container made after construction binds the default
+  // policies and links the kernel already built, so every consumer sees the same instances.
+  #createContainer(): Container {
+    const c = new Container();
+    this.#container = c;
+    const profile = this.profile;
+    c.bind(Kernel).toConstantValue(this);
+    c.bind(KernelProfile).toConstantValue(profile);
+    c.bind(KernelCmdline).toConstantValue(this.cmdline);
+    c.bind(ScheduleStrategy).toConstantValue(this.scheduler.strategy);
+    if (this.#linksBuilt) {
+      c.bind(FwDevlinkPolicy).toConstantValue(this.links.policy);
+      c.bind(DeviceLinks).toConstantValue(this.links);
+    } else {
+      c.bind(FwDevlinkPolicy)
+        .toResolvedValue((p: KernelProfile, cl: KernelCmdline) => new DefaultFwDevlinkPolicy(p, cl, { arch: this.config.arch }), [KernelProfile, KernelCmdline])
+        .inSingletonScope();
+      c.bind(DeviceLinks)
+        .toResolvedValue((policy: FwDevlinkPolicy) => new DeviceLinks(this, policy), [FwDevlinkPolicy])
+        .inSingletonScope();
+    }
+    c.bind(DeferredProbePolicy).toConstantValue(this.#deferredPolicy ?? new DefaultDeferredProbePolicy(profile, this.cmdline, this.config));
+    c.bind(DmaConfigure).toConstantValue(new NoDmaConfigure());
+    for (const m of this.#builtin) c.load(m.containerModule);
+    this.#configure?.(c);
+    return c;
   }
 
   // ---------------------------------------------------------------- printk
