@@ -145,7 +145,12 @@ export class Kernel {
   /** Work costs. */
   readonly costs: ProbeCosts;
   /** Typed trace events, as they happen. */
-  readonly trace$ = new Subject<TraceEvent>();
+  get trace$(): Subject<TraceEvent> {
+    return this.#trace$ ??= new Subject<TraceEvent>();
+  }
+
+  // Made when first asked for: most boots are never observed.
+  #trace$: Subject<TraceEvent> | null = null;
   /** Every trace event, when `recordTrace` was set. */
   readonly traceLog: TraceEvent[] = [];
   /** Deferred probe. */
@@ -311,12 +316,12 @@ export class Kernel {
   emit(event: DistributiveOmit<TraceEvent, 'time' | 'ctx'>): void {
     const e = { ...event, time: this.clock.now, ctx: this.scheduler.current?.name ?? 'kernel' } as TraceEvent;
     if (this.#recordTrace) this.traceLog.push(e);
-    this.trace$.next(e);
+    this.#trace$?.next(e);
   }
 
   /** True when trace events are observed or recorded: the hot path builds no event otherwise. */
   get tracing(): boolean {
-    return this.#recordTrace || this.trace$.observed;
+    return this.#recordTrace || this.#trace$?.observed === true;
   }
 
   // ---------------------------------------------------------------- buses, devices, drivers

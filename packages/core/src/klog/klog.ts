@@ -30,7 +30,12 @@ export interface DmesgOptions {
  */
 export class Klog {
   /** Every new record, as it is written. */
-  readonly log$ = new Subject<KlogRecord>();
+  get log$(): Subject<KlogRecord> {
+    return this.#log$ ??= new Subject<KlogRecord>();
+  }
+
+  // Made when first asked for: most logs are never observed.
+  #log$: Subject<KlogRecord> | null = null;
   // Grows up to `capacity` as records arrive, then wraps: a short boot does not pay for a full ring.
   readonly #ring: KlogRecord[] = [];
   #seq = 0;
@@ -54,7 +59,7 @@ export class Klog {
     if (this.#ring.length < this.capacity) this.#ring.push(rec);
     else this.#ring[this.#seq % this.capacity] = rec;
     this.#seq++;
-    if (this.log$.observed) this.log$.next(rec);
+    if (this.#log$?.observed === true) this.#log$.next(rec);
   }
 
   /** The records still in the ring, oldest first. */
