@@ -359,8 +359,9 @@ export class Kernel {
     if (bus !== null) this.busNotify(dev, BusNotify.ADD_DEVICE);
     this.links.fw.deviceAdded(dev);
     // Links are created before the first probe attempt, so a consumer is gated at once.
-    if (dev.fwnode !== null && !this.#fwnodeDevices.has(dev.fwnode)) {
-      this.#fwnodeDevices.set(dev.fwnode, dev);
+    const fwState = dev.fwnode !== null ? this.links.fwnodes.state(dev.fwnode) : undefined;
+    if (fwState !== undefined && fwState.device === undefined) {
+      fwState.device = dev;
       this.links.linkDevice(dev);
     }
     this.busProbeDevice(dev);
@@ -368,11 +369,10 @@ export class Kernel {
     return 0;
   }
 
-  readonly #fwnodeDevices = new Map<object, Device>();
-
   /** The first device created from `fwnode` (fwnode->dev), or undefined. */
   deviceOfFwnode(fwnode: object): Device | undefined {
-    return this.#fwnodeDevices.get(fwnode);
+    // One record per fwnode holds its device and its link state.
+    return this.links.fwnodes.peek(fwnode as Fwnode)?.device;
   }
 
   /** Creates and adds a device in one call (device_register()). Returns the device, or the errno. */
@@ -397,7 +397,8 @@ export class Kernel {
     this.devicesKset.remove(dev.ksetNode);
     this.deferred.del(dev);
     this.links.purge(dev);
-    if (dev.fwnode !== null && this.#fwnodeDevices.get(dev.fwnode) === dev) this.#fwnodeDevices.delete(dev.fwnode);
+    const fwState = dev.fwnode !== null ? this.links.fwnodes.peek(dev.fwnode) : undefined;
+    if (fwState?.device === dev) fwState.device = undefined;
     if (dev.parent !== null) {
       const i = dev.parent.children.indexOf(dev);
       if (i >= 0) dev.parent.children.splice(i, 1);
