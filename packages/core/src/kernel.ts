@@ -123,8 +123,11 @@ export interface CoreDebug {
  * klog and driver-core state. Create it, then {@link Kernel.boot}.
  */
 export class Kernel {
-  /** The DI container: policies, services and loaded modules' bindings. */
-  readonly container: Container;
+  #container: Container | null = null;
+  readonly #configure: ((container: Container) => void) | undefined;
+  // Set when the constructor built the default links and policy without the container.
+  #linksBuilt = false;
+  #deferredPolicy: DeferredProbePolicy | null = null;
   /** The virtual clock. */
   readonly clock = new VirtualClock();
   /** The scheduler of execution contexts. */
@@ -142,7 +145,12 @@ export class Kernel {
   /** Work costs. */
   readonly costs: ProbeCosts;
   /** Typed trace events, as they happen. */
-  readonly trace$ = new Subject<TraceEvent>();
+  get trace$(): Subject<TraceEvent> {
+    return this.#trace$ ??= new Subject<TraceEvent>();
+  }
+
+  // Made when first asked for: most boots are never observed.
+  #trace$: Subject<TraceEvent> | null = null;
   /** Every trace event, when `recordTrace` was set. */
   readonly traceLog: TraceEvent[] = [];
   /** Deferred probe. */
@@ -212,25 +220,52 @@ export class Kernel {
     this.#asyncStar = profile.asyncProbeStar && names.includes('*');
     this.#asyncNames = new Set(names);
 
-    this.container = new Container();
-    this.container.bind(Kernel).toConstantValue(this);
-    this.container.bind(KernelProfile).toConstantValue(profile);
-    this.container.bind(KernelCmdline).toConstantValue(this.cmdline);
-    this.container.bind(ScheduleStrategy).toConstantValue(this.scheduler.strategy);
-    this.container.bind(FwDevlinkPolicy)
-      .toResolvedValue((p: KernelProfile, c: KernelCmdline) => new DefaultFwDevlinkPolicy(p, c, { arch: this.config.arch }), [KernelProfile, KernelCmdline])
-      .inSingletonScope();
-    this.container.bind(DeviceLinks)
-      .toResolvedValue((policy: FwDevlinkPolicy) => new DeviceLinks(this, policy), [FwDevlinkPolicy])
-      .inSingletonScope();
-    this.container.bind(DeferredProbePolicy).toConstantValue(new DefaultDeferredProbePolicy(profile, this.cmdline, this.config));
-    this.container.bind(DmaConfigure).toConstantValue(new NoDmaConfigure());
-    for (const m of this.#builtin) this.container.load(m.containerModule);
-    options.configure?.(this.container);
-
-    this.links = this.container.get(DeviceLinks);
-    this.deferred = new DeferredProbe(this, this.container.get(DeferredProbePolicy).initialTimeout());
+    this.#configure = options.configure;
+    // Without module services or a configure hook the container would only hold the
+    // defaults: build them directly and the container on first use (most explorer boots never use it).
+    if (options.configure === undefined && !this.#builtin.some((m) => m.hasServices)) {
+      this.links = new DeviceLinks(this, new DefaultFwDevlinkPolicy(profile, this.cmdline, { arch: this.config.arch }));
+      this.#linksBuilt = true;
+      this.#deferredPolicy = new DefaultDeferredProbePolicy(profile, this.cmdline, this.config);
+      this.deferred = new DeferredProbe(this, this.#deferredPolicy.initialTimeout());
+    } else {
+      this.links = this.container.get(DeviceLinks);
+      this.deferred = new DeferredProbe(this, this.container.get(DeferredProbePolicy).initialTimeout());
+    }
     this.dd = new Dd(this);
+  }
+
+  /** The DI container: policies, services and loaded modules' bindings (created on first use). */
+  get container(): Container {
+    return this.#container ??= this.#createContainer();
+  }
+
+  // The kernel's bindings. A container made after construction binds the default
+  // policies and links the kernel already built, so every consumer sees the same instances.
+  #createContainer(): Container {
+    const c = new Container();
+    this.#container = c;
+    const profile = this.profile;
+    c.bind(Kernel).toConstantValue(this);
+    c.bind(KernelProfile).toConstantValue(profile);
+    c.bind(KernelCmdline).toConstantValue(this.cmdline);
+    c.bind(ScheduleStrategy).toConstantValue(this.scheduler.strategy);
+    if (this.#linksBuilt) {
+      c.bind(FwDevlinkPolicy).toConstantValue(this.links.policy);
+      c.bind(DeviceLinks).toConstantValue(this.links);
+    } else {
+      c.bind(FwDevlinkPolicy)
+        .toResolvedValue((p: KernelProfile, cl: KernelCmdline) => new DefaultFwDevlinkPolicy(p, cl, { arch: this.config.arch }), [KernelProfile, KernelCmdline])
+        .inSingletonScope();
+      c.bind(DeviceLinks)
+        .toResolvedValue((policy: FwDevlinkPolicy) => new DeviceLinks(this, policy), [FwDevlinkPolicy])
+        .inSingletonScope();
+    }
+    c.bind(DeferredProbePolicy).toConstantValue(this.#deferredPolicy ?? new DefaultDeferredProbePolicy(profile, this.cmdline, this.config));
+    c.bind(DmaConfigure).toConstantValue(new NoDmaConfigure());
+    for (const m of this.#builtin) c.load(m.containerModule);
+    this.#configure?.(c);
+    return c;
   }
 
   // ---------------------------------------------------------------- printk
@@ -292,12 +327,12 @@ export class Kernel {
   emit(event: DistributiveOmit<TraceEvent, 'time' | 'ctx'>): void {
     const e = { ...event, time: this.clock.now, ctx: this.scheduler.current?.name ?? 'kernel' } as TraceEvent;
     if (this.#recordTrace) this.traceLog.push(e);
-    this.trace$.next(e);
+    this.#trace$?.next(e);
   }
 
   /** True when trace events are observed or recorded: the hot path builds no event otherwise. */
   get tracing(): boolean {
-    return this.#recordTrace || this.trace$.observed;
+    return this.#recordTrace || this.#trace$?.observed === true;
   }
 
   // ---------------------------------------------------------------- buses, devices, drivers
@@ -335,8 +370,9 @@ export class Kernel {
     if (bus !== null) this.busNotify(dev, BusNotify.ADD_DEVICE);
     this.links.fw.deviceAdded(dev);
     // Links are created before the first probe attempt, so a consumer is gated at once.
-    if (dev.fwnode !== null && !this.#fwnodeDevices.has(dev.fwnode)) {
-      this.#fwnodeDevices.set(dev.fwnode, dev);
+    const fwState = dev.fwnode !== null ? this.links.fwnodes.state(dev.fwnode) : undefined;
+    if (fwState !== undefined && fwState.device === undefined) {
+      fwState.device = dev;
       this.links.linkDevice(dev);
     }
     this.busProbeDevice(dev);
@@ -344,11 +380,10 @@ export class Kernel {
     return 0;
   }
 
-  readonly #fwnodeDevices = new Map<object, Device>();
-
   /** The first device created from `fwnode` (fwnode->dev), or undefined. */
   deviceOfFwnode(fwnode: object): Device | undefined {
-    return this.#fwnodeDevices.get(fwnode);
+    // One record per fwnode holds its device and its link state.
+    return this.links.fwnodes.peek(fwnode as Fwnode)?.device;
   }
 
   /** Creates and adds a device in one call (device_register()). Returns the device, or the errno. */
@@ -373,7 +408,8 @@ export class Kernel {
     this.devicesKset.remove(dev.ksetNode);
     this.deferred.del(dev);
     this.links.purge(dev);
-    if (dev.fwnode !== null && this.#fwnodeDevices.get(dev.fwnode) === dev) this.#fwnodeDevices.delete(dev.fwnode);
+    const fwState = dev.fwnode !== null ? this.links.fwnodes.peek(dev.fwnode) : undefined;
+    if (fwState?.device === dev) fwState.device = undefined;
     if (dev.parent !== null) {
       const i = dev.parent.children.indexOf(dev);
       if (i >= 0) dev.parent.children.splice(i, 1);

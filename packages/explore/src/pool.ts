@@ -16,7 +16,7 @@ export interface ParallelOptions {
   readonly runs?: number;
   /** Worker threads (default: available parallelism). */
   readonly workers?: number;
-  /** Runs per task (default 64). */
+  /** Runs per task (default 256: enough to amortise messaging, small enough to stop soon after a failure). */
   readonly chunk?: number;
   /** Stop once the lowest failing index is known (default true). */
   readonly stopAtFirst?: boolean;
@@ -39,7 +39,7 @@ export interface ParallelOptions {
 export async function exploreParallel(target: TargetSpec, options: ParallelOptions = {}): Promise<ChunkResult> {
   const first = options.first ?? 0;
   const runs = options.runs ?? 1000;
-  const chunk = Math.max(1, options.chunk ?? 64);
+  const chunk = Math.max(1, options.chunk ?? 256);
   const stopAtFirst = options.stopAtFirst ?? true;
   const workers = Math.max(1, options.workers ?? availableParallelism());
   // Workers run the build with no inherited flags (a test runner's source-resolution conditions would not apply there).

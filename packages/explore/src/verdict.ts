@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
 import type { Decision, Kernel, ScheduleStrategy } from '@kdsim/core';
 import { checkInvariants, type InvariantOptions } from './invariants.js';
 import { chosenOf, ScheduleReplay, scheduleOf, type Schedule } from './schedule.js';
 import type { BootHooks, ExploreTarget } from './target.js';
+import { TraceHasher } from './trace-hasher.js';
 
 /** The outcome of one boot under one schedule. */
 export interface RunVerdict {
   /** Failed expectations and invariants (empty: the run passed). */
   readonly failures: readonly string[];
-  /** SHA-1 of the klog (times, levels, text) and the decisions: equal input and schedule must give equal hashes. */
+  /** {@link traceHash} of the boot: equal input and schedule must give equal hashes. */
   readonly hash: string;
   /** The option chosen at every choice point of the boot, in order. */
   readonly chosen: readonly number[];
@@ -18,12 +18,17 @@ export interface RunVerdict {
   readonly endTime: number;
 }
 
-/** Hashes what a boot did: every klog record still in the ring and every decision. */
+/**
+ * Hashes what a boot did — every klog record still in the ring (time, level,
+ * text) and every decision (kind, time, chosen, number of options) — into 16
+ * hex digits with a fast non-cryptographic 64-bit hash: it
+ * tells traces apart and checks replays, it is not a security token.
+ */
 export function traceHash(k: Kernel): string {
-  const h = createHash('sha1');
-  for (const r of k.klog.records()) h.update(`${r.time} ${r.level} ${r.text}\n`);
-  for (const d of k.scheduler.decisions) h.update(`${d.kind} ${d.time} ${d.chosen}/${d.options.length}\n`);
-  return h.digest('hex');
+  const h = new TraceHasher();
+  for (const r of k.klog.records()) h.num(r.time).num(r.level).str(r.text);
+  for (const d of k.scheduler.decisions) h.str(d.kind).num(d.time).num(d.chosen).num(d.options.length);
+  return h.digest();
 }
 
 /** Boots `target` under `strategy` and judges the run against its expectations and `invariants`. */

@@ -96,8 +96,11 @@ export class Device {
 
   /** `bus:name` as device links name their ends (`pci:0000:00:05.0`). */
   get busName(): string {
-    return `${this.bus?.name ?? this.className ?? ''}:${this.name}`;
+    // The bus, class and name never change: build the string once.
+    return this.#busName ??= `${this.bus?.name ?? this.className ?? ''}:${this.name}`;
   }
+
+  #busName: string | undefined;
 
   /**
    * core.c: dev_driver_string() — the bound or probing driver's name, else the

@@ -18,16 +18,24 @@ export interface KernelModuleSpec {
  * module_init().
  */
 export class KernelModule {
-  /** The container module carrying this module's services. */
-  readonly containerModule: ContainerModule;
+  /** The container module carrying this module's services (made on first use). */
+  get containerModule(): ContainerModule {
+    const services = this.#services;
+    return this.#containerModule ??= new ContainerModule((options) => services?.(options));
+  }
+
+  #containerModule: ContainerModule | undefined;
+  readonly #services: ((options: ContainerModuleLoadOptions) => void) | undefined;
   /** The initcalls. */
   readonly initcalls: readonly Initcall[];
+  /** True when the module binds services (loading a module without them leaves the container as it was). */
+  readonly hasServices: boolean;
 
   /** Creates module `name` (`virtio_iommu`; `-` and `_` are equivalent, as for modprobe). */
   constructor(readonly name: string, spec: KernelModuleSpec = {}) {
     this.initcalls = spec.initcalls ?? [];
-    const services = spec.services;
-    this.containerModule = new ContainerModule((options) => services?.(options));
+    this.#services = spec.services;
+    this.hasServices = spec.services !== undefined;
   }
 }
 

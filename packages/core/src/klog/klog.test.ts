@@ -22,6 +22,19 @@ describe('klog', () => {
     expect(log.written).toBe(5);
   });
 
+  it('keeps every record until the ring is full, then wraps at the exact capacity', () => {
+    const log = new Klog(new VirtualClock(), 3);
+    const texts = (): string[] => log.records().map((r) => r.text);
+    log.printk(LogLevel.INFO, 'a');
+    log.printk(LogLevel.INFO, 'b');
+    expect(texts()).toEqual(['a', 'b']);
+    log.printk(LogLevel.INFO, 'c');
+    expect(texts()).toEqual(['a', 'b', 'c']);
+    log.printk(LogLevel.INFO, 'd');
+    expect(texts()).toEqual(['b', 'c', 'd']);
+    expect(log.records().map((r) => r.seq)).toEqual([1, 2, 3]);
+  });
+
   it('emits each record on log$', () => {
     const log = new Klog(new VirtualClock());
     const seen: string[] = [];

@@ -30,17 +30,21 @@ export interface DmesgOptions {
  */
 export class Klog {
   /** Every new record, as it is written. */
-  readonly log$ = new Subject<KlogRecord>();
-  readonly #ring: (KlogRecord | undefined)[];
+  get log$(): Subject<KlogRecord> {
+    return this.#log$ ??= new Subject<KlogRecord>();
+  }
+
+  // Made when first asked for: most logs are never observed.
+  #log$: Subject<KlogRecord> | null = null;
+  // Grows up to `capacity` as records arrive, then wraps: a short boot does not pay for a full ring.
+  readonly #ring: KlogRecord[] = [];
   #seq = 0;
 
   /** Creates a log keeping at most `capacity` records. */
   constructor(
     readonly clock: VirtualClock,
     readonly capacity = 16_384,
-  ) {
-    this.#ring = new Array<KlogRecord | undefined>(capacity);
-  }
+  ) {}
 
   /** Number of records ever written (the next sequence number). */
   get written(): number {
@@ -52,9 +56,10 @@ export class Klog {
     const rec: KlogRecord = file === undefined
       ? { seq: this.#seq, time: this.clock.now, level, text }
       : { seq: this.#seq, time: this.clock.now, level, text, file };
-    this.#ring[this.#seq % this.capacity] = rec;
+    if (this.#ring.length < this.capacity) this.#ring.push(rec);
+    else this.#ring[this.#seq % this.capacity] = rec;
     this.#seq++;
-    if (this.log$.observed) this.log$.next(rec);
+    if (this.#log$?.observed === true) this.#log$.next(rec);
   }
 
   /** The records still in the ring, oldest first. */

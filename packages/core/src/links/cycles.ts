@@ -158,8 +158,9 @@ export class Cycles {
     const fw = this.fw;
     const k = fw.k;
     const st = fw.fwnodes.peek(t);
-    if (st !== undefined) for (const l of st.consumers) if (visit(l.consumer)) return true;
-    const dev = k.deviceOfFwnode(t);
+    if (st === undefined) return false;
+    for (const l of st.consumers) if (visit(l.consumer)) return true;
+    const dev = st.device;
     if (dev === undefined) return false;
     for (const c of dev.children) if (c.fwnode !== null && visit(c.fwnode)) return true;
     for (const cl of dev.links.consumers) {
@@ -189,8 +190,9 @@ export class Cycles {
   // Cheap test that #downstream(t) would visit nothing.
   #hasDownstream(t: Fwnode): boolean {
     const st = this.fw.fwnodes.peek(t);
-    if (st !== undefined && st.consumers.size > 0) return true;
-    const dev = this.fw.k.deviceOfFwnode(t);
+    if (st === undefined) return false;
+    if (st.consumers.size > 0) return true;
+    const dev = st.device;
     if (dev === undefined) return false;
     if (dev.children.length > 0 || t.children.length > 0) return true;
     const consumers = dev.links.consumers;

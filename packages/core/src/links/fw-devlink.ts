@@ -222,7 +222,8 @@ export class FwDevlink {
     const always = k.profile.fwDevlinkCycles === 'fwnode-always';
     const own = con.fwnode === link.consumer;
     let flags = own ? this.getFlags(link.flags) : FW_DEVLINK_FLAGS_PERMISSIVE;
-    const supFlags = fwn.peek(sup)?.flags ?? 0;
+    const supState = fwn.peek(sup);
+    const supFlags = supState?.flags ?? 0;
     // A parent that must see its children bound on add cannot supply them.
     if ((supFlags & FWNODE_FLAG.NEEDS_CHILD_BOUND_ON_ADD) !== 0 && con.fwnode !== null && fwnodeIsAncestorOf(sup, con.fwnode)) return EINVAL;
     if (always) {
@@ -241,7 +242,7 @@ export class FwDevlink {
         k.devPrintk(con, LogLevel.INFO, `Fixed dependency cycle(s) with ${sup.path}`);
       }
     }
-    const supDev = (supFlags & FWNODE_FLAG.NOT_DEVICE) !== 0 ? this.nextParentDev(sup) : this.k.deviceOfFwnode(sup) ?? null;
+    const supDev = (supFlags & FWNODE_FLAG.NOT_DEVICE) !== 0 ? this.nextParentDev(sup) : supState?.device ?? null;
     if (supDev !== null) {
       // A provider that never binds through the driver core (clk, irqdomain, genpd): don't wait for it.
       if (supDev.links.status === 'NO_DRIVER' && (supFlags & FWNODE_FLAG.INITIALIZED) !== 0) {

@@ -1,3 +1,4 @@
+import type { Device } from '../base/device.js';
 import type { Fwnode } from '../fwnode/fwnode.js';
 import type { Kernel } from '../kernel.js';
 
@@ -22,6 +23,8 @@ export class FwnodeLink {
 export class FwnodeState {
   /** FWNODE_FLAG_* bits. */
   flags = 0;
+  /** fwnode->dev: the first device added from this node, while it is registered. */
+  device: Device | undefined = undefined;
   /**
    * fwnode->suppliers (links where this node is the consumer). The kernel adds
    * at the head (list_add()), so list order is newest first; a Set keeps

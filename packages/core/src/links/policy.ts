@@ -71,7 +71,7 @@ export class DefaultFwDevlinkPolicy extends FwDevlinkPolicy {
     this.#strict = profile.fwDevlinkStrictParam && cmdline.fwDevlinkStrict === true;
     const syncDefault: SyncStateMode = options.syncStateTimeoutConfig === true ? 'timeout' : 'strict';
     this.#syncState = profile.fwDevlinkSyncStateParam ? cmdline.fwDevlinkSyncState ?? syncDefault : 'strict';
-    this.#bindings = ofSupplierBindings(profile);
+    this.#bindings = bindingsOf(profile);
     this.#swnode = options.swnodeLinks ?? 'supplier-bindings';
     this.#x86 = options.arch === 'x86_64';
   }
@@ -97,4 +97,15 @@ export class DefaultFwDevlinkPolicy extends FwDevlinkPolicy {
     if (fwnode.type === 'swnode') return this.#swnode;
     return 'none';
   }
+}
+
+// of_supplier_bindings[] depends on the profile alone: build each profile's table once.
+const BINDINGS = new WeakMap<KernelProfile, readonly SupplierBinding[]>();
+function bindingsOf(profile: KernelProfile): readonly SupplierBinding[] {
+  let b = BINDINGS.get(profile);
+  if (b === undefined) {
+    b = ofSupplierBindings(profile);
+    BINDINGS.set(profile, b);
+  }
+  return b;
 }

@@ -143,5 +143,14 @@ export function kernelProfile(name: string): KernelProfile | undefined {
   if (!m) return undefined;
   const version = { major: Number(m[1]), minor: Number(m[2]) };
   if (version.major < 4 || version.major > 7) return undefined;
-  return new KernelProfile(`linux-${version.major}.${version.minor}`, version);
+  const key = `linux-${version.major}.${version.minor}`;
+  // A profile is immutable: every kernel of one version shares it (and what is derived from it).
+  let p = PROFILES.get(key);
+  if (p === undefined) {
+    p = new KernelProfile(key, version);
+    PROFILES.set(key, p);
+  }
+  return p;
 }
+
+const PROFILES = new Map<string, KernelProfile>();

@@ -63,6 +63,22 @@ export interface RunResult {
   readonly blocked: readonly { readonly thread: string; readonly what: string }[];
 }
 
+// Orders ready threads by ready time, then spawn order. They arrive in spawn
+// order (the thread list keeps it), so a stable insertion sort on the ready time
+// suffices, and most steps find them already sorted.
+function sortReady(ready: SimThread[], n: number): void {
+  for (let i = 1; i < n; i++) {
+    const t = ready[i]!;
+    let j = i - 1;
+    if (ready[j]!.readyAt <= t.readyAt) continue;
+    while (j >= 0 && ready[j]!.readyAt > t.readyAt) {
+      ready[j + 1] = ready[j]!;
+      j--;
+    }
+    ready[j + 1] = t;
+  }
+}
+
 /**
  * A discrete-event scheduler on the virtual clock. Threads are generators;
  * each step runs one thread from one yield to the next, and the code it runs
@@ -153,38 +169,57 @@ export class Scheduler {
 
   /** Runs threads until nothing is left to do, or until virtual time `until` if given. */
   run(until = Infinity): RunResult {
+    const threads = this.#threads;
+    const ready = this.#readyScratch;
     for (;;) {
       if (this.#steps >= this.maxSteps) return { end: 'limit', blocked: this.#blocked() };
+      // One pass wakes the threads whose condition holds, finds the earliest ready
+      // time and collects the threads ready at the current time.
+      const now0 = this.clock.now;
       let earliest = Infinity;
-      for (const t of this.#threads) {
+      let n = 0;
+      let live = 0;
+      for (let i = 0; i < threads.length; i++) {
+        const t = threads[i]!;
         if (t.done) continue;
+        // Finished threads are dropped on the way (the list keeps spawn order).
+        threads[live++] = t;
         if (t.waitFor !== null) {
           if (!t.waitFor.until()) continue;
           t.waitFor = null;
-          if (t.readyAt < this.clock.now) t.readyAt = this.clock.now;
+          if (t.readyAt < now0) t.readyAt = now0;
         }
         if (t.readyAt < earliest) earliest = t.readyAt;
+        if (t.readyAt <= now0) ready[n++] = t;
       }
+      if (live < threads.length) threads.length = live;
       if (earliest === Infinity) {
-        this.#reap();
         const blocked = this.#blocked();
         return { end: blocked.length > 0 ? 'stuck' : 'idle', blocked };
       }
       if (earliest > until) return { end: 'idle', blocked: [] };
-      this.clock.advanceTo(earliest);
-      const ready = this.#ready();
+      // Nothing ready now: time moves to the earliest wake-up, and the threads due then are ready.
+      if (n === 0) {
+        this.clock.advanceTo(earliest);
+        for (let i = 0; i < threads.length; i++) {
+          const t = threads[i]!;
+          if (t.waitFor === null && t.readyAt === earliest) ready[n++] = t;
+        }
+      } else {
+        sortReady(ready, n);
+      }
       let pick = ready[0]!;
-      if (ready.length > 1) pick = ready[this.choose('thread', ready.map((t) => t.name))] ?? pick;
+      if (n > 1) {
+        const names = new Array<string>(n);
+        for (let i = 0; i < n; i++) names[i] = ready[i]!.name;
+        pick = ready[this.choose('thread', names)] ?? pick;
+      }
       this.#step(pick);
     }
   }
 
-  #ready(): SimThread[] {
-    const now = this.clock.now;
-    const ready = this.#threads.filter((t) => !t.done && t.waitFor === null && t.readyAt <= now);
-    ready.sort((a, b) => a.readyAt - b.readyAt || a.id - b.id);
-    return ready;
-  }
+  // Reused by run(): the threads ready at one step.
+  readonly #readyScratch: SimThread[] = [];
 
   #step(t: SimThread): void {
     this.#steps++;
@@ -196,8 +231,8 @@ export class Scheduler {
       this.#current = null;
     }
     if (r.done === true) {
+      // run() drops it from the thread list at its next pass.
       t.done = true;
-      if (this.#steps % 64 === 0) this.#reap();
       return;
     }
     const y = r.value;
@@ -207,12 +242,6 @@ export class Scheduler {
       t.readyAt = this.clock.now;
       t.waitFor = y;
     }
-  }
-
-  #reap(): void {
-    let w = 0;
-    for (const t of this.#threads) if (!t.done) this.#threads[w++] = t;
-    this.#threads.length = w;
   }
 
   #blocked(): { thread: string; what: string }[] {

@@ -1,0 +1,38 @@
+import type { ContainerModuleLoadOptions } from 'inversify';
+import { describe, expect, it } from 'vitest';
+import { DmaConfigure, NoDmaConfigure } from './base/dma.js';
+import { KernelModule } from './init/module.js';
+import { DeferredProbePolicy, Kernel } from './kernel.js';
+import { DeviceLinks } from './links/device-links.js';
+import { FwDevlinkPolicy } from './links/policy.js';
+import { KernelCmdline } from './profile/cmdline.js';
+import { KernelProfile } from './profile/profile.js';
+
+describe('the kernel container', () => {
+  it('made on first use, binds the links, policies and services the kernel already runs with', () => {
+    const k = new Kernel({ cmdline: 'deferred_probe_timeout=7' });
+    const c = k.container;
+    expect(k.container).toBe(c);
+    expect(c.get(Kernel)).toBe(k);
+    expect(c.get(DeviceLinks)).toBe(k.links);
+    expect(c.get(FwDevlinkPolicy)).toBe(k.links.policy);
+    expect(c.get(KernelProfile)).toBe(k.profile);
+    expect(c.get(KernelCmdline)).toBe(k.cmdline);
+    expect(c.get(DeferredProbePolicy).initialTimeout()).toBe(7);
+    expect(c.get(DmaConfigure)).toBeInstanceOf(NoDmaConfigure);
+  });
+
+  it('is used at construction when a built-in module binds services: its rebinding of a policy takes effect', () => {
+    class NoTimeout extends DeferredProbePolicy {
+      initialTimeout(): number {
+        return 0;
+      }
+    }
+    const services = (o: ContainerModuleLoadOptions): void => {
+      o.rebind(DeferredProbePolicy).toConstantValue(new NoTimeout());
+    };
+    const k = new Kernel({ builtin: [new KernelModule('policy', { services })] });
+    expect(k.deferred.timeout).toBe(0);
+    expect(new Kernel().deferred.timeout).toBeGreaterThan(0);
+  });
+});
