@@ -46,9 +46,9 @@ export function pciAcsFlagsEnabled(dev: PciDevice, acsFlags: number): boolean {
 /**
  * pci.c: pci_acs_enabled() — whether `dev` provides the isolation in
  * `acsFlags`: never for conventional PCI, PCIe-to-PCI and PCI-to-PCIe
- * bridges or RC integrated endpoints; downstream and root ports by their
- * ACS capability; endpoints, upstream ports, legacy endpoints and event
- * collectors by their ACS capability only when multifunction, else they
+ * bridges or root complex event collectors; downstream and root ports by
+ * their ACS capability; endpoints, upstream ports, legacy endpoints and RC
+ * integrated endpoints by their ACS capability only when multifunction, else they
  * count as isolated (single-function devices cannot do peer-to-peer
  * among their own functions). Device-specific ACS quirks are not modelled.
  */
@@ -57,7 +57,7 @@ export function pciAcsEnabled(dev: PciDevice, acsFlags: number): boolean {
   switch (dev.pcieType) {
     case PCI_EXP_TYPE.PCIE_BRIDGE:
     case PCI_EXP_TYPE.PCI_BRIDGE:
-    case PCI_EXP_TYPE.RC_END:
+    case PCI_EXP_TYPE.RC_EC:
       return false;
     case PCI_EXP_TYPE.DOWNSTREAM:
     case PCI_EXP_TYPE.ROOT_PORT:
@@ -65,7 +65,7 @@ export function pciAcsEnabled(dev: PciDevice, acsFlags: number): boolean {
     case PCI_EXP_TYPE.ENDPOINT:
     case PCI_EXP_TYPE.UPSTREAM:
     case PCI_EXP_TYPE.LEG_END:
-    case PCI_EXP_TYPE.RC_EC:
+    case PCI_EXP_TYPE.RC_END:
       if (dev.multifunction) return pciAcsFlagsEnabled(dev, acsFlags);
       return true;
   }

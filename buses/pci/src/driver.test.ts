@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DmaConfigure, Errno, KernelModule, type Device } from '@kdsim/core';
+import { AcpiDeviceFwnode } from '@kdsim/firmware';
 import type { PciDevice } from './device.js';
 import { PciMatchTable, pciDriver, pciMatchDevice, type PciDeviceId } from './driver.js';
 import { PCI_ANY_ID } from './regs.js';
@@ -91,7 +92,12 @@ describe('pci_dma_configure()', () => {
     const host = (k.device('0000:00:03.0') as PciDevice).hostBridge;
     expect(host.name).toBe('pci0000:00');
     expect(host.parent).toBeNull();
-    expect(host.dmaFwnode).toBeNull();
+    // Listed without one, the root bridge gets the namespace device every ACPI root has.
+    expect(host.dmaFwnode?.type).toBe('acpi');
+    expect(host.dmaFwnode?.path).toBe('\\_SB_.PCI0');
+    const given = new AcpiDeviceFwnode('\\_SB_.PC00');
+    const k2 = pciKernel([{ fwnode: given, devices: qemuPciDevices('q35') }]).boot();
+    expect((k2.device('0000:00:03.0') as PciDevice).hostBridge.dmaFwnode).toBe(given);
   });
 });
 

@@ -1,5 +1,5 @@
 import { Kernel, KernelModule, type Device } from '@kdsim/core';
-import { OfNode } from '@kdsim/firmware';
+import { AcpiDeviceFwnode, OfNode } from '@kdsim/firmware';
 import { PciBus } from './bus.js';
 import { PciExpressBus } from './port-bus.js';
 import type { PciDevice, PciHostBridge } from './device.js';
@@ -76,7 +76,9 @@ export const pciBusModule = new KernelModule('pci', {
  * drivers/acpi/pci_root.c: acpi_pci_root_add() for each host bridge that is
  * not a DT host controller, during acpi_init() (subsys_initcall): the root
  * bus is scanned and its devices added at once, with no parent device.
- * Built in on ACPI machines. Needs {@link PciTopology} bound.
+ * Every ACPI root bridge is a namespace device, so a host listed without a
+ * companion gets `\_SB_.PCI<segment>` (what pci_dma_configure() needs to
+ * take the ACPI path). Built in on ACPI machines. Needs {@link PciTopology} bound.
  */
 export const acpiPciRootModule = new KernelModule('acpi_pci_root', {
   initcalls: [{
@@ -87,7 +89,8 @@ export const acpiPciRootModule = new KernelModule('acpi_pci_root', {
       const pci = pciBusOf(k);
       for (const host of k.container.get(PciTopology).hosts) {
         if (host.fwnode instanceof OfNode) continue;
-        pciHostProbe(k, pci, host, null);
+        const companion = host.fwnode ?? new AcpiDeviceFwnode(`\\_SB_.PCI${host.segment.toString(16).toUpperCase()}`);
+        pciHostProbe(k, pci, { ...host, fwnode: companion }, null);
       }
       return 0;
     },
@@ -97,13 +100,20 @@ export const acpiPciRootModule = new KernelModule('acpi_pci_root', {
 /**
  * pci-host-common.c: pci_host_common_probe() for a DT host controller
  * platform device: finds its host bridge in {@link PciTopology} by the
- * device's DT node and scans it; null when the topology has no host for it
- * (the caller fails the probe with -ENODEV).
+ * device's DT node and scans it. A controller the topology does not list
+ * has no functions behind it: its bridge is registered with an empty bus
+ * (domain from `linux,pci-domain`, root bus from `bus-range`, as
+ * of_get_pci_domain_nr() and of_pci_parse_bus_range() read them).
  */
-export function pciHostCommonProbe(k: Kernel, dev: Device): PciHostBridge | null {
+export function pciHostCommonProbe(k: Kernel, dev: Device): PciHostBridge {
   const topo = k.container.isBound(PciTopology) ? k.container.get(PciTopology) : null;
-  const host = dev.fwnode !== null ? topo?.hostFor(dev.fwnode) : undefined;
-  if (host === undefined) return null;
+  const np = dev.fwnode;
+  const host = (np !== null ? topo?.hostFor(np) : undefined) ?? parsePciHost({
+    segment: np instanceof OfNode ? np.readU32('linux,pci-domain') ?? 0 : 0,
+    busStart: np instanceof OfNode ? np.readU32('bus-range') ?? 0 : 0,
+    fwnode: np,
+    devices: [],
+  });
   return pciHostProbe(k, pciBusOf(k), host, dev);
 }
 

@@ -102,13 +102,15 @@ describe('ACS', () => {
     const k = pciKernel([{ devices: [
       { bdf: '00:02.0', id: '8086:1000', class: '0x020000', pcie: 'endpoint', multifunction: true },
       { bdf: '00:02.1', id: '8086:1000', class: '0x020000', pcie: 'endpoint', acs: ['SV'] },
-      { bdf: '00:03.0', id: '8086:1000', class: '0x020000', pcie: 'rc-integrated-endpoint', acs: ['SV', 'RR', 'CR', 'UF'] },
+      { bdf: '00:03.0', id: '8086:1000', class: '0x020000', pcie: 'rc-integrated-endpoint' },
+      { bdf: '00:04.0', id: '8086:1001', class: '0x080700', pcie: 'rc-event-collector', acs: ['SV', 'RR', 'CR', 'UF'] },
     ] }]);
     pciRequestAcs(k);
     k.boot();
     expect(pciAcsEnabled(fn(k, '00:02.0'), REQ_ACS_FLAGS)).toBe(false); // multifunction, no ACS capability
     expect(pciAcsEnabled(fn(k, '00:02.1'), REQ_ACS_FLAGS)).toBe(true); // only SV implemented, and enabled
-    expect(pciAcsEnabled(fn(k, '00:03.0'), REQ_ACS_FLAGS)).toBe(false); // ACS never applies to RCiEPs
+    expect(pciAcsEnabled(fn(k, '00:03.0'), REQ_ACS_FLAGS)).toBe(true); // a single-function RCiEP counts as isolated
+    expect(pciAcsEnabled(fn(k, '00:04.0'), REQ_ACS_FLAGS)).toBe(false); // ACS never applies to event collectors
   });
 
   it('pci_acs_path_enabled() stops at `end` and fails on a non-ACS bridge on the way', () => {

@@ -2,7 +2,7 @@ import { Errno, LogLevel, type BusType, type Device, type DriverSpec, type Kerne
 import { ofAddressToResource, OfNode } from '@kdsim/firmware';
 import {
   IOMMU_FWSPEC, IOMMU_HWPT_ALLOC, IommuCap, IommuCore, IommuDevice, IommuDomain, IommuDomainType, IommuHwInfoType,
-  type IommuHwInfo, type IommuOps, type IommuUserData,
+  type IommuHwInfo, type IommuOps, type IommuUserData, type IommuViommu,
 } from '@kdsim/iommu';
 import { ARM_SMMU_FEAT, armSmmuV3HwProbe, type SmmuV3Probe } from './features.js';
 import { QEMU_SMMUV3, smmuV3Regs, type SmmuV3Hw, type SmmuV3Regs } from './hw.js';
@@ -36,6 +36,9 @@ export interface SmmuV3Master {
   /** ATS usable (SMMU and root complex support it). */
   readonly ats: boolean;
 }
+
+/** IOMMU_VIOMMU_TYPE_ARM_SMMUV3 (include/uapi/linux/iommufd.h). */
+const IOMMU_VIOMMU_TYPE_ARM_SMMUV3 = 1;
 
 const PGSIZE_4K = 0x1000n | 0x200000n | 0x40000000n;
 
@@ -98,6 +101,9 @@ export class ArmSmmuV3Driver {
       ofXlate: (_dev, args) => args.slice(0, 1), // arm_smmu_of_xlate(): one StreamID
       domainAllocPaging: (dev, flags, data) => this.domainAllocPaging(dev, flags, data),
       ...(k.profile.atLeast(6, 13) ? { hwInfo: (dev: Device, t: number) => this.hwInfo(dev, t) } : {}),
+      // arm-smmu-v3-iommufd.c (v6.13+): the vIOMMU gate and the vSMMU's vdevice_init
+      viommuSupported: (dev, type) => type === IOMMU_VIOMMU_TYPE_ARM_SMMUV3 && this.viommuSupported(dev),
+      viommuInit: (dev) => this.#vsmmu(dev),
     };
     this.ops = ops;
     ops.identityDomain = new IommuDomain({ type: IommuDomainType.IDENTITY, ops });
@@ -176,6 +182,14 @@ export class ArmSmmuV3Driver {
     const m = this.#masters.get(dev);
     if (m === undefined || !this.k.profile.atLeast(6, 13)) return false;
     return m.smmu.has(ARM_SMMU_FEAT.NESTING) && (m.canwbs || m.smmu.has(ARM_SMMU_FEAT.S2FWB));
+  }
+
+  // arm_vsmmu_init(): the vSMMU; a vDEVICE needs a master with exactly one stream.
+  #vsmmu(dev: Device): IommuViommu | number {
+    if (this.#masters.get(dev) === undefined) return -Errno.ENODEV;
+    return {
+      vdeviceInit: (d) => ((this.#masters.get(d)?.sids.length ?? 0) === 1 ? 0 : -Errno.EOPNOTSUPP),
+    };
   }
 
   /**

@@ -36,3 +36,14 @@ describe('PCI under a DT host controller (fixtures/dt/qemu72-virt-virtio-iommu.d
     expect(viommu.driver?.name).toBe('virtio-pci');
   });
 });
+
+describe('a DT host controller the topology does not list', () => {
+  it('still binds pci-host-generic, with an empty bus in the domain of linux,pci-domain', () => {
+    const file = resolve(sharedDir(), 'fixtures/dt/qemu72-virt-plain.dtb');
+    const of = new OfTree(decodeFdt(new Uint8Array(readFileSync(file)), file));
+    const k = new Kernel({ builtin: debianBuiltins('arm64'), configure: (c) => void c.bind(MachineFirmware).toConstantValue(new MachineFirmware({ of })) }).boot();
+    expect(k.device('4010000000.pcie')!.driver?.name).toBe('pci-host-generic');
+    expect(k.device('pci0000:00')!.parent!.name).toBe('4010000000.pcie');
+    expect(k.buses.get('pci')!.devices).toEqual([]);
+  });
+});

@@ -81,6 +81,15 @@ describe('x86 q35 (no IOMMU): the Debian 6.12 built-ins and the truth module tim
     expect(t.probe_attempts.find((a) => a.driver === 'agpgart-intel')?.outcome).not.toBe('bound');
   });
 
+  it('tries the same device/driver matches in the same order (dd.c __driver_probe_device lines)', () => {
+    const matched = (lines: readonly string[]): string[] => lines
+      .map((l) => /^\S+ (\S+): bus: '(pci|pci_express|virtio)': __driver_probe_device: matched device with driver (\S+)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null).map((m) => `${m[1]} ${m[3]}`);
+    const ours = matched(k.klog.records().map((r) => r.text));
+    expect(ours.length).toBeGreaterThan(8);
+    expect(ours).toEqual(matched(truthDmesg('x86-q35-noiommu')));
+  });
+
   it('the port\'s service devices are the real ones: no pciehp without native hot-plug, pcie010 unbound', () => {
     const services = k.devices.filter((d) => d.bus?.name === 'pci_express').map((d) => d.name);
     expect(services).toEqual(t.devices.filter((d) => d.bus === 'pci_express').map((d) => d.name));
@@ -118,6 +127,15 @@ describe('arm64 virt (DT, IOMMU not modelled here)', () => {
       expect(truthDmesg('arm64-virt-smmuv3-dt')).toContain(l);
       expect(lines).toContain(l);
     }
+  });
+
+  it('AMBA and host-controller matches happen in the real kernel\'s order (the PCI side waits on the IOMMU there)', () => {
+    const matched = (lines: readonly string[]): string[] => lines
+      .map((l) => /^\S+ (\S+): bus: '(amba|platform)': __driver_probe_device: matched device with driver (\S+)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null && (m[2] === 'amba' || m[3] === 'pci-host-generic')).map((m) => `${m[1]} ${m[3]}`);
+    const ours = matched(k.klog.records().map((r) => r.text));
+    expect(ours).toEqual(['9000000.pl011 uart-pl011', '9030000.pl061 pl061_gpio', '4010000000.pcie pci-host-generic', '9010000.pl031 rtc-pl031']);
+    expect(ours).toEqual(matched(truthDmesg('arm64-virt-smmuv3-dt')));
   });
 
   it('the empty virtio-mmio slots stay unbound (virtio_mmio is a module not loaded here)', () => {

@@ -1,12 +1,11 @@
-import { formatTimestamp } from '@kdsim/core';
+import { formatTimestamp, type Decision } from '@kdsim/core';
 import type { Schedule } from './schedule.js';
-import type { RunVerdict } from './verdict.js';
 
 /**
  * Describes the non-default choices of a schedule as a boot met them: one
  * line per choice, `[time] kind: chosen (default: option 0)`.
  */
-export function describeSchedule(schedule: Schedule, verdict: RunVerdict): string[] {
+export function describeSchedule(schedule: Schedule, verdict: { readonly decisions: readonly Decision[] }): string[] {
   const lines: string[] = [];
   for (const [pos, opt] of schedule.choices) {
     const d = verdict.decisions[pos];

@@ -1,6 +1,6 @@
 import { Errno, type Device } from '@kdsim/core';
 import type { IommuOps } from './ops.js';
-import { IOMMU_DOMAIN_BIT, type IommuDomainGeometry } from './types.js';
+import { IOMMU_DOMAIN_BIT, type IommuDomainGeometry, type IommuUserData } from './types.js';
 
 /** One IOVA → physical mapping of a paging domain. */
 export interface IommuMapping {
@@ -161,6 +161,29 @@ export class IommuDomain {
    * No-Snoop included. Default: the driver cannot (false).
    */
   enforceCacheCoherency(): boolean {
+    return false;
+  }
+
+  /**
+   * cache_invalidate_user(): nested domains handle user invalidation
+   * entries; returns the errno and how many entries were handled. `null`:
+   * the driver has no such op (-EOPNOTSUPP at the caller).
+   */
+  cacheInvalidateUser(_entries: readonly IommuUserData[]): { readonly errno: number; readonly handled: number } | null {
+    return null;
+  }
+
+  /**
+   * iommu_enable_nesting() (until v6.12, for VFIO_TYPE1_NESTING_IOMMU):
+   * select the stage that can carry a guest stage 1. Default: the driver
+   * has no enable_nesting op (-EINVAL).
+   */
+  enableNesting(): number {
+    return -Errno.EINVAL;
+  }
+
+  /** domain->dirty_ops is set: the domain can track dirty IOVAs. */
+  get hasDirtyOps(): boolean {
     return false;
   }
 

@@ -11,6 +11,7 @@ export {
   type IommuUserData, type IommuHwInfo, type IommuResvType, type IommuResvRegion, type IommuDomainGeometry,
 } from './types.js';
 export type { IommuOps } from './ops.js';
+export type { IommuViommu } from './viommu.js';
 export { IommuDomain, type IommuDomainInit, type IommuMapping } from './domain.js';
 export { IommuGroup } from './group.js';
 export { pciDeviceGroup, type PciTopologyView } from './pci-group.js';

@@ -4,6 +4,7 @@ import type { IommuGroup } from './group.js';
 import type { IommuDevice } from './registry.js';
 import type { IommuCore } from './core.js';
 import type { IommuCap, IommuHwInfo, IommuResvRegion, IommuUserData } from './types.js';
+import type { IommuViommu } from './viommu.js';
 
 /**
  * include/linux/iommu.h: struct iommu_ops — what one IOMMU driver provides.
@@ -53,6 +54,13 @@ export interface IommuOps {
   readonly blockedDomain?: IommuDomain | null;
   /** iommufd IOMMU_GET_HW_INFO: `requestedType` is the wanted type (NONE = driver's choice); unsupported ⇒ -EOPNOTSUPP. */
   hwInfo?(dev: Device, requestedType: number): IommuHwInfo | number;
+  /**
+   * get_viommu_size() != 0 (v7.2; v6.13–v6.16: viommu_alloc present and
+   * accepting): the driver can back an iommufd vIOMMU of `type` for `dev`.
+   */
+  viommuSupported?(dev: Device, type: number): boolean;
+  /** viommu_init(): the driver side of a vIOMMU on nest-parent `parent`, or an errno. */
+  viommuInit?(dev: Device, parent: IommuDomain, type: number, userData: IommuUserData | null): IommuViommu | number;
   /** Page sizes the driver's domains support by default (bit n = 2^n bytes). */
   readonly pgsizeBitmap: bigint;
 }

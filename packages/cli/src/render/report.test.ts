@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { LogLevel } from '@kdsim/core';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,4 +91,18 @@ describe.skipIf(!haveChromium)(`report in headless Chromium${NO_CHROMIUM}`, () =
     expect(problems).toEqual([]);
     await page.close();
   }, 60_000);
+});
+
+describe('report of a replayed ordering', () => {
+  it('kdsim report --schedule shows the token and each non-default choice', async () => {
+    const example = fileURLToPath(new URL('../../../../docs/examples/xen-grant-dma.yaml', import.meta.url));
+    const io = captureIo();
+    expect(await main(['report', example, '--schedule', 'k1.AQAB'], io)).toBe(0);
+    const page = io.out();
+    expect(page).toContain('This boot replayed <code>k1.AQAB</code>');
+    expect(page).toMatch(/<ol class="schedule"><li>#\d+ \[[ \d.]+\] landing: [^<]+<\/li><\/ol>/);
+    const plain = captureIo();
+    expect(await main(['report', example], plain)).toBe(0);
+    expect(plain.out()).not.toContain('id="schedule-section"');
+  });
 });

@@ -19,6 +19,16 @@ export interface ReportData {
   readonly timeline: Timeline;
   /** The kernel log lines. */
   readonly log: readonly string[];
+  /** The replayed ordering, when the boot followed a `--schedule` token. */
+  readonly schedule?: ReportSchedule;
+}
+
+/** A replayed ordering as a report shows it. */
+export interface ReportSchedule {
+  /** The replay token. */
+  readonly token: string;
+  /** One line per non-default choice, as `kdsim explore` describes them. */
+  readonly choices: readonly string[];
 }
 
 const STYLE = `
@@ -90,7 +100,11 @@ ${facts}
 ${devices}
 </tbody></table>
 </section>
-<section id="graph-section"><h2>Device graph</h2>
+${d.schedule === undefined ? '' : `<section id="schedule-section"><h2>Schedule</h2>
+<p>This boot replayed <code>${escapeHtml(d.schedule.token)}</code>: ${d.schedule.choices.length === 0 ? 'every choice the default one.' : 'the choices below differ from the default ordering.'}</p>
+<ol class="schedule">${d.schedule.choices.map((c) => `<li>${escapeHtml(c)}</li>`).join('')}</ol>
+</section>
+`}<section id="graph-section"><h2>Device graph</h2>
 <div class="scroll">${inlineSvg(d.graphSvg)}</div>
 </section>
 <section id="timeline-section"><h2>Timeline</h2>
@@ -113,6 +127,8 @@ export interface BuildReportOptions {
   readonly title?: string;
   /** IOMMU → endpoint edges for the graph, when an IOMMU layer provides them. */
   readonly iommuEdges?: readonly IommuEdge[];
+  /** The replayed ordering to show. */
+  readonly schedule?: ReportSchedule;
 }
 
 /** The report of a booted kernel (booted with `recordTrace` for a timeline). */
@@ -130,5 +146,6 @@ export async function buildReport(k: Kernel, options: BuildReportOptions = {}): 
     graphSvg: await renderSvg(renderDot(graph, options.title ?? 'kdsim')),
     timeline: bootTimeline(k.traceLog),
     log: k.dmesg().split('\n').filter((l) => l !== ''),
+    ...(options.schedule !== undefined ? { schedule: options.schedule } : {}),
   });
 }
