@@ -10,6 +10,8 @@ import { deferredTimeoutPolicy } from './policies/deferred-timeout.js';
 import { fwDevlinkPolicy } from './policies/fw-devlink.js';
 import { ScenarioRegistry } from './registry.js';
 import { CORE_STEPS } from './userspace/steps.js';
+import { registerVfio } from './vfio-steps.js';
+import { smmuv3Step } from './machine/smmuv3.js';
 
 /**
  * The registry scenarios resolve against: the bus step, software nodes,
@@ -20,10 +22,11 @@ import { CORE_STEPS } from './userspace/steps.js';
  */
 export function defaultRegistry(): ScenarioRegistry {
   const r = new ScenarioRegistry();
-  for (const step of [busesStep, acpiStep, dtStep, hardwareStep, swnodesStep, devicesStep]) r.addMachineStep(step);
+  for (const step of [busesStep, acpiStep, dtStep, hardwareStep, smmuv3Step, swnodesStep, devicesStep]) r.addMachineStep(step);
   r.addPolicy(fwDevlinkPolicy).addPolicy(deferredTimeoutPolicy);
   for (const s of CORE_STEPS) r.addStep(s);
   for (const d of catalogueEntries()) r.addDriver(d);
+  registerVfio(r);
   // /sys/kernel/iommu_groups, by group number
   r.groups = (k) => (k.container.isBound(IommuCore) ? iommuCore(k).groups().map((g) => g.devices) : []);
   return r;

@@ -1,3 +1,5 @@
+import type { SmmuV3Hw } from '@kdsim/driver-arm-smmu-v3';
+
 /**
  * The scenario document as the schema (`schema/scenario.schema.json`)
  * describes it, after validation.
@@ -83,6 +85,8 @@ export interface MachineDoc {
   readonly pci?: readonly PciDoc[];
   /** The PCI host bridge of `pci`. */
   readonly pciHost?: PciHostDoc;
+  /** The SMMUv3 implementation: ID register fields over QEMU 7.2's. */
+  readonly smmuv3?: Partial<SmmuV3Hw>;
   /** Inline software-node tree. */
   readonly nodes?: readonly NodeDoc[];
   /** Inline devices. */
@@ -159,6 +163,8 @@ export interface StepDoc {
   readonly at?: number | string;
   /** Event to wait for first. */
   readonly after?: { readonly bound?: string; readonly deferred?: string; readonly module?: string; readonly timeout?: true };
+  /** The errno the step must return (0, `-22`, `EINVAL`). */
+  readonly expect?: number | string;
   /** The action key and its argument. */
   readonly [action: string]: unknown;
 }
