@@ -27,3 +27,7 @@ export { diffScenario, diffSideOptions, type DiffSide, type DiffRow, type Scenar
 export { runSuite, type SuiteEntry, type SuiteResult } from './suite.js';
 export { junitXml, xmlEscape } from './junit.js';
 export { DEFAULT_SCENARIO_PATH } from './default-scenario.js';
+export {
+  registerVfio, vfioStepKinds, vfioCatalogueEntries, bindPasidTablePolicy, vfioScenarioModule, vfioPciScenarioModule, VFIO_STEP_ARGS,
+} from './vfio-steps.js';
+export { smmuv3Step } from './machine/smmuv3.js';
