@@ -1,5 +1,5 @@
 import { Errno, LogLevel, type BusType, type Device, type DriverSpec, type Kernel } from '@kdsim/core';
-import { ofAddressToResource, OfNode } from '@kdsim/firmware';
+import { IortFwnode, ofAddressToResource, OfNode } from '@kdsim/firmware';
 import {
   IOMMU_FWSPEC, IOMMU_HWPT_ALLOC, IommuCap, IommuCore, IommuDevice, IommuDomain, IommuDomainType, IommuHwInfoType,
   type IommuHwInfo, type IommuOps, type IommuUserData, type IommuViommu,
@@ -210,8 +210,10 @@ export class ArmSmmuV3Driver {
     k.devPrintk(dev, LogLevel.INFO, `allocated ${2 ** probe.cmdqShift} entries for cmdq`);
     k.devPrintk(dev, LogLevel.INFO, `allocated ${2 ** probe.evtqShift} entries for evtq`);
     if (probe.features & ARM_SMMU_FEAT.PRI) k.devPrintk(dev, LogLevel.INFO, `allocated ${2 ** probe.priqShift} entries for priq`);
+    // The MEM resource: the DT `reg`, or the IORT node's base (iort.c: arm_smmu_v3_init_resources()).
     const res = dev.fwnode instanceof OfNode ? ofAddressToResource(dev.fwnode) : undefined;
-    const base = res?.start ?? 0n;
+    const iort = dev.fwnode instanceof IortFwnode && dev.fwnode.node.kind === 'smmuV3' ? dev.fwnode.node.baseAddress : undefined;
+    const base = res?.start ?? iort ?? 0n;
     const smmu = new ArmSmmuV3(`smmu3.0x${base.toString(16).padStart(16, '0')}`, dev, regs, probe);
     this.instances.push(smmu);
     const r = k.container.get(IommuCore).deviceRegister(smmu, this.ops, dev);

@@ -1,4 +1,4 @@
-import { DmaConfigure, Errno, type Device, type Fwnode, type Kernel } from '@kdsim/core';
+import { DmaConfigure, Errno, LogLevel, type Device, type Fwnode, type Kernel, type LogLevelValue } from '@kdsim/core';
 import {
   acpiDmaConfigureId, ofDmaIsCoherent, ofIommuConfigure, MachineFirmware,
   type AcpiEndpoint, type AcpiIommuEnv, type ViotInitResult, type AcpiIommuTables, type IortInitResult, type OfIommuEnv, type OfNode,
@@ -8,6 +8,7 @@ import type { DmaEndpoint, DmaEndpoints } from './endpoints.js';
 import { IOMMU_FWSPEC } from './types.js';
 
 const EPROBE_DEFER = -Errno.EPROBE_DEFER;
+const ACPI_LEVELS = { err: LogLevel.ERR, warn: LogLevel.WARNING, info: LogLevel.INFO } as const satisfies Record<string, LogLevelValue>;
 
 /**
  * What the ACPI IOMMU glue learnt at boot: acpi_iort_init()'s fwnodes for
@@ -151,6 +152,8 @@ export class IommuDmaConfigure extends DmaConfigure {
       viot: { aliasOwnerBug: !this.k.profile.atLeast(6, 3) },
       iort: { canwbs: this.k.profile.atLeast(6, 13) },
     });
+    // The FW_BUG and walk lines iort.c / viot.c print while resolving the endpoint.
+    for (const w of res.iommu?.warnings ?? []) if (w.source === 'linux') this.k.printk(ACPI_LEVELS[w.level], w.message);
     if (res.ret === EPROBE_DEFER) return EPROBE_DEFER;
     const r = res.iommu;
     if (r !== null) {
