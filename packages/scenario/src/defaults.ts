@@ -12,6 +12,8 @@ import { ScenarioRegistry } from './registry.js';
 import { CORE_STEPS } from './userspace/steps.js';
 import { registerVfio } from './vfio-steps.js';
 import { smmuv3Step } from './machine/smmuv3.js';
+import { virtioMmioStep } from './machine/virtio-mmio.js';
+import { registerXen } from '@kdsim/driver-xen-grant-dma';
 
 /**
  * The registry scenarios resolve against: the bus step, software nodes,
@@ -22,11 +24,12 @@ import { smmuv3Step } from './machine/smmuv3.js';
  */
 export function defaultRegistry(): ScenarioRegistry {
   const r = new ScenarioRegistry();
-  for (const step of [busesStep, acpiStep, dtStep, hardwareStep, smmuv3Step, swnodesStep, devicesStep]) r.addMachineStep(step);
+  for (const step of [busesStep, acpiStep, dtStep, hardwareStep, smmuv3Step, virtioMmioStep, swnodesStep, devicesStep]) r.addMachineStep(step);
   r.addPolicy(fwDevlinkPolicy).addPolicy(deferredTimeoutPolicy);
   for (const s of CORE_STEPS) r.addStep(s);
   for (const d of catalogueEntries()) r.addDriver(d);
   registerVfio(r);
+  registerXen(r);
   // /sys/kernel/iommu_groups, by group number
   r.groups = (k) => (k.container.isBound(IommuCore) ? iommuCore(k).groups().map((g) => g.devices) : []);
   return r;
