@@ -7,4 +7,4 @@
 export { type SmmuV3Hw, type SmmuV3Regs, QEMU_SMMUV3, smmuV3Regs } from './hw.js';
 export { ARM_SMMU_FEAT, armSmmuV3HwProbe, type SmmuV3Probe } from './features.js';
 export { ArmSmmuV3, ArmSmmuV3Driver, SmmuV3Domain, type SmmuV3HwLookup, type SmmuV3Master } from './driver.js';
-export { armSmmuV3Module } from './module.js';
+export { armSmmuV3Module, SmmuV3Hardware, UniformSmmuV3Hardware } from './module.js';

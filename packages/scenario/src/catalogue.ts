@@ -2,6 +2,7 @@ import { DEBIAN_6_12_BUILTIN, endpointModules } from '@kdsim/driver-endpoints';
 import { armSmmuV3Module } from '@kdsim/driver-arm-smmu-v3';
 import { virtioIommuModule } from '@kdsim/driver-virtio-iommu';
 import { moduleEntry, type DriverEntry } from './registry.js';
+import { vfioCatalogueEntries } from './vfio-steps.js';
 
 /** The bus cores and firmware enumerators the hardware step builds in itself (not drivers a scenario picks). */
 export const MACHINE_MODULES: readonly string[] = ['platform', 'virtio', 'pci', 'amba', 'of_platform', 'acpi_pci_root', 'acpi_platform', 'acpi_viot', 'iommu'];
@@ -17,6 +18,7 @@ export function catalogueEntries(): DriverEntry[] {
   for (const m of endpointModules.values()) out.push(moduleEntry(m, `Linux module ${m.name} (@kdsim/driver-endpoints and the bus packages)`));
   out.push(moduleEntry(armSmmuV3Module, 'Linux module arm_smmu_v3: the ARM SMMUv3 driver (@kdsim/driver-arm-smmu-v3)'));
   out.push(moduleEntry(virtioIommuModule, 'Linux module virtio_iommu: the virtio-iommu driver (@kdsim/driver-virtio-iommu)'));
+  out.push(...vfioCatalogueEntries());
   return out;
 }
 

@@ -1,6 +1,5 @@
 import { IommuCore, iommuCore } from '@kdsim/iommu';
 import { registerIort } from '@kdsim/driver-iort';
-import { registerXen } from '@kdsim/driver-xen-grant-dma';
 import { catalogueEntries } from './catalogue.js';
 import { hardwareStep } from './machine/hardware.js';
 import { acpiStep } from './machine/acpi.js';
@@ -12,6 +11,10 @@ import { deferredTimeoutPolicy } from './policies/deferred-timeout.js';
 import { fwDevlinkPolicy } from './policies/fw-devlink.js';
 import { ScenarioRegistry } from './registry.js';
 import { CORE_STEPS } from './userspace/steps.js';
+import { registerVfio } from './vfio-steps.js';
+import { smmuv3Step } from './machine/smmuv3.js';
+import { virtioMmioStep } from './machine/virtio-mmio.js';
+import { registerXen } from '@kdsim/driver-xen-grant-dma';
 
 /**
  * The registry scenarios resolve against: the bus step, software nodes,
@@ -22,11 +25,12 @@ import { CORE_STEPS } from './userspace/steps.js';
  */
 export function defaultRegistry(): ScenarioRegistry {
   const r = new ScenarioRegistry();
-  for (const step of [busesStep, acpiStep, dtStep, hardwareStep, swnodesStep, devicesStep]) r.addMachineStep(step);
+  for (const step of [busesStep, acpiStep, dtStep, hardwareStep, smmuv3Step, virtioMmioStep, swnodesStep, devicesStep]) r.addMachineStep(step);
   r.addPolicy(fwDevlinkPolicy).addPolicy(deferredTimeoutPolicy);
   for (const s of CORE_STEPS) r.addStep(s);
   for (const d of catalogueEntries()) r.addDriver(d);
   registerIort(r);
+  registerVfio(r);
   registerXen(r);
   // /sys/kernel/iommu_groups, by group number
   r.groups = (k) => (k.container.isBound(IommuCore) ? iommuCore(k).groups().map((g) => g.devices) : []);

@@ -1,3 +1,6 @@
+import type { VIRTIO_F } from '@kdsim/bus-virtio';
+import type { SmmuV3Hw } from '@kdsim/driver-arm-smmu-v3';
+
 /**
  * The scenario document as the schema (`schema/scenario.schema.json`)
  * describes it, after validation.
@@ -67,6 +70,16 @@ export interface PciHostDoc {
   readonly native?: { readonly hotplug?: boolean; readonly shpcHotplug?: boolean; readonly aer?: boolean; readonly pme?: boolean };
 }
 
+/** A virtio device behind a virtio-mmio window. */
+export interface VirtioMmioDoc {
+  /** The window's base address (the node's `reg`). */
+  readonly base: number;
+  /** DeviceID (1 net, 2 block, 3 console, 4 rng, 23 iommu, ...). */
+  readonly deviceId: number;
+  /** Offered feature bits by name. */
+  readonly features?: readonly (keyof typeof VIRTIO_F)[];
+}
+
 /** The machine: firmware and devices. */
 export interface MachineDoc {
   /** Architecture. */
@@ -83,6 +96,10 @@ export interface MachineDoc {
   readonly pci?: readonly PciDoc[];
   /** The PCI host bridge of `pci`. */
   readonly pciHost?: PciHostDoc;
+  /** The SMMUv3 implementation: ID register fields over QEMU 7.2's. */
+  readonly smmuv3?: Partial<SmmuV3Hw>;
+  /** Virtio devices behind virtio-mmio windows. */
+  readonly virtioMmio?: readonly VirtioMmioDoc[];
   /** Inline software-node tree. */
   readonly nodes?: readonly NodeDoc[];
   /** Inline devices. */
@@ -159,6 +176,8 @@ export interface StepDoc {
   readonly at?: number | string;
   /** Event to wait for first. */
   readonly after?: { readonly bound?: string; readonly deferred?: string; readonly module?: string; readonly timeout?: true };
+  /** The errno the step must return (0, `-22`, `EINVAL`). */
+  readonly expect?: number | string;
   /** The action key and its argument. */
   readonly [action: string]: unknown;
 }

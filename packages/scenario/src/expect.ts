@@ -162,3 +162,20 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
   }
   return out;
 }
+
+/** The `expect:` of each userspace step, as `errno` verdicts located at the step. */
+export function evaluateStepExpectations(
+  steps: readonly { readonly id: string; readonly expect: number | undefined; readonly pointer: string }[],
+  stepResults: ReadonlyMap<string, number>,
+  source: YamlSource,
+): ExpectationResult[] {
+  return steps.flatMap((s) => {
+    if (s.expect === undefined) return [];
+    const path = `${s.pointer}/expect`;
+    const got = stepResults.get(s.id);
+    const line = source.position(path)?.line;
+    const show = (e: number): string => (e === 0 ? '0' : formatErrno(e));
+    const message = got === undefined ? `step '${s.id}' did not run` : `expected ${show(s.expect)}, got ${show(got)}`;
+    return [{ kind: 'errno', subject: s.id, passed: got === s.expect, message, path, ...(line !== undefined ? { line } : {}) }];
+  });
+}

@@ -9,13 +9,13 @@ export type * from './document.js';
 export { YamlSource } from './source.js';
 export { SCENARIO_SCHEMA_PATH, scenarioSchema, validateScenario } from './schema.js';
 export {
-  ScenarioRegistry, normaliseName, type BuildContext, type MachineStep, type DriverEntry, type PolicyEntry, type StepKind, type StepAction,
+  ScenarioRegistry, normaliseName, type BuildContext, type MachineStep, type DriverEntry, type PolicyEntry, type StepKind, type StepAction, type StepMeta,
   type GroupsProvider, type BusFactory,
 } from './registry.js';
 export { defaultRegistry } from './defaults.js';
 export { loadScenario, parseScenario, isLoadable, type Scenario, type ScenarioFirmware, type CompiledStep, type LoadOptions } from './scenario.js';
 export { runScenario, type RunOptions, type RunResult } from './runner.js';
-export { evaluateExpectations, textMatcher, type ExpectationResult, type ExpectInput } from './expect.js';
+export { evaluateExpectations, evaluateStepExpectations, textMatcher, type ExpectationResult, type ExpectInput } from './expect.js';
 export {
   summarize, deferredRows, SUMMARY_SCHEMA_VERSION, type RunSummary, type DeviceRow, type DriverRow, type DeferredRow,
 } from './summary.js';
@@ -27,3 +27,7 @@ export { diffScenario, diffSideOptions, type DiffSide, type DiffRow, type Scenar
 export { runSuite, type SuiteEntry, type SuiteResult } from './suite.js';
 export { junitXml, xmlEscape } from './junit.js';
 export { DEFAULT_SCENARIO_PATH } from './default-scenario.js';
+export {
+  registerVfio, vfioStepKinds, vfioCatalogueEntries, bindPasidTablePolicy, vfioScenarioModule, vfioPciScenarioModule, VFIO_STEP_ARGS,
+} from './vfio-steps.js';
+export { smmuv3Step } from './machine/smmuv3.js';

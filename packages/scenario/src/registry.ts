@@ -1,6 +1,7 @@
 import type { Container, ContainerModuleLoadOptions } from 'inversify';
 import type { BusType, Device, Fwnode, InitcallLevel, Kernel, KernelModule, ThreadBody, Yield } from '@kdsim/core';
 import type { AcpiTable, MachineFirmware } from '@kdsim/firmware';
+import type { ScenarioError } from './errors.js';
 import type { Scenario } from './scenario.js';
 
 /**
@@ -93,14 +94,24 @@ export interface PolicyEntry {
 /** The result a compiled step stores: 0 or a negative errno. */
 export type StepAction = (k: Kernel, ctx: BuildContext) => number | Generator<Yield, number, void>;
 
+/** Where a step sits in its scenario, for step kinds that refer to other steps. */
+export interface StepMeta {
+  /** The step's id (or `#<index>`): names its result and, for steps with outputs, `$id.field`. */
+  readonly id: string;
+  /** Ids of the steps before it, in order. */
+  readonly earlier: readonly string[];
+  /** A located error at the step's action (`sub`: a JSON-pointer suffix inside its argument, `/fd`). */
+  error(message: string, sub?: string): ScenarioError;
+}
+
 /** A userspace step kind (`bind`, `insmod`, ...): parses its argument into an action. */
 export interface StepKind {
   /** The action key. */
   readonly name: string;
   /** One line for listings and docs. */
   readonly description: string;
-  /** The action for `arg`, or a message saying what was expected. */
-  parse(arg: unknown): StepAction | { readonly error: string };
+  /** The action for `arg`, or a message saying what was expected; may throw a located error from `meta`. */
+  parse(arg: unknown, meta: StepMeta): StepAction | { readonly error: string };
 }
 
 /** Reports IOMMU groups for the summary and `expect.groups` (the IOMMU package provides one). */

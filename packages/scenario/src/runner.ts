@@ -5,7 +5,7 @@ import {
 import { MachineFirmware } from '@kdsim/firmware';
 import type { Container } from 'inversify';
 import { ScenarioError } from './errors.js';
-import { evaluateExpectations, type ExpectationResult } from './expect.js';
+import { evaluateExpectations, evaluateStepExpectations, type ExpectationResult } from './expect.js';
 import { normaliseName, type BuildContext } from './registry.js';
 import type { CompiledStep, Scenario } from './scenario.js';
 import { summarize, type RunSummary } from './summary.js';
@@ -142,7 +142,10 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   options.observe?.(kernel);
   kernel.boot();
   const summary = summarize(kernel, doc.name, registry);
-  const expectations = evaluateExpectations(doc.expect, { kernel, summary, stepResults, source });
+  const expectations = [
+    ...evaluateExpectations(doc.expect, { kernel, summary, stepResults, source }),
+    ...evaluateStepExpectations(scenario.steps, stepResults, source),
+  ];
   return { scenario, kernel, summary, stepResults, expectations, passed: expectations.every((e) => e.passed) };
 }
 

@@ -4,6 +4,7 @@ import { kernelProfile, NAMED_PROFILES, parseModuleTimeline, type KernelConfig, 
 import { compileDts, decodeFdt, dtWalk, FirmwareError, loadAcpiTables, type AcpiInput, type AcpiTable, type DeviceTree } from '@kdsim/firmware';
 import type { ScenarioDoc, StepDoc } from './document.js';
 import { parseDuration } from './duration.js';
+import { parseErrno } from './errno-value.js';
 import { ScenarioError } from './errors.js';
 import { inlineDriver } from './drivers/inline.js';
 import { defaultRegistry } from './defaults.js';
@@ -34,6 +35,10 @@ export interface CompiledStep {
   readonly after: StepDoc['after'];
   /** What it does. */
   readonly action: StepAction;
+  /** The errno the step must return (`expect:` on the step), checked like `expect.errno`. */
+  readonly expect: number | undefined;
+  /** JSON pointer of the step (`/userspace/3`). */
+  readonly pointer: string;
 }
 
 /** A loaded, checked scenario: the document plus everything it names, resolved. */
@@ -256,7 +261,7 @@ function checkPolicies(doc: ScenarioDoc, source: YamlSource, registry: ScenarioR
   }
 }
 
-const STEP_META = new Set(['id', 'at', 'after']);
+const STEP_META = new Set(['id', 'at', 'after', 'expect']);
 
 function compileSteps(doc: ScenarioDoc, source: YamlSource, registry: ScenarioRegistry): CompiledStep[] {
   const ids = new Set<string>();
@@ -269,13 +274,16 @@ function compileSteps(doc: ScenarioDoc, source: YamlSource, registry: ScenarioRe
     const kind = actions[0]!;
     const entry = registry.steps.get(kind);
     if (entry === undefined) throw source.error('unknownStep', `${pointer}/${kind}`, `unknown step '${kind}'; expected one of ${[...registry.steps.keys()].join(', ')}`, true);
-    const action = entry.parse(step[kind]);
-    if ('error' in action) throw source.error('schema', `${pointer}/${kind}`, `bad ${kind} step: ${action.error}`);
     const id = step.id ?? `#${i}`;
     if (ids.has(id)) throw source.error('schema', `${pointer}/id`, `step id '${id}' is used twice`);
+    const meta = { id, earlier: [...ids], error: (message: string, sub = '') => source.error('schema', `${pointer}/${kind}${sub}`, `bad ${kind} step: ${message}`) };
+    const action = entry.parse(step[kind], meta);
+    if ('error' in action) throw source.error('schema', `${pointer}/${kind}`, `bad ${kind} step: ${action.error}`);
     ids.add(id);
+    const expect = step.expect !== undefined ? parseErrno(step.expect) : undefined;
+    if (step.expect !== undefined && expect === undefined) throw source.error('schema', `${pointer}/expect`, `unknown errno '${step.expect}'; expected 0, a negative number or a name like EINVAL`);
     const at = step.at !== undefined ? parseDuration(step.at) : undefined;
-    return { id, kind, at, after: step.after, action };
+    return { id, kind, at, after: step.after, action, expect, pointer };
   });
 }
 

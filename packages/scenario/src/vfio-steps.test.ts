@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ScenarioError } from './errors.js';
+import { runScenario } from './runner.js';
+import { parseScenario } from './scenario.js';
+
+function errorOf(fn: () => unknown): ScenarioError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ScenarioError) return e;
+    throw e;
+  }
+  throw new Error('expected a ScenarioError');
+}
+
+/** A machine with nothing on it and CONFIG_VFIO built in (or not), then `steps`. */
+const doc = (steps: string, builtin = '[vfio]', policies = ''): string =>
+  `name: x\nmachine: { arch: arm64 }\nkernel:\n  builtin: ${builtin}\n  modules: []\n${policies}userspace:\n${steps}`;
+
+describe('VFIO/iommufd userspace steps in scenarios', () => {
+  it('an unknown argument, uapi name or step kind is a located error at load time', () => {
+    const arg = errorOf(() => parseScenario(doc('  - { id: c, vfio.open: { path: /dev/vfio/vfio, mode: rw } }\n'), 's.yaml'));
+    expect(arg.details).toMatchObject({ path: '/userspace/0/vfio.open/mode', line: 7 });
+    expect(arg.message).toContain("unknown argument 'mode'; expected path");
+    const sym = errorOf(() => parseScenario(doc('  - { id: c, vfio.open: { path: /dev/vfio/vfio } }\n  - { vfio.set_iommu: { fd: $c.fd, type: TYPE9_IOMMU } }\n')));
+    expect(sym.details.path).toBe('/userspace/1/vfio.set_iommu/type');
+    expect(sym.message).toMatch(/unknown type 'TYPE9_IOMMU'; expected a number or .*TYPE1v2_IOMMU/);
+    const kind = errorOf(() => parseScenario(doc('  - { vfio.reboot: {} }\n')));
+    expect(kind.kind).toBe('unknownStep');
+  });
+
+  it('a $reference must name an earlier step', () => {
+    const later = errorOf(() => parseScenario(doc('  - { vfio.set_iommu: { fd: $c.fd, type: 3 } }\n  - { id: c, vfio.open: { path: /dev/vfio/vfio } }\n')));
+    expect(later.details.path).toBe('/userspace/0/vfio.set_iommu/fd');
+    expect(later.message).toContain("reference to 'c' which is not the id of an earlier step");
+  });
+
+  it('runs the calls, resolves $id.field, and checks each step\'s expected errno', () => {
+    const r = runScenario(parseScenario(doc([
+      '  - { id: c, vfio.open: { path: /dev/vfio/vfio }, expect: 0 }',
+      // vfio_ioctl_set_iommu(): no group in the container yet
+      '  - { id: early, vfio.set_iommu: { fd: $c.fd, type: TYPE1v2_IOMMU }, expect: EINVAL }',
+      '  - { id: wrong, vfio.check_extension: { fd: $c.fd, ext: TYPE1v2_IOMMU }, expect: ENODEV }',
+      '',
+    ].join('\n'))));
+    expect(r.stepResults.get('early')).toBe(-22);
+    const failed = r.expectations.filter((e) => !e.passed);
+    expect(failed.map((e) => [e.subject, e.path, e.message])).toEqual([['wrong', '/userspace/2/expect', 'expected -ENODEV, got 0']]);
+  });
+
+  it('an output field the step did not produce is a located error when the step runs', () => {
+    const s = parseScenario(doc('  - { id: c, vfio.open: { path: /dev/vfio/vfio } }\n  - { vfio.set_iommu: { fd: $c.nosuch, type: 3 } }\n'));
+    expect(errorOf(() => runScenario(s)).details.path).toBe('/userspace/1/vfio.set_iommu');
+  });
+
+  it('without CONFIG_VFIO there is no /dev/vfio: open is -ENOENT', () => {
+    const r = runScenario(parseScenario(doc('  - { id: c, vfio.open: { path: /dev/vfio/vfio }, expect: ENOENT }\n', '[virtio_iommu]')));
+    expect(r.passed).toBe(true);
+  });
+
+  it('bind_pasid_table: the ioctl exists only with the policy (-ENOTTY), and then needs a nesting container (-EINVAL)', () => {
+    const steps = '  - { id: c, vfio.open: { path: /dev/vfio/vfio } }\n  - { id: bind, vfio.bind_pasid_table: { fd: $c.fd, ptr: 0x80000000, size: 256, model: ARM_SMMU } }\n';
+    expect(runScenario(parseScenario(doc(steps))).stepResults.get('bind')).toBe(-25);
+    const on = parseScenario(doc(steps, '[vfio]', 'policies: { bind_pasid_table: rfc }\n'));
+    expect(runScenario(on).stepResults.get('bind')).toBe(-22);
+    expect(errorOf(() => parseScenario(doc(steps, '[vfio]', 'policies: { bind_pasid_table: maybe }\n'))).kind).toBe('unknownPolicy');
+  });
+});
