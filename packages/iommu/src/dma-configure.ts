@@ -13,7 +13,7 @@ const ACPI_LEVELS = { err: LogLevel.ERR, warn: LogLevel.WARNING, info: LogLevel.
 /**
  * What the ACPI IOMMU glue learnt at boot: acpi_iort_init()'s fwnodes for
  * SMMU nodes (set by the IORT driver package) and acpi_viot_init()'s parse
- * of the VIOT (set by {@link acpiViotModule}; a machine firmware that
+ * of the VIOT (set by acpiViotModule (@kdsim/driver-viot); a machine firmware that
  * carries a parsed VIOT is used when this is null).
  */
 export class AcpiIommuState {

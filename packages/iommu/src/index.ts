@@ -24,6 +24,5 @@ export { IommuCore, type IommuGroupView } from './core.js';
 export { DmaEndpoints, type DmaEndpoint, type DmaAlias, type DmaEndpointDescriber } from './endpoints.js';
 export { IommuDmaConfigure, AcpiIommuState } from './dma-configure.js';
 export { iommuCoreModule, iommuCore } from './module.js';
-export { AcpiViotTable, acpiViotParse, acpiViotModule } from './viot.js';
 export { DmaSimpleBus } from './dma-bus.js';
 export { pciDmaEndpoints, platformDmaEndpoints, busPciView } from './bus-glue.js';

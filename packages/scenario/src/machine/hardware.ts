@@ -6,7 +6,8 @@ import { PCI_HOST_GENERIC_COMPATIBLES, endpointModules } from '@kdsim/driver-end
 import { VIRTIO_ID_IOMMU, qemuVirtioIommuPciModel } from '@kdsim/driver-virtio-iommu';
 import type { Fwnode } from '@kdsim/core';
 import { AcpiDeviceFwnode, decodeViot, FirmwareError } from '@kdsim/firmware';
-import { AcpiViotTable, acpiViotModule, iommuCoreModule, type IommuConfig } from '@kdsim/iommu';
+import { iommuCoreModule, type IommuConfig } from '@kdsim/iommu';
+import { AcpiViotTable, acpiViotModule } from '@kdsim/driver-viot';
 import type { PciDoc } from '../document.js';
 import type { BuildContext, MachineStep } from '../registry.js';
 import type { Scenario } from '../scenario.js';

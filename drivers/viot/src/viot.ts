@@ -1,7 +1,7 @@
 import { KernelModule, LogLevel, type Fwnode, type Kernel, type LogLevelValue } from '@kdsim/core';
 import { pciBusOf, pciGetDomainBusAndSlot, pciRequestAcs, type PciDevice } from '@kdsim/bus-pci';
 import { acpiViotInit, type AcpiWarning, type Viot, type ViotInitResult } from '@kdsim/firmware';
-import { AcpiIommuState } from './dma-configure.js';
+import { AcpiIommuState } from '@kdsim/iommu';
 
 /**
  * The machine's VIOT as the firmware handed it over (decoded, not yet
