@@ -24,7 +24,7 @@ export { parseErrno } from './errno-value.js';
 export { inlineDriver } from './drivers/inline.js';
 export { platformDeviceName } from './machine/populate.js';
 export { diffScenario, diffSideOptions, type DiffSide, type DiffRow, type ScenarioDiff } from './diff.js';
-export { runSuite, type SuiteEntry, type SuiteResult } from './suite.js';
+export { runSuite, type SuiteProgress, type SuiteEntry, type SuiteResult } from './suite.js';
 export { junitXml, xmlEscape } from './junit.js';
 export { DEFAULT_SCENARIO_PATH } from './default-scenario.js';
 export {

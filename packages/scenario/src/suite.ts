@@ -30,10 +30,19 @@ export interface SuiteResult {
   readonly errors: number;
 }
 
+/** Progress callbacks of {@link runSuite} (a CLI draws its bar from them). */
+export interface SuiteProgress {
+  /** Called once with the number of scenario files found. */
+  readonly onStart?: (total: number) => void;
+  /** Called after each scenario file, run or not. */
+  readonly onScenario?: (file: string) => void;
+}
+
 /** Runs every `*.yaml` (and `*.yml`) file in `dir`, in name order. */
-export function runSuite(dir: string, options: RunOptions & LoadOptions = {}): SuiteResult {
+export function runSuite(dir: string, options: RunOptions & LoadOptions & SuiteProgress = {}): SuiteResult {
   const abs = resolve(dir);
   const files = readdirSync(abs).filter((f) => /\.ya?ml$/.test(f)).sort();
+  options.onStart?.(files.length);
   const entries: SuiteEntry[] = files.map((f) => {
     const file = join(abs, f);
     try {
@@ -42,6 +51,8 @@ export function runSuite(dir: string, options: RunOptions & LoadOptions = {}): S
     } catch (e) {
       if (e instanceof ScenarioError) return { file, name: f, result: null, error: e };
       throw e;
+    } finally {
+      options.onScenario?.(file);
     }
   });
   return {

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { junitXml, runSuite } from '@kdsim/scenario';
 import { EXIT_USAGE } from '../output/errors.js';
+import { progressBar, type Progress } from '../output/progress.js';
 import { renderJson } from '../output/json.js';
 import { runOptions, withRunFlags, type RunFlags } from './command.js';
 import type { CommandContext } from './context.js';
@@ -15,7 +16,13 @@ export function registerTest(program: Command, ctx: CommandContext): void {
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--json', 'print the results as JSON (docs/output-formats.md)')
     .action((dir: string, opts: RunFlags & { junit?: string; json?: boolean }) => {
-      const suite = runSuite(dir, runOptions(opts));
+      let bar: Progress | null = null;
+      const suite = runSuite(dir, {
+        ...runOptions(opts),
+        onStart: (total) => (bar = progressBar(ctx.io, 'scenarios', total)),
+        onScenario: () => bar?.tick(),
+      });
+      (bar as Progress | null)?.stop();
       const out = ctx.io.stdout;
       if (opts.json === true) {
         out.write(renderJson('test', {

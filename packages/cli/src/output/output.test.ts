@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { FirmwareError } from '@kdsim/firmware';
 import { describe, expect, it } from 'vitest';
 import { captureIo } from '../testing/capture.js';
@@ -101,4 +102,18 @@ describe('progress bar', () => {
     progressBar(io, 'work', 1).stop();
     expect(err).toBe('');
   });
+});
+
+describe('kdsim test progress', () => {
+  it('draws a bar over the suite\'s scenarios on a terminal stderr and nothing through a pipe', async () => {
+    const { main } = await import('../main.js');
+    const suite = fileURLToPath(new URL('../../../../test/scenarios', import.meta.url));
+    let err = '';
+    const tty = { stdout: { isTTY: true, write: () => true }, stderr: { isTTY: true, columns: 80, write: (s: string) => (err += s) }, env: {} };
+    expect(await main(['test', suite], tty)).toBe(0);
+    expect(err).toMatch(/scenarios \[[^\]]*\] \d+\/\d+/);
+    const piped = captureIo();
+    expect(await main(['test', suite], piped)).toBe(0);
+    expect(piped.err()).toBe('');
+  }, 60_000);
 });
