@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { Errno, Kernel, KernelModule, kernelProfile, type Device } from '@kdsim/core';
 import { MachineFirmware, OfTree, parseDts } from '@kdsim/firmware';
-import { DmaSimpleBus, IOMMU_HWPT_ALLOC, IommuCap, IommuCore, IommuHwInfoType, iommuCoreModule } from '@kdsim/iommu';
+import { DmaSimpleBus, IOMMU_FWSPEC, IOMMU_HWPT_ALLOC, IommuCap, IommuCore, IommuDomain, IommuHwInfoType, iommuCoreModule } from '@kdsim/iommu';
 import { describe, expect, it } from 'vitest';
 import { ArmSmmuV3Driver } from './driver.js';
 import { ARM_SMMU_FEAT, armSmmuV3HwProbe } from './features.js';
@@ -92,6 +92,24 @@ describe('arm-smmu-v3 capabilities and domains per kernel', () => {
     expect(core.deviceCapable(dev('eth@a000000'), IommuCap.CACHE_COHERENCY)).toBe(true);
     expect(core.deviceCapable(dev('eth@a000000'), IommuCap.DEFERRED_FLUSH)).toBe(true);
     expect(core.deviceCapable(dev('eth@a000000'), IommuCap.ENFORCE_CACHE_COHERENCY)).toBe(false);
+  });
+
+  // Decision table "Is E's HWPT No-Snoop-safe?": ENFORCE_CACHE_COHERENCY of the master ∧ the domain op.
+  it('gives ENFORCE_CACHE_COHERENCY per CANWBS master from v6.13, and a CANWBS-only domain then enforces coherency', () => {
+    for (const [profile, canwbs, want] of [['linux-6.13', true, true], ['linux-6.13', false, false], ['linux-6.12', true, false]] as const) {
+      const { k, drv, dev } = boot(profile);
+      const eth = dev('eth@a000000');
+      // What IORT sets for a root complex with the CANWBS memory flag (iort_pci_rc_supports_canwbs()),
+      // which a DT machine cannot express: set on the fwspec and probe the master again.
+      const fw = k.container.get(IommuCore).fwspec(eth)!;
+      if (canwbs) fw.flags |= IOMMU_FWSPEC.PCI_RC_CANWBS;
+      expect(typeof drv.probeDevice(eth)).toBe('object');
+      expect(drv.capable(eth, IommuCap.ENFORCE_CACHE_COHERENCY)).toBe(want);
+      const domain = drv.domainAllocPaging(eth, 0, null);
+      if (!(domain instanceof IommuDomain)) throw new Error(`domain alloc: ${String(domain)}`);
+      expect(domain.attachDev(eth)).toBe(0);
+      expect(domain.enforceCacheCoherency()).toBe(want);
+    }
   });
 
   it('v6.12 refuses NEST_PARENT (-EOPNOTSUPP); v6.13 accepts it only with FEAT_NESTING', () => {

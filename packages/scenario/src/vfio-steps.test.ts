@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ScenarioError } from './errors.js';
 import { runScenario } from './runner.js';
-import { parseScenario } from './scenario.js';
+import { loadScenario, parseScenario } from './scenario.js';
+import { vfioStepRecords } from './vfio-steps.js';
 
 function errorOf(fn: () => unknown): ScenarioError {
   try {
@@ -64,5 +65,15 @@ describe('VFIO/iommufd userspace steps in scenarios', () => {
     const on = parseScenario(doc(steps, '[vfio]', 'policies: { bind_pasid_table: rfc }\n'));
     expect(runScenario(on).stepResults.get('bind')).toBe(-22);
     expect(errorOf(() => parseScenario(doc(steps, '[vfio]', 'policies: { bind_pasid_table: maybe }\n'))).kind).toBe('unknownPolicy');
+  });
+
+  it('kvm.vfio_add on SMMUv3 without CANWBS: KVM registers non-coherent DMA and the noSnoop device is not blocked', () => {
+    const path = new URL('../../../test/scenarios/vfio-kvm-nosnoop-smmuv3.yaml', import.meta.url).pathname;
+    const r = runScenario(loadScenario(path));
+    expect(r.passed).toBe(true);
+    const out = (step: string): unknown => vfioStepRecords(r.kernel).find((x) => x.step === step && x.errno === 0)?.out;
+    expect(out('kvm.vfio_add')).toEqual({ noncoherent: true, enforcedCoherent: false, noSnoopUnblocked: ['0000:00:03.0'] });
+    // the last file gone: KVM unregisters non-coherent DMA again
+    expect(out('kvm.vfio_del')).toMatchObject({ noncoherent: false });
   });
 });

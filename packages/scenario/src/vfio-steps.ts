@@ -2,11 +2,11 @@
 // name, the vfio and vfio_pci modules in the catalogue, and the
 // bind_pasid_table policy.
 import { Errno, Kernel, KernelModule, LogLevel } from '@kdsim/core';
-import { pciDriver } from '@kdsim/bus-pci';
+import { PciDevice, pciDriver } from '@kdsim/bus-pci';
 import { IOMMU_HWPT_ALLOC } from '@kdsim/iommu';
 import {
   DEFAULT_VFIO_CONFIG, IOMMU_IOAS_MAP, IommuViommuType, PasidTableModel, PasidTablePolicy, RfcPasidTablePolicy, StepError,
-  VFIO_EXT, VFIO_STEP_KINDS, VfioCore, VfioProcess, VfioSteps, vfioModule, type StepKind as VfioStepKind,
+  VFIO_EXT, VFIO_STEP_KINDS, VfioCore, VfioProcess, VfioSteps, vfioModule, type StepKind as VfioStepKind, type StepRecord,
 } from '@kdsim/vfio';
 import { vfioPciDriver } from '@kdsim/vfio-pci';
 import { moduleEntry, type DriverEntry, type PolicyEntry, type ScenarioRegistry, type StepKind, type StepMeta } from './registry.js';
@@ -40,6 +40,8 @@ export const VFIO_STEP_ARGS: Readonly<Record<string, readonly string[]>> = {
   'vfio.detach_pt': ['fd', 'argsz', 'flags', 'pasid'],
   'vfio.bind_pasid_table': ['fd', 'ptr', 'size', 'model'],
   'vfio.unbind_pasid_table': ['fd'],
+  'kvm.vfio_add': ['fd'],
+  'kvm.vfio_del': ['fd'],
   'iommufd.destroy': [...IOMMUFD_COMMON, 'id'],
   'iommufd.ioas_alloc': [...IOMMUFD_COMMON, 'flags'],
   'iommufd.ioas_map': [...IOMMUFD_COMMON, 'flags', 'ioasId', 'reserved', 'userVa', 'length', 'iova'],
@@ -103,11 +105,18 @@ function stepsOf(k: Kernel): VfioSteps {
         proc ??= new VfioProcess(k.container.get(VfioCore));
         return proc;
       },
+      // The machine's `noSnoop: true` PCI functions (Linux itself never reads the capability).
+      noSnoop: (dev) => dev instanceof PciDevice && dev.noSnoop,
     });
     for (const [name, kind] of Object.entries(PASID_TABLE_STEPS)) s.register(name, kind);
     runs.set(k, s);
   }
   return s;
+}
+
+/** The VFIO/iommufd/KVM steps run so far on kernel `k`, with their outputs (empty before the first). */
+export function vfioStepRecords(k: Kernel): readonly StepRecord[] {
+  return runs.get(k)?.records ?? [];
 }
 
 /** A scenario step kind running VFIO/iommufd step `name` through the run's {@link VfioSteps}. */

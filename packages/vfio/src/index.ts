@@ -40,6 +40,7 @@ export { MockIommu, MockDomain, MOCK, MOCK_FLAGS_DEVICE, type MockFault, type Mo
 export {
   PasidTablePolicy, RfcPasidTablePolicy, PasidTableModel, hostPasidTable, type PasidTableInfo, type PasidTableBinding,
 } from './pasid-table.js';
+export { KvmVfioDevice, type KvmVfioState, type NoSnoopProbe } from './kvm/kvm-vfio.js';
 export {
   VfioSteps, VFIO_STEP_KINDS, StepError, type StepArgs, type StepEnv, type StepKind, type StepRecord,
 } from './steps.js';

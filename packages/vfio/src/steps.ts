@@ -1,5 +1,6 @@
 import { Errno, errnoName, type Device, type Kernel } from '@kdsim/core';
 import type { IommufdCtx } from './iommufd/ctx.js';
+import { KvmVfioDevice, type NoSnoopProbe } from './kvm/kvm-vfio.js';
 import { result, type IoctlResult } from './result.js';
 import type { VfioProcess } from './vfio/process.js';
 
@@ -12,6 +13,20 @@ export interface StepEnv {
   readonly k: Kernel;
   /** The user process (fds, address space). */
   readonly proc: VfioProcess;
+  /** Which devices may issue PCIe No-Snoop TLPs (from the machine description); none without it. */
+  readonly noSnoop?: NoSnoopProbe;
+}
+
+/** The VM's KVM-VFIO device: one VM per user process, created at its first `kvm.*` step. */
+const kvmDevices = new WeakMap<VfioProcess, KvmVfioDevice>();
+
+function kvmVfio(env: StepEnv): KvmVfioDevice {
+  let kv = kvmDevices.get(env.proc);
+  if (kv === undefined) {
+    kv = new KvmVfioDevice(env.proc.vfio, env.noSnoop);
+    kvmDevices.set(env.proc, kv);
+  }
+  return kv;
 }
 
 /** A step kind: resolved arguments in, an ioctl-shaped result out. */
@@ -86,7 +101,7 @@ export class StepError extends Error {
   }
 }
 
-/** The built-in step kinds: sysfs writes, VFIO file and ioctl calls, iommufd ioctls, mmap. */
+/** The built-in step kinds: sysfs writes, VFIO file and ioctl calls, iommufd ioctls, mmap, the KVM-VFIO device. */
 export const VFIO_STEP_KINDS: Readonly<Record<string, StepKind>> = {
   'sysfs.driver_override': (env, a) => {
     const dev = device(env, a);
@@ -120,6 +135,9 @@ export const VFIO_STEP_KINDS: Readonly<Record<string, StepKind>> = {
   'vfio.bind_iommufd': (env, a) => env.proc.bindIommufd(num(a['fd'], 'fd'), { ...a, iommufd: num(a['iommufd'], 'iommufd') }),
   'vfio.attach_pt': (env, a) => env.proc.attachIommufdPt(num(a['fd'], 'fd'), a),
   'vfio.detach_pt': (env, a) => env.proc.detachIommufdPt(num(a['fd'], 'fd'), a),
+  // KVM_SET_DEVICE_ATTR(KVM_DEV_VFIO_FILE, ADD/DEL) on the VM's KVM-VFIO device
+  'kvm.vfio_add': (env, a) => kvmVfio(env).add(env.proc.file(num(a['fd'], 'fd'))),
+  'kvm.vfio_del': (env, a) => kvmVfio(env).del(env.proc.file(num(a['fd'], 'fd'))),
   'iommufd.destroy': withCtx((c, a: Parameters<IommufdCtx['destroy']>[0]) => c.destroy(a)),
   'iommufd.ioas_alloc': withCtx((c, a: Parameters<IommufdCtx['ioasAlloc']>[0]) => c.ioasAlloc(a)),
   'iommufd.ioas_map': withCtx((c, a: Parameters<IommufdCtx['ioasMap']>[0]) => c.ioasMap(a)),
