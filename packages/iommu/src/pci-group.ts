@@ -1,33 +1,13 @@
 import type { Device } from '@kdsim/core';
+import type { PciGroupingView } from '@kdsim/bus-pci';
 import type { IommuGroup } from './group.js';
 
 /**
- * What pci_device_group() reads of the PCI topology. The PCI bus package
- * supplies it (its PciDevice, alias and ACS helpers); the IOMMU core keeps
- * the algorithm.
+ * What pci_device_group() reads of the PCI topology: the PCI bus package's
+ * {@link PciGroupingView} (its PciDevice, alias and ACS helpers); the IOMMU
+ * core keeps the algorithm.
  */
-export interface PciTopologyView {
-  /** dev_is_pci(). */
-  isPci(dev: Device): boolean;
-  /** pci_for_each_dma_alias() visits, in order: the device on whose bus each alias lives. */
-  dmaAliasOwners(dev: Device): readonly Device[];
-  /** bus->self for the bus `dev` sits on: the bridge above it, or null on a root bus / virtual bus. */
-  upstreamBridge(dev: Device): Device | null;
-  /** True if `dev` sits on a root bus (pci_is_root_bus(dev->bus)). */
-  onRootBus(dev: Device): boolean;
-  /** pci_acs_path_enabled(dev, NULL, REQ_ACS_FLAGS): ACS SV|RR|CR|UF on `dev` and every bridge up to the root. */
-  acsPathEnabled(dev: Device): boolean;
-  /** pci_acs_enabled(dev, REQ_ACS_FLAGS). */
-  acsEnabled(dev: Device): boolean;
-  /** The other PCI functions on the same bus as `dev`, in for_each_pci_dev() order. */
-  sameBus(dev: Device): readonly Device[];
-  /** pci_devs_are_dma_aliases(). */
-  areDmaAliases(a: Device, b: Device): boolean;
-  /** pdev->multifunction. */
-  multifunction(dev: Device): boolean;
-  /** PCI_SLOT(devfn) and the devfn. */
-  devfn(dev: Device): number;
-}
+export type PciTopologyView = PciGroupingView;
 
 /**
  * iommu.c: pci_device_group() — follow DMA aliases upward (reuse an alias's
