@@ -39,6 +39,12 @@ describe('bind_pasid_table on an SMMUv3 nesting container (linux-6.6)', () => {
     expect(r.kernel.container.get(PasidTablePolicy).binding(core.groupOf(r.kernel.device('0000:01:00.0')!)!)).toBeNull();
   });
 
+  it('without the policy (mainline) every bind and unbind is -ENOTTY, and nothing else changes', () => {
+    const r = runScenario(parseScenario(readFileSync(FILE, 'utf8'), FILE), { policy: { bind_pasid_table: 'off' } });
+    for (const id of ['bind-intel', 'bind-too-big', 'bind-table', 'bind-again', 'unbind-table', 'unbind-again']) expect(r.stepResults.get(id)).toBe(-Errno.ENOTTY);
+    expect(r.stepResults.get('set-iommu')).toBe(0);
+  });
+
   it('has no nesting container on linux-6.12: the domain is finalised at allocation and enable_nesting is -EPERM', () => {
     const r = runUntil('set-iommu', 'linux-6.12');
     expect(r.stepResults.get('set-iommu')).toBe(-Errno.EPERM);
