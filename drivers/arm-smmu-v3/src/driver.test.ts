@@ -4,7 +4,7 @@ import { Errno, Kernel, KernelModule, kernelProfile, type Device } from '@kdsim/
 import { MachineFirmware, OfTree, parseDts } from '@kdsim/firmware';
 import { DmaSimpleBus, IOMMU_FWSPEC, IOMMU_HWPT_ALLOC, IommuCap, IommuCore, IommuDomain, IommuHwInfoType, iommuCoreModule } from '@kdsim/iommu';
 import { describe, expect, it } from 'vitest';
-import { ArmSmmuV3Driver } from './driver.js';
+import { ArmSmmuV3Driver, type SmmuV3Domain } from './driver.js';
 import { ARM_SMMU_FEAT, armSmmuV3HwProbe } from './features.js';
 import { QEMU_SMMUV3, smmuV3Regs, type SmmuV3Hw } from './hw.js';
 
@@ -143,5 +143,29 @@ describe('arm-smmu-v3 capabilities and domains per kernel', () => {
     const info = b.drv.hwInfo(b.dev('eth@a000000'), IommuHwInfoType.NONE);
     expect(info).toMatchObject({ type: IommuHwInfoType.ARM_SMMUV3, data: { idr: smmuV3Regs(QEMU_SMMUV3).idr } });
     expect(b.drv.hwInfo(b.dev('eth@a000000'), IommuHwInfoType.INTEL_VTD)).toBe(-Errno.EOPNOTSUPP);
+  });
+
+  it('enable_nesting (VFIO_TYPE1_NESTING_IOMMU): stage 2 on an unfinalised domain, -EPERM once finalised, gone in v6.13', () => {
+    const { k, drv, dev } = boot('linux-6.6', { ...QEMU_SMMUV3, s2p: true });
+    const d = drv.domainAllocPaging(dev('eth@a000000'), 0, null) as SmmuV3Domain;
+    expect([d.stage, d.smmu]).toEqual([1, null]); // v6.6: finalised at first attach
+    expect(d.enableNesting()).toBe(0);
+    expect(d.stage).toBe(2);
+    const group = k.container.get(IommuCore).groupOf(dev('eth@a000000'))!;
+    expect(k.container.get(IommuCore).attachGroup(d, group)).toBe(0);
+    expect(d.smmu).toBe(drv.instances[0]);
+    expect(d.stage).toBe(2);
+    expect(d.enableNesting()).toBe(-Errno.EPERM);
+    // arm_smmu_domain_finalise() restricts the stage to the SMMU's: QEMU 7.2's default is stage-1 only.
+    const s1 = boot('linux-6.6');
+    const d1 = s1.drv.domainAllocPaging(s1.dev('eth@a000000'), 0, null) as SmmuV3Domain;
+    expect(d1.enableNesting()).toBe(0);
+    expect(s1.k.container.get(IommuCore).attachGroup(d1, s1.k.container.get(IommuCore).groupOf(s1.dev('eth@a000000'))!)).toBe(0);
+    expect(d1.stage).toBe(1);
+    // v6.11+: the device is given at allocation, so the domain is finalised before type1 asks.
+    const b = boot('linux-6.12');
+    expect((b.drv.domainAllocPaging(b.dev('eth@a000000'), 0, null) as SmmuV3Domain).enableNesting()).toBe(-Errno.EPERM);
+    const c = boot('linux-6.13');
+    expect((c.drv.domainAllocPaging(c.dev('eth@a000000'), 0, null) as SmmuV3Domain).enableNesting()).toBe(-Errno.EINVAL);
   });
 });

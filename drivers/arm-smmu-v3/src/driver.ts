@@ -47,9 +47,23 @@ export class SmmuV3Domain extends IommuDomain {
   /** The SMMU the domain was finalised on (first attach). */
   smmu: ArmSmmuV3 | null = null;
 
+  /** The translation stage; enable_nesting may switch it to 2 before finalisation. */
+  stage: 1 | 2;
+
   /** Creates a stage-1 or stage-2 domain. */
-  constructor(readonly driver: ArmSmmuV3Driver, readonly stage: 1 | 2, type: number, flags: number) {
+  constructor(readonly driver: ArmSmmuV3Driver, stage: 1 | 2, type: number, flags: number) {
     super({ type, ops: driver.ops, pgsizeBitmap: PGSIZE_4K, flags });
+    this.stage = stage;
+  }
+
+  /**
+   * arm_smmu_domain_finalise(): bind the domain to `smmu`, restricting the
+   * stage to what the SMMU implements.
+   */
+  finalise(smmu: ArmSmmuV3): void {
+    if (!smmu.has(ARM_SMMU_FEAT.TRANS_S1)) this.stage = 2;
+    if (!smmu.has(ARM_SMMU_FEAT.TRANS_S2)) this.stage = 1;
+    this.smmu = smmu;
   }
 
   protected override doAttach(dev: Device): number {
@@ -59,7 +73,19 @@ export class SmmuV3Domain extends IommuDomain {
     if (this.smmu !== null && this.smmu !== m.smmu) return -Errno.EINVAL;
     // arm_smmu_attach_prepare() (v6.13+): a coherency-enforcing domain only takes CANWBS masters.
     if (this.enforcingCoherency && !m.canwbs) return -Errno.EINVAL;
-    this.smmu = m.smmu;
+    if (this.smmu === null) this.finalise(m.smmu);
+    return 0;
+  }
+
+  /**
+   * arm_smmu_enable_nesting() (until v6.12; removed in v6.13 with
+   * VFIO_TYPE1_NESTING_IOMMU): ask for a stage-2 table, which only an
+   * unfinalised domain can still change (-EPERM once finalised).
+   */
+  override enableNesting(): number {
+    if (this.driver.k.profile.atLeast(6, 13)) return super.enableNesting();
+    if (this.smmu !== null) return -Errno.EPERM;
+    this.stage = 2;
     return 0;
   }
 
@@ -162,7 +188,12 @@ export class ArmSmmuV3Driver {
     if ((flags & IOMMU_HWPT_ALLOC.NEST_PARENT) && !m.smmu.has(ARM_SMMU_FEAT.NESTING)) return -Errno.EOPNOTSUPP;
     if ((flags & IOMMU_HWPT_ALLOC.DIRTY_TRACKING) && !this.capable(dev, IommuCap.DIRTY_TRACKING)) return -Errno.EOPNOTSUPP;
     const stage = flags & IOMMU_HWPT_ALLOC.NEST_PARENT || !m.smmu.has(ARM_SMMU_FEAT.TRANS_S1) ? 2 : 1;
-    return new SmmuV3Domain(this, stage, IommuDomainType.UNMANAGED, flags);
+    const domain = new SmmuV3Domain(this, stage, IommuDomainType.UNMANAGED, flags);
+    // arm_smmu_domain_alloc_paging(dev) finalises on the master's SMMU when
+    // given a device; the callers here (type1 through iommu_paging_domain_alloc())
+    // pass one from v6.11, before that the domain was finalised at first attach.
+    if (this.k.profile.atLeast(6, 11)) domain.finalise(m.smmu);
+    return domain;
   }
 
   /** arm_smmu_hw_info() (v6.13+): the raw ID registers as IOMMU_HW_INFO_TYPE_ARM_SMMUV3. */

@@ -33,7 +33,7 @@ export { VfioContainer, type VfioBackend } from './vfio/container.js';
 export { VfioCore } from './vfio/core.js';
 export {
   VfioProcess, GroupFile, ContainerFile, IommufdFile, DeviceFile, type VfioFile, type VfioProcessOptions,
-  type BindIommufdArgs, type AttachPtArgs,
+  type BindIommufdArgs, type AttachPtArgs, type PasidTableBindOut,
 } from './vfio/process.js';
 export { vfioModule, vfioCore } from './module.js';
 export { MockIommu, MockDomain, MOCK, MOCK_FLAGS_DEVICE, type MockFault, type MockDeviceOptions, type MockIommuOptions } from './mock/mock-iommu.js';

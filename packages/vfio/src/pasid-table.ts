@@ -66,17 +66,34 @@ export class RfcPasidTablePolicy extends PasidTablePolicy {
 }
 
 /**
- * The host's PASID-table format for a group (what its IOMMU driver's
- * hw_info reports): a {@link PasidTableModel} value, or 0 when the driver
- * reports none; and the host table size (the devices' PASID count).
+ * Which table format each IOMMU driver walks, by driver identity, for
+ * profiles whose driver has no hw_info (SMMUv3 before v6.13): an SMMUv3
+ * context-descriptor table or a VT-d PASID table.
+ */
+const DRIVER_PASID_TABLE_MODEL: Readonly<Record<string, number>> = {
+  'arm-smmu-v3': PasidTableModel.ARM_SMMU,
+  'intel-iommu': PasidTableModel.INTEL_IOMMU,
+};
+
+/**
+ * The host's PASID-table format for a group: what its IOMMU driver's
+ * hw_info reports, else the driver's own format by identity; 0 when
+ * neither says. And the host table size: the devices' PASID count, at
+ * least the one entry a device without PASIDs still has (SSID 0 /
+ * RID_PASID).
  */
 export function hostPasidTable(core: IommuCore, group: IommuGroup): { readonly model: number; readonly size: number } {
   const dev = group.devices[0];
   const ops = dev === undefined ? null : core.deviceOps(dev);
-  const info = dev === undefined ? -Errno.ENODEV : ops?.hwInfo?.(dev, 0) ?? -Errno.EOPNOTSUPP;
-  const type = typeof info === 'number' ? 0 : info.type;
-  const model = type === IommuHwInfoType.INTEL_VTD ? PasidTableModel.INTEL_IOMMU : type === IommuHwInfoType.ARM_SMMUV3 ? PasidTableModel.ARM_SMMU : 0;
-  let size = 0;
+  let model = 0;
+  if (dev !== undefined && ops?.hwInfo !== undefined) {
+    const info = ops.hwInfo(dev, 0);
+    const type = typeof info === 'number' ? 0 : info.type;
+    model = type === IommuHwInfoType.INTEL_VTD ? PasidTableModel.INTEL_IOMMU : type === IommuHwInfoType.ARM_SMMUV3 ? PasidTableModel.ARM_SMMU : 0;
+  } else if (ops !== null) {
+    model = DRIVER_PASID_TABLE_MODEL[ops.name] ?? 0;
+  }
+  let size = dev === undefined ? 0 : 1;
   for (const d of group.devices) size = Math.max(size, core.devIommu(d)?.maxPasids ?? 0);
   return { model, size };
 }

@@ -67,6 +67,12 @@ export interface AttachPtArgs {
   readonly pasid?: number;
 }
 
+/** What a successful bind_pasid_table reports: every device now using the table. */
+export interface PasidTableBindOut {
+  /** Device names of every group of the container. */
+  readonly devices: readonly string[];
+}
+
 const BIND_MINSZ = 16; // offsetofend(struct vfio_device_bind_iommufd, out_devid)
 const ATTACH_MINSZ = 12; // offsetofend(struct vfio_device_attach_iommufd_pt, pt_id)
 const DETACH_MINSZ = 8;
@@ -384,24 +390,25 @@ export class VfioProcess {
    * unit. A group whose IOMMU has another format is -EINVAL; earlier groups
    * are unbound again.
    */
-  bindPasidTable(fd: number, info: PasidTableInfo): IoctlResult<Record<string, never>> {
+  bindPasidTable(fd: number, info: PasidTableInfo): IoctlResult<PasidTableBindOut> {
+    const none: PasidTableBindOut = { devices: [] };
     const c = this.#container(fd);
-    if (typeof c === 'number') return result(c, {});
+    if (typeof c === 'number') return result(c, none);
     const k = this.vfio.k;
-    if (!k.container.isBound(PasidTablePolicy)) return result(-Errno.ENOTTY, {});
+    if (!k.container.isBound(PasidTablePolicy)) return result(-Errno.ENOTTY, none);
     const policy = k.container.get(PasidTablePolicy);
-    if (c.backend?.kind !== 'type1' || !c.backend.iommu.nesting) return result(-Errno.EINVAL, {});
+    if (c.backend?.kind !== 'type1' || !c.backend.iommu.nesting) return result(-Errno.EINVAL, none);
     const done: VfioGroup[] = [];
     for (const g of c.groups) {
       const host = hostPasidTable(this.vfio.iommu, g.iommuGroup);
       const r = policy.bind(g.iommuGroup, host.model, host.size, info);
       if (r !== 0) {
         for (const d of done) policy.unbind(d.iommuGroup);
-        return result(r, {});
+        return result(r, none);
       }
       done.push(g);
     }
-    return result(0, {});
+    return result(0, { devices: done.flatMap((g) => g.iommuGroup.devices.map((d) => d.name)) });
   }
 
   /** VFIO_IOMMU_UNBIND_PASID_TABLE of the proposal: unbinds every group of the container. */
