@@ -31,4 +31,4 @@ export {
 export { type ChromeTraceEvent, type ChromeTrace, chromeTrace, timelineTrace } from './render/trace.js';
 export { escapeHtml } from './render/html.js';
 export { type TimelineSvgOptions, renderTimelineSvg } from './render/timeline-svg.js';
-export { type ReportData, type ReportSchedule, type BuildReportOptions, renderReportHtml, buildReport } from './render/report.js';
+export { type ReportData, type ReportSchedule, type BuildReportOptions, renderReportHtml, buildReport, reportData } from './render/report.js';

@@ -19,10 +19,12 @@ export function registerGraph(program: Command, ctx: CommandContext): void {
   machineOptions(program.command('graph'))
     .description('the device / device-link / IOMMU graph as DOT, SVG (rendered in-process) or JSON')
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')}`, 'dot')
+    .option('--json', 'the same as --format json')
     .option('--around <device>', 'only the neighbourhood of this device (bus:name or name)')
     .option('--depth <n>', 'edges to follow from --around', parseDepth, 1)
     .option('-o, --output <file>', 'write to a file instead of stdout')
-    .action(async (file: string | undefined, opts: MachineOptions & { format: string; around?: string; depth: number; output?: string }) => {
+    .action(async (file: string | undefined, opts: MachineOptions & { json?: boolean; format: string; around?: string; depth: number; output?: string }) => {
+      if (opts.json === true) opts.format = 'json';
       if (!(FORMATS as readonly string[]).includes(opts.format)) throw new CliError('usage', `unknown graph format '${opts.format}'`, `use one of ${FORMATS.join(', ')}`);
       const k = bootMachine(file, opts);
       const edges = iommuEdges(k);

@@ -9,7 +9,8 @@ export function registerTrace(program: Command, ctx: CommandContext): void {
   machineOptions(program.command('trace'))
     .description('the boot as Chrome/Perfetto trace-event JSON (open in ui.perfetto.dev or chrome://tracing)')
     .option('-o, --output <file>', 'write to a file instead of stdout')
-    .action((file: string | undefined, opts: MachineOptions & { output?: string }) => {
+    .option('--json', 'accepted for uniformity: the output is JSON already (trace-event format, not wrapped, so viewers open it)')
+    .action((file: string | undefined, opts: MachineOptions & { output?: string; json?: boolean }) => {
       const k = bootMachine(file, opts);
       const text = `${JSON.stringify(chromeTrace(k.traceLog, `kdsim ${k.profile.name}`))}\n`;
       if (opts.output === undefined) ctx.io.stdout.write(text);

@@ -106,3 +106,18 @@ describe('report of a replayed ordering', () => {
     expect(plain.out()).not.toContain('id="schedule-section"');
   });
 });
+
+describe('kdsim report --json and kdsim graph --json', () => {
+  it('print their data in the versioned envelope', async () => {
+    const report = captureIo();
+    expect(await main(['report', '--json'], report)).toBe(0);
+    const r = JSON.parse(report.out()) as { schemaVersion: number; command: string; facts: [string, string][]; devices: { name: string }[]; log: string[] };
+    expect([r.schemaVersion, r.command]).toEqual([1, 'report']);
+    expect(r.facts[0]).toEqual(['kernel', 'linux-6.12']);
+    expect(r.devices.map((d) => d.name)).toContain('0000:01:00.0');
+    expect(r.log.some((l) => l.includes('Adding to iommu group'))).toBe(true);
+    const graph = captureIo();
+    expect(await main(['graph', '--json'], graph)).toBe(0);
+    expect((JSON.parse(graph.out()) as { command: string }).command).toBe('graph');
+  });
+});

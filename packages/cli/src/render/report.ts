@@ -131,11 +131,11 @@ export interface BuildReportOptions {
   readonly schedule?: ReportSchedule;
 }
 
-/** The report of a booted kernel (booted with `recordTrace` for a timeline). */
-export async function buildReport(k: Kernel, options: BuildReportOptions = {}): Promise<string> {
+/** What a report of a booted kernel shows (booted with `recordTrace` for a timeline). */
+export async function reportData(k: Kernel, options: BuildReportOptions = {}): Promise<ReportData> {
   const graph = deviceGraph(k, options.iommuEdges !== undefined ? { iommuEdges: options.iommuEdges } : {});
   const deferred = graph.nodes.filter((n) => n.state === 'deferred').length;
-  return renderReportHtml({
+  return {
     title: options.title ?? 'kdsim report',
     facts: [
       ['kernel', k.profile.name], ['command line', k.cmdline.raw], ['devices', String(graph.nodes.length)],
@@ -147,5 +147,10 @@ export async function buildReport(k: Kernel, options: BuildReportOptions = {}): 
     timeline: bootTimeline(k.traceLog),
     log: k.dmesg().split('\n').filter((l) => l !== ''),
     ...(options.schedule !== undefined ? { schedule: options.schedule } : {}),
-  });
+  };
+}
+
+/** The report of a booted kernel as one HTML page (booted with `recordTrace` for a timeline). */
+export async function buildReport(k: Kernel, options: BuildReportOptions = {}): Promise<string> {
+  return renderReportHtml(await reportData(k, options));
 }
