@@ -1,4 +1,4 @@
-import { BusType, DmaConfigure, Errno, LogLevel, type Device, type Driver, type Kernel } from '@kdsim/core';
+import { BusType, Errno, LogLevel, type Device, type Driver, type Kernel } from '@kdsim/core';
 import { PciAcsState } from './acs.js';
 import { PciDevice } from './device.js';
 import { PciMatchTable, pciMatchDevice } from './driver.js';
@@ -6,7 +6,7 @@ import { PciMatchTable, pciMatchDevice } from './driver.js';
 /**
  * pci_bus_type: matching by driver_override, dynamic ids and id tables
  * (only once pci_bus_add_device() allowed it), probe with the matched id,
- * and pci_dma_configure() through the kernel's {@link DmaConfigure} seam.
+ * and pci_dma_configure() through the kernel's `DmaConfigure` seam.
  * Holds the kernel-wide ACS request state.
  */
 export class PciBus extends BusType {
@@ -51,11 +51,11 @@ export class PciBus extends BusType {
   // pci-driver.c: pci_dma_configure(): of_dma_configure() on the host controller's
   // node or acpi_dma_configure() on the host bridge's companion, then the default domain.
   override dmaConfigure(dev: Device): number {
-    return this.k.container.get(DmaConfigure).configure(dev);
+    return this.k.dmaConfigure.configure(dev);
   }
 
   override dmaCleanup(dev: Device): void {
-    this.k.container.get(DmaConfigure).cleanup(dev);
+    this.k.dmaConfigure.cleanup(dev);
   }
 
   /** The registered function at (segment, bus, devfn), or null (pci_get_domain_bus_and_slot()). */

@@ -1,11 +1,11 @@
-import { BusType, DmaConfigure, Errno, LogLevel, type Device, type Driver, type Kernel } from '@kdsim/core';
+import { BusType, Errno, LogLevel, type Device, type Driver, type Kernel } from '@kdsim/core';
 import { AmbaDevice, PlatformDevice } from './device.js';
 import { AmbaMatchTable, PlatformMatchTable, acpiMatchDevice, ambaLookup, ofMatchDevice, platformMatchId } from './driver.js';
 
 /**
  * platform_bus_type: platform_match() (driver_override, OF best match, ACPI
  * IDs, id table, name), platform_probe() and platform_dma_configure()
- * through the kernel's {@link DmaConfigure} seam.
+ * through the kernel's `DmaConfigure` seam.
  */
 export class PlatformBus extends BusType {
   /** `platform`. */
@@ -51,11 +51,11 @@ export class PlatformBus extends BusType {
   // platform.c: platform_dma_configure(): of_dma_configure() on the device's node or
   // acpi_dma_configure() on its companion, then the default domain.
   override dmaConfigure(dev: Device): number {
-    return this.k.container.get(DmaConfigure).configure(dev);
+    return this.k.dmaConfigure.configure(dev);
   }
 
   override dmaCleanup(dev: Device): void {
-    this.k.container.get(DmaConfigure).cleanup(dev);
+    this.k.dmaConfigure.cleanup(dev);
   }
 }
 
@@ -100,10 +100,10 @@ export class AmbaBus extends BusType {
 
   // amba/bus.c: amba_dma_configure()
   override dmaConfigure(dev: Device): number {
-    return this.k.container.get(DmaConfigure).configure(dev);
+    return this.k.dmaConfigure.configure(dev);
   }
 
   override dmaCleanup(dev: Device): void {
-    this.k.container.get(DmaConfigure).cleanup(dev);
+    this.k.dmaConfigure.cleanup(dev);
   }
 }

@@ -1,6 +1,6 @@
 import { Errno, LogLevel, type DriverSpec, type Kernel } from '@kdsim/core';
 import { platformDriver, type PlatformBus, type PlatformDevice } from '@kdsim/bus-platform';
-import { registerVirtioDevice, type VirtioBus } from './bus.js';
+import { registerVirtioDevice, unregisterVirtioDevice, type VirtioBus } from './bus.js';
 import type { VirtioDevice, VirtioTransport } from './device.js';
 import { DEFAULT_VIRTIO_FEATURES, type VirtioHardware, type VirtioMmioModel } from './hardware.js';
 import { VIRTIO_F, bit, hasFeature } from './ids.js';
@@ -65,10 +65,7 @@ export function virtioMmioDriver(k: Kernel, platform: PlatformBus, virtio: Virti
     },
     remove: (pdev) => {
       const dev = pdev.driverData as VirtioDevice | null;
-      if (dev !== null && dev.registered) {
-        k.deviceDel(dev);
-        virtio.freeIndex(dev.index);
-      }
+      if (dev !== null && dev.registered) unregisterVirtioDevice(k, virtio, dev);
     },
   });
 }

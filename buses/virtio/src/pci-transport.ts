@@ -1,6 +1,6 @@
 import { Errno, LogLevel, type DriverSpec, type Kernel } from '@kdsim/core';
 import { pciDriver, type PciBus, type PciDevice } from '@kdsim/bus-pci';
-import { registerVirtioDevice, type VirtioBus } from './bus.js';
+import { registerVirtioDevice, unregisterVirtioDevice, type VirtioBus } from './bus.js';
 import type { VirtioDevice, VirtioTransport } from './device.js';
 import { DEFAULT_VIRTIO_FEATURES, type VirtioHardware, type VirtioPciModel } from './hardware.js';
 import { VIRTIO_F, bit, hasFeature } from './ids.js';
@@ -94,10 +94,7 @@ export function virtioPciDriver(k: Kernel, pci: PciBus, virtio: VirtioBus, hw: (
     },
     remove: (pdev) => {
       const dev = pdev.driverData as VirtioDevice | null;
-      if (dev !== null && dev.registered) {
-        k.deviceDel(dev);
-        virtio.freeIndex(dev.index);
-      }
+      if (dev !== null && dev.registered) unregisterVirtioDevice(k, virtio, dev);
     },
   });
 }

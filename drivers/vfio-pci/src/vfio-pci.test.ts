@@ -1,7 +1,7 @@
 // Stories from issue 6: a user hands devices to vfio-pci (driver_override,
 // unbind, bind) on DT machines whose endpoints sit behind a mock IOMMU
 // shaped by its capability answers, then drives VFIO and iommufd.
-import { DmaConfigure, Errno, Kernel, KernelModule, SimpleBus, type Device, type DriverSpec } from '@kdsim/core';
+import { Errno, Kernel, KernelModule, SimpleBus, type Device, type DriverSpec } from '@kdsim/core';
 import { MachineFirmware, OfTree, parseDts } from '@kdsim/firmware';
 import { IommuCap, iommuCoreModule } from '@kdsim/iommu';
 import {
@@ -14,11 +14,11 @@ class DmaBus extends SimpleBus {
   kernel: Kernel | null = null;
 
   override dmaConfigure(dev: Device): number {
-    return this.kernel!.container.get(DmaConfigure).configure(dev);
+    return this.kernel!.dmaConfigure.configure(dev);
   }
 
   override dmaCleanup(dev: Device): void {
-    this.kernel!.container.get(DmaConfigure).cleanup(dev);
+    this.kernel!.dmaConfigure.cleanup(dev);
   }
 }
 

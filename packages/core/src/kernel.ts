@@ -24,6 +24,8 @@ import { KernelCmdline } from './profile/cmdline.js';
 import { DEFAULT_PROFILE, KernelProfile, kernelProfile } from './profile/profile.js';
 import { NSEC_PER_MSEC, NSEC_PER_USEC, VirtualClock } from './time/clock.js';
 import { type RunResult, Scheduler, type ThreadBody } from './time/scheduler.js';
+
+const NO_DMA_CONFIGURE = new NoDmaConfigure();
 import { InOrderStrategy, ScheduleStrategy } from './time/strategy.js';
 
 /** Kernel build configuration that changes driver-core behaviour. */
@@ -124,6 +126,7 @@ export interface CoreDebug {
  */
 export class Kernel {
   #container: Container | null = null;
+  #dmaConfigure: DmaConfigure | null = null;
   readonly #configure: ((container: Container) => void) | undefined;
   // Set when the constructor built the default links and policy without the container.
   #linksBuilt = false;
@@ -235,6 +238,16 @@ export class Kernel {
     this.dd = new Dd(this);
   }
 
+  /**
+   * The bound {@link DmaConfigure} service — what every bus's dma_configure()
+   * calls before a probe — resolved once, not per probe. Without a container
+   * nothing can have rebound it, so none is made for it. A module load may
+   * rebind it and drops the cached one.
+   */
+  get dmaConfigure(): DmaConfigure {
+    return this.#dmaConfigure ??= this.#container === null ? NO_DMA_CONFIGURE : this.#container.get(DmaConfigure);
+  }
+
   /** The DI container: policies, services and loaded modules' bindings (created on first use). */
   get container(): Container {
     return this.#container ??= this.#createContainer();
@@ -262,7 +275,7 @@ export class Kernel {
         .inSingletonScope();
     }
     c.bind(DeferredProbePolicy).toConstantValue(this.#deferredPolicy ?? new DefaultDeferredProbePolicy(profile, this.cmdline, this.config));
-    c.bind(DmaConfigure).toConstantValue(new NoDmaConfigure());
+    c.bind(DmaConfigure).toConstantValue(NO_DMA_CONFIGURE);
     for (const m of this.#builtin) c.load(m.containerModule);
     this.#configure?.(c);
     return c;
@@ -621,6 +634,7 @@ export class Kernel {
     this.clock.advance(this.costs.moduleLoad);
     if (this.tracing) this.emit({ type: 'module_load', module: key });
     this.container.load(mod.containerModule);
+    this.#dmaConfigure = null;
     this.#loaded.add(key);
     const asyncParam = params['async_probe'] ?? this.cmdline.moduleParams.get(key)?.get('async_probe');
     const asyncRequested = asyncParam !== undefined && asyncParam !== '0' && asyncParam !== 'n';

@@ -1,8 +1,8 @@
-import { DmaConfigure, SimpleBus, type Device, type Kernel } from '@kdsim/core';
+import { SimpleBus, type Device, type Kernel } from '@kdsim/core';
 
 /**
  * A {@link SimpleBus} whose dma_configure / dma_cleanup go through the
- * kernel's {@link DmaConfigure} seam, as platform_dma_configure() does: for
+ * kernel's `DmaConfigure` seam, as platform_dma_configure() does: for
  * tests and inline scenario devices that need IOMMU configuration without a
  * real bus package. Set {@link DmaSimpleBus.kernel} when the bus registers.
  */
@@ -11,10 +11,10 @@ export class DmaSimpleBus extends SimpleBus {
   kernel: Kernel | null = null;
 
   override dmaConfigure(dev: Device): number {
-    return this.kernel?.container.get(DmaConfigure).configure(dev) ?? 0;
+    return this.kernel?.dmaConfigure.configure(dev) ?? 0;
   }
 
   override dmaCleanup(dev: Device): void {
-    this.kernel?.container.get(DmaConfigure).cleanup(dev);
+    this.kernel?.dmaConfigure.cleanup(dev);
   }
 }

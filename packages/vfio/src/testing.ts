@@ -1,7 +1,7 @@
 // Test support (not exported from the package): a booted kernel with the
 // IOMMU core, VFIO and the mock IOMMU, and the selftest's helper shapes
 // (iommufd_utils.h: test_cmd_mock_domain() and friends).
-import { DmaConfigure, Kernel, KernelModule, SimpleBus, type Device, type DriverSpec } from '@kdsim/core';
+import { Kernel, KernelModule, SimpleBus, type Device, type DriverSpec } from '@kdsim/core';
 import { MachineFirmware, OfTree, parseDts } from '@kdsim/firmware';
 import { IommuCore, iommuCoreModule, type IommuCap } from '@kdsim/iommu';
 import type { IommufdCtx } from './iommufd/ctx.js';
@@ -61,11 +61,11 @@ export class DmaBus extends SimpleBus {
   kernel: Kernel | null = null;
 
   override dmaConfigure(dev: Device): number {
-    return this.kernel!.container.get(DmaConfigure).configure(dev);
+    return this.kernel!.dmaConfigure.configure(dev);
   }
 
   override dmaCleanup(dev: Device): void {
-    this.kernel!.container.get(DmaConfigure).cleanup(dev);
+    this.kernel!.dmaConfigure.cleanup(dev);
   }
 }
 
