@@ -108,6 +108,7 @@ export function bootFwdevlink({ devices = 20_000, seed = 1, cmdline = '', klogCa
     // As with a devicetree: every device exists (arch_initcall_sync) before drivers register.
     new KernelModule('populate', { initcalls: [{ level: 'arch_sync', name: 'populate', fn: timed('populate', populate) }] }),
   ];
+  globalThis.gc?.(); // the tree and the previous boot are not part of this boot
   const t0 = performance.now();
   const k = new Kernel({ cmdline: `fw_devlink=on ${cmdline}`, builtin, klogCapacity });
   k.boot();

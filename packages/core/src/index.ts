@@ -5,7 +5,7 @@
  * profiles and command line, and the firmware-node abstraction.
  */
 export { Errno, errnoName, formatErrno, type ErrnoName } from './errno.js';
-export { type Fwnode, type FwnodeReferenceResult, fwnodeAndAncestors, fwnodeIsAncestorOf } from './fwnode/fwnode.js';
+export { type Fwnode, type FwnodeKernelRecord, type FwnodeReferenceResult, fwnodeAndAncestors, fwnodeIsAncestorOf } from './fwnode/fwnode.js';
 export { SoftwareNode, type SoftwareNodeOptions, type SwnodeReference, type SwnodePropertyValue } from './fwnode/swnode.js';
 export { VirtualClock, formatTimestamp, NSEC_PER_SEC, NSEC_PER_MSEC, NSEC_PER_USEC } from './time/clock.js';
 export { Scheduler, SimThread, type ThreadKind, type ThreadBody, type Yield, type WaitFor, type SleepUntil, type Decision, type RunResult } from './time/scheduler.js';
@@ -25,7 +25,7 @@ export {
   DL_FLAG, DL_MANAGED_LINK_FLAGS, DL_ADD_VALID_FLAGS, DL_MARKER_FLAGS, FW_DEVLINK_FLAGS_PERMISSIVE, FW_DEVLINK_FLAGS_ON,
   FW_DEVLINK_FLAGS_RPM, FWNODE_FLAG, FWLINK_FLAG, DEVLINK_STATUS_WORDS, isSyncStateOnly, formatFlags, type DeviceLinkState,
 } from './links/flags.js';
-export { FwnodeLink, FwnodeLinks, FwnodeState, newestFirst } from './links/fwnode-links.js';
+export { FwnodeLink, FwnodeLinks, FwnodeState } from './links/fwnode-links.js';
 export { FwDevlink } from './links/fw-devlink.js';
 export { Cycles } from './links/cycles.js';
 export { AddLinks } from './links/add-links.js';

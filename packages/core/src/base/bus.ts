@@ -84,9 +84,16 @@ export class SimpleBus extends BusType {
     if (Array.isArray(table)) {
       const ids = table as readonly unknown[];
       const compatible = dev.fwnode?.readStringArray('compatible');
-      if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) if (ids.includes(compatible[i])) return 1;
-      if (ids.includes(dev.name)) return 1;
+      if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) if (has(ids, compatible[i])) return 1;
+      if (has(ids, dev.name)) return 1;
     }
     return dev.name === drv.name ? 1 : 0;
   }
+}
+
+// ids.includes(x) for a string, as a loop: bus matching runs once per device
+// and driver, and the builtin call costs several times the comparisons.
+function has(ids: readonly unknown[], x: string | undefined): boolean {
+  for (let i = 0; i < ids.length; i++) if (ids[i] === x) return true;
+  return false;
 }

@@ -84,6 +84,8 @@ export class Device {
   selfRetriggers = 0;
   /** Walk stamp of device_reorder_to_tail() (kdsim bookkeeping). @internal */
   reorderStamp = 0;
+  /** Walk stamp of device_is_dependent() (kdsim bookkeeping). @internal */
+  dependStamp = 0;
 
   /** Creates an unregistered device; `device_add()` registers it. */
   constructor(init: DeviceInit) {

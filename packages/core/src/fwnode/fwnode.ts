@@ -35,6 +35,20 @@ export interface Fwnode {
   getReferenceArgs(prop: string, cellsName: string | null, nargs: number, index: number): FwnodeReferenceResult;
   /** Resolves a raw reference value (an OF phandle) to its node, or null when there is none. */
   resolveReference(handle: number): Fwnode | null;
+  /**
+   * A cache for the kernel that last looked this node up: that kernel's
+   * record of it. Only a kernel's fwnode-link store reads and writes it, and
+   * only as a shortcut for a lookup it can always redo, so one firmware tree
+   * can still be booted by many kernels. Implementations start it at null.
+   * @internal
+   */
+  kernelRecord?: FwnodeKernelRecord | null;
+}
+
+/** What a kernel caches in {@link Fwnode.kernelRecord}: a record that names its owner. @internal */
+export interface FwnodeKernelRecord {
+  /** The kernel-side store the record belongs to. */
+  readonly owner: object;
 }
 
 /** The result of {@link Fwnode.getReferenceArgs}: a target with arguments, or a negative errno (`-ENOENT` past the end). */
@@ -49,6 +63,7 @@ export function* fwnodeAndAncestors(fwnode: Fwnode): Generator<Fwnode> {
 
 /** True if `ancestor` is `node` itself or one of its ancestors (fwnode_is_ancestor_of()). */
 export function fwnodeIsAncestorOf(ancestor: Fwnode, node: Fwnode): boolean {
-  for (const n of fwnodeAndAncestors(node)) if (n === ancestor) return true;
+  // A loop, not the generator: fw_devlink asks this for every link it creates.
+  for (let n: Fwnode | null = node; n !== null; n = n.parent) if (n === ancestor) return true;
   return false;
 }

@@ -1,5 +1,5 @@
 import { Errno } from '../errno.js';
-import type { Fwnode, FwnodeReferenceResult } from './fwnode.js';
+import type { Fwnode, FwnodeKernelRecord, FwnodeReferenceResult } from './fwnode.js';
 
 /** A reference entry of a software-node property (PROPERTY_ENTRY_REF()). */
 export interface SwnodeReference {
@@ -31,6 +31,8 @@ export interface SoftwareNodeOptions {
 export class SoftwareNode implements Fwnode {
   readonly type = 'swnode';
   readonly children: SoftwareNode[] = [];
+  /** See {@link Fwnode.kernelRecord}. @internal */
+  kernelRecord: FwnodeKernelRecord | null = null;
   /** software_node_register() was called; see {@link SoftwareNodeOptions.registered}. */
   registered: boolean;
   readonly #properties = new Map<string, SwnodePropertyValue>();
@@ -60,8 +62,8 @@ export class SoftwareNode implements Fwnode {
   /** Sets or replaces a property. */
   setProperty(name: string, value: SwnodePropertyValue): this {
     this.#properties.set(name, value);
-    if (name === 'compatible') this.#compatible = asStrings(value);
-    else if (name === 'status') this.#status = asStrings(value);
+    if (name === 'compatible') this.#compatible = shared(asStrings(value));
+    else if (name === 'status') this.#status = shared(asStrings(value));
     return this;
   }
 
@@ -130,6 +132,19 @@ const NO_ARGS: readonly number[] = Object.freeze([]);
 function isReferenceList(v: readonly unknown[]): v is readonly SwnodeReference[] {
   for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'object') return false;
   return true;
+}
+
+// One frozen array per distinct string list: many nodes share a `compatible`, and
+// every driver_attach() walk compares it with each driver's table, so nodes that
+// share one read memory that stays cached instead of a string of their own.
+const SHARED_STRINGS = new Map<string, readonly string[]>();
+
+function shared(v: readonly string[] | undefined): readonly string[] | undefined {
+  if (v === undefined) return undefined;
+  const key = v.join('\0');
+  let out = SHARED_STRINGS.get(key);
+  if (out === undefined) SHARED_STRINGS.set(key, (out = Object.freeze([...v])));
+  return out;
 }
 
 // The value as a string array, or undefined if it is absent or not one.

@@ -2,7 +2,7 @@ import type { Device } from '../base/device.js';
 import type { Fwnode } from '../fwnode/fwnode.js';
 import { DL_FLAG, FWLINK_FLAG, FWNODE_FLAG, isSyncStateOnly } from './flags.js';
 import type { FwDevlink } from './fw-devlink.js';
-import { type FwnodeLink, newestFirst } from './fwnode-links.js';
+import type { FwnodeLink } from './fwnode-links.js';
 
 const CORE = 'drivers/base/core.c';
 
@@ -88,9 +88,10 @@ export class Cycles {
       // A bound supplier cannot be waiting for a consumer that has not started binding.
       if (supDev !== null && supDev.links.status === 'DRIVER_BOUND' && con !== null && con.links.status === 'NO_DRIVER') return false;
       const st = fwn.peek(sup);
-      if (st !== undefined && st.suppliers.size > 0) {
+      if (st !== undefined && st.suppliers !== null) {
         const ignore = k.profile.fwDevlinkPostInitProviders;
-        for (const link of newestFirst(st.suppliers)) {
+        for (let link: FwnodeLink | null = st.suppliers; link !== null; link = link.nextSup) {
+          if (!link.live) continue;
           if (ignore && (link.flags & FWLINK_FLAG.IGNORE) !== 0) continue;
           if (this.#relax(conDev, conFw, link.supplier)) {
             this.markLink(link);
@@ -140,7 +141,7 @@ export class Cycles {
     const st = fw.fwnodes.peek(sup);
     if (st !== undefined) {
       const ignore = k.profile.fwDevlinkPostInitProviders;
-      for (const l of st.suppliers) if (!(ignore && (l.flags & FWLINK_FLAG.IGNORE) !== 0) && visit(l.supplier)) return true;
+      for (let l = st.suppliers; l !== null; l = l.nextSup) if (!(ignore && (l.flags & FWLINK_FLAG.IGNORE) !== 0) && visit(l.supplier)) return true;
     }
     const par = supDev !== null ? supDev.parent : fw.nextParentDev(sup);
     if (par?.fwnode != null && visit(par.fwnode)) return true;
@@ -159,7 +160,7 @@ export class Cycles {
     const k = fw.k;
     const st = fw.fwnodes.peek(t);
     if (st === undefined) return false;
-    for (const l of st.consumers) if (visit(l.consumer)) return true;
+    for (let l = st.consumers; l !== null; l = l.nextCon) if (visit(l.consumer)) return true;
     const dev = st.device;
     if (dev === undefined) return false;
     for (const c of dev.children) if (c.fwnode !== null && visit(c.fwnode)) return true;
@@ -191,7 +192,7 @@ export class Cycles {
   #hasDownstream(t: Fwnode): boolean {
     const st = this.fw.fwnodes.peek(t);
     if (st === undefined) return false;
-    if (st.consumers.size > 0) return true;
+    if (st.consumers !== null) return true;
     const dev = st.device;
     if (dev === undefined) return false;
     if (dev.children.length > 0 || t.children.length > 0) return true;
@@ -219,22 +220,25 @@ export class Cycles {
     // A new search epoch: the side marks of every earlier search are stale at once, so
     // nothing is cleared (clearing a Set allocates a new table, and this runs per link).
     const epoch = ++this.#epoch;
+    const fwn = this.fw.fwnodes;
     const upQ = this.#upQ;
     const downQ = this.#downQ;
     upQ.length = 0;
     downQ.length = 0;
-    this.#upMark.set(sup, epoch);
+    const supState = fwn.state(sup);
+    const targetState = fwn.state(target);
+    supState.upMark = epoch;
     upQ.push(sup);
-    this.#downMark.set(target, epoch);
+    targetState.downMark = epoch;
     downQ.push(target);
     let ui = 0;
     let di = 0;
     try {
       // The consumer side is usually the small one (a new device has few dependants): it goes first.
       for (;;) {
-        if (di >= downQ.length) return this.#downMark.get(sup) === epoch;
+        if (di >= downQ.length) return supState.downMark === epoch;
         if (this.#downstream(downQ[di++]!, this.#downVisit)) return true;
-        if (ui >= upQ.length) return this.#upMark.get(target) === epoch;
+        if (ui >= upQ.length) return targetState.upMark === epoch;
         if (this.#upstream(upQ[ui++]!, con, this.#upVisit)) return true;
       }
     } finally {
@@ -243,26 +247,27 @@ export class Cycles {
     }
   }
 
-  // fwnode → the epoch of the last search whose upstream (downstream) side reached it.
-  readonly #upMark = new Map<Fwnode, number>();
-  readonly #downMark = new Map<Fwnode, number>();
+  // The epoch of the last search whose upstream (downstream) side reached a node is kept
+  // in its FwnodeState (upMark, downMark): a new epoch makes every old mark stale at once.
   #epoch = 0;
   readonly #upQ: Fwnode[] = [];
   readonly #downQ: Fwnode[] = [];
   readonly #upVisit = (f: Fwnode): boolean => {
     const epoch = this.#epoch;
-    if (this.#downMark.get(f) === epoch) return true;
-    if (this.#upMark.get(f) !== epoch) {
-      this.#upMark.set(f, epoch);
+    const s = this.fw.fwnodes.state(f);
+    if (s.downMark === epoch) return true;
+    if (s.upMark !== epoch) {
+      s.upMark = epoch;
       this.#upQ.push(f);
     }
     return false;
   };
   readonly #downVisit = (f: Fwnode): boolean => {
     const epoch = this.#epoch;
-    if (this.#upMark.get(f) === epoch) return true;
-    if (this.#downMark.get(f) !== epoch) {
-      this.#downMark.set(f, epoch);
+    const s = this.fw.fwnodes.state(f);
+    if (s.upMark === epoch) return true;
+    if (s.downMark !== epoch) {
+      s.downMark = epoch;
       this.#downQ.push(f);
     }
     return false;

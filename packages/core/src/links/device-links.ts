@@ -166,8 +166,11 @@ export class DeviceLinks {
     if (dev === target) return true;
     // A device nothing depends on yet (the usual new consumer) reaches nothing.
     if (dev.children.length === 0 && dev.links.consumers.length === 0) return false;
-    return reaches(dev, target, new Set());
+    return reaches(dev, target, ++this.#dependStamp);
   }
+
+  // Each device_is_dependent() walk marks the devices it visited with a new stamp.
+  #dependStamp = 0;
 
   /**
    * core.c: device_link_del() — drop one reference of a stateless link. A
@@ -469,14 +472,17 @@ function missingSupplier(dev: Device): void {
 
 // device_is_dependent() without the ancestors check, memoised: reachability does not
 // depend on the path, and real link graphs are DAGs with many shared paths.
-function reaches(dev: Device, target: Device, seen: Set<Device>): boolean {
+function reaches(dev: Device, target: Device, stamp: number): boolean {
   if (dev === target) return true;
-  if (seen.has(dev)) return false;
-  seen.add(dev);
-  for (const child of dev.children) if (reaches(child, target, seen)) return true;
-  for (const link of dev.links.consumers) {
+  if (dev.dependStamp === stamp) return false;
+  dev.dependStamp = stamp;
+  const children = dev.children;
+  for (let i = 0; i < children.length; i++) if (reaches(children[i]!, target, stamp)) return true;
+  const consumers = dev.links.consumers;
+  for (let i = 0; i < consumers.length; i++) {
+    const link = consumers[i]!;
     if (isSyncStateOnly(link.flags)) continue;
-    if (reaches(link.consumer, target, seen)) return true;
+    if (reaches(link.consumer, target, stamp)) return true;
   }
   return false;
 }

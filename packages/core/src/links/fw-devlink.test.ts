@@ -22,12 +22,12 @@ const swnodeRefs = (c: Container): void => {
   );
 };
 
-/** The fwnode suppliers of `fw` as fw_devlink sees them right now. */
+/** The fwnode suppliers of `fw` as fw_devlink sees them right now, oldest first (the order they were parsed). */
 function fwSuppliers(k: Kernel, fw: Fwnode): Fwnode[] {
-  return [...(k.links.fwnodes.peek(fw)?.suppliers ?? [])].map((l) => l.supplier);
+  return (k.links.fwnodes.peek(fw)?.supplierLinks() ?? []).map((l) => l.supplier).reverse();
 }
 function fwConsumers(k: Kernel, fw: Fwnode): Fwnode[] {
-  return [...(k.links.fwnodes.peek(fw)?.consumers ?? [])].map((l) => l.consumer);
+  return (k.links.fwnodes.peek(fw)?.consumerLinks() ?? []).map((l) => l.consumer).reverse();
 }
 
 describe('software-node links (the shapes of drivers/base/test/swnode-devlink-test.c)', () => {

@@ -13,7 +13,7 @@ import {
   DL_FLAG, FW_DEVLINK_FLAGS_ON, FW_DEVLINK_FLAGS_PERMISSIVE, FW_DEVLINK_FLAGS_RPM, FWLINK_FLAG, FWNODE_FLAG, formatFlags,
   isSyncStateOnly,
 } from './flags.js';
-import { type FwnodeLink, type FwnodeLinks, newestFirst } from './fwnode-links.js';
+import type { FwnodeLink, FwnodeLinks } from './fwnode-links.js';
 import type { FwDevlinkPolicy } from './policy.js';
 
 const CORE = 'drivers/base/core.c';
@@ -130,9 +130,10 @@ export class FwDevlink {
   linkToConsumers(dev: Device): void {
     const fw = dev.fwnode!;
     const st = this.#fwnodes.peek(fw);
-    if (st === undefined || st.consumers.size === 0) return;
-    for (const link of newestFirst(st.consumers)) {
-      if (!st.consumers.has(link)) continue;
+    if (st === undefined) return;
+    // list_for_each_entry_safe(): links dropped on the way are skipped.
+    for (let link = st.consumers; link !== null; link = link.nextCon) {
+      if (!link.live) continue;
       let con: Device | null = this.k.deviceOfFwnode(link.consumer) ?? null;
       let own = true;
       if (con === null) {
@@ -156,10 +157,10 @@ export class FwDevlink {
   linkToSuppliers(dev: Device, fw: Fwnode, depth: number): void {
     const own = dev.fwnode === fw;
     const st = this.#fwnodes.peek(fw);
-    if (st !== undefined && st.suppliers.size > 0) {
+    if (st !== undefined && st.suppliers !== null) {
       const oldEra = !this.k.profile.fwDevlinkFullPaths;
-      for (const link of newestFirst(st.suppliers)) {
-        if (!st.suppliers.has(link)) continue;
+      for (let link: FwnodeLink | null = st.suppliers; link !== null; link = link.nextSup) {
+        if (!link.live) continue;
         const sup = link.supplier;
         const ret = this.createDevlink(dev, sup, link);
         if (!own || ret === EAGAIN) continue;

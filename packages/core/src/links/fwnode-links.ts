@@ -1,11 +1,26 @@
 import type { Device } from '../base/device.js';
-import type { Fwnode } from '../fwnode/fwnode.js';
+import type { Fwnode, FwnodeKernelRecord } from '../fwnode/fwnode.js';
 import type { Kernel } from '../kernel.js';
 
 const CORE = 'drivers/base/core.c';
 
-/** struct fwnode_link: the firmware says `supplier` provides something to `consumer`. */
+/**
+ * struct fwnode_link: the firmware says `supplier` provides something to
+ * `consumer`. Like the kernel's, a link sits on two intrusive lists at once:
+ * the consumer node's supplier list and the supplier node's consumer list.
+ */
 export class FwnodeLink {
+  /** On both lists; false once {@link FwnodeLinks.del} dropped it. */
+  live = true;
+  /** The next (older) link on the consumer's supplier list. @internal */
+  nextSup: FwnodeLink | null = null;
+  /** The previous (newer) link on the consumer's supplier list. @internal */
+  prevSup: FwnodeLink | null = null;
+  /** The next (older) link on the supplier's consumer list. @internal */
+  nextCon: FwnodeLink | null = null;
+  /** The previous (newer) link on the supplier's consumer list. @internal */
+  prevCon: FwnodeLink | null = null;
+
   /** Creates a link; {@link FwnodeLinks.add} manages it. */
   constructor(
     readonly supplier: Fwnode,
@@ -16,30 +31,46 @@ export class FwnodeLink {
 }
 
 /**
- * What one kernel attaches to one firmware node: its flags and its fwnode-link
- * lists. It lives in the kernel instance, never on the {@link Fwnode}, so one
- * firmware tree can be booted by many kernels.
+ * What one kernel attaches to one firmware node: its flags, its device and its
+ * fwnode-link lists. It lives in the kernel instance, never on the
+ * {@link Fwnode}, so one firmware tree can be booted by many kernels.
+ *
+ * The lists are the kernel's: the newest link at the head (list_add()). A
+ * walk may drop links on the way, as list_for_each_entry_safe() allows: a
+ * dropped link keeps its `next` pointers, so a walk standing on it, or holding
+ * it as the next step, still reaches every link that is left, in order. Walks
+ * skip links that are not {@link FwnodeLink.live}.
  */
-export class FwnodeState {
+export class FwnodeState implements FwnodeKernelRecord {
+  /** Creates the record of one node in store `owner`. */
+  constructor(readonly owner: FwnodeLinks) {}
+
   /** FWNODE_FLAG_* bits. */
   flags = 0;
   /** fwnode->dev: the first device added from this node, while it is registered. */
   device: Device | undefined = undefined;
-  /**
-   * fwnode->suppliers (links where this node is the consumer). The kernel adds
-   * at the head (list_add()), so list order is newest first; a Set keeps
-   * insertion order with O(1) removal and {@link newestFirst} reverses it.
-   */
-  readonly suppliers = new Set<FwnodeLink>();
-  /** fwnode->consumers (links where this node is the supplier); newest first, as {@link FwnodeState.suppliers}. */
-  readonly consumers = new Set<FwnodeLink>();
-}
+  /** Head (newest) of fwnode->suppliers: links where this node is the consumer. */
+  suppliers: FwnodeLink | null = null;
+  /** Head (newest) of fwnode->consumers: links where this node is the supplier. */
+  consumers: FwnodeLink | null = null;
+  /** Search epochs of the cycle pre-check (kdsim bookkeeping). @internal */
+  upMark = 0;
+  /** See {@link FwnodeState.upMark}. @internal */
+  downMark = 0;
 
-/** The links of a set in kernel list order (newest first, as list_add() leaves them). */
-export function newestFirst(set: ReadonlySet<FwnodeLink>): FwnodeLink[] {
-  const out = [...set];
-  out.reverse();
-  return out;
+  /** fwnode->suppliers in list order (newest first). */
+  supplierLinks(): FwnodeLink[] {
+    const out: FwnodeLink[] = [];
+    for (let l = this.suppliers; l !== null; l = l.nextSup) out.push(l);
+    return out;
+  }
+
+  /** fwnode->consumers in list order (newest first). */
+  consumerLinks(): FwnodeLink[] {
+    const out: FwnodeLink[] = [];
+    for (let l = this.consumers; l !== null; l = l.nextCon) out.push(l);
+    return out;
+  }
 }
 
 /**
@@ -54,19 +85,27 @@ export class FwnodeLinks {
 
   /** The state of `fw`, created on first use. */
   state(fw: Fwnode): FwnodeState {
+    const r = fw.kernelRecord;
+    if (r != null && r.owner === this) return r as FwnodeState;
     let s = this.#state.get(fw);
-    if (s === undefined) this.#state.set(fw, (s = new FwnodeState()));
+    if (s === undefined) this.#state.set(fw, (s = new FwnodeState(this)));
+    fw.kernelRecord = s;
     return s;
   }
 
   /** The state of `fw` if it has any. */
   peek(fw: Fwnode): FwnodeState | undefined {
-    return this.#state.get(fw);
+    // The node caches the record of the kernel that last looked it up; the Map is the truth.
+    const r = fw.kernelRecord;
+    if (r != null && r.owner === this) return r as FwnodeState;
+    const s = this.#state.get(fw);
+    if (s !== undefined) fw.kernelRecord = s;
+    return s;
   }
 
   /** fwnode_test_flag() */
   test(fw: Fwnode, flag: number): boolean {
-    const s = this.#state.get(fw);
+    const s = this.peek(fw);
     return s !== undefined && (s.flags & flag) !== 0;
   }
 
@@ -77,7 +116,7 @@ export class FwnodeLinks {
 
   /** fwnode_clear_flag() */
   clear(fw: Fwnode, flag: number): void {
-    const s = this.#state.get(fw);
+    const s = this.peek(fw);
     if (s !== undefined) s.flags &= ~flag;
   }
 
@@ -89,45 +128,59 @@ export class FwnodeLinks {
   /** core.c: __fwnode_link_add() — a duplicate only ORs in the flags. */
   add(con: Fwnode, sup: Fwnode, flags: number): void {
     // The pair's link is on both lists: look on the consumer's, which is short.
-    const cs = this.state(con).suppliers;
-    for (const l of cs) {
+    const cs = this.state(con);
+    for (let l = cs.suppliers; l !== null; l = l.nextSup) {
       if (l.supplier === sup) {
         l.flags |= flags;
         return;
       }
     }
     const link = new FwnodeLink(sup, con, flags);
-    this.state(sup).consumers.add(link);
-    cs.add(link);
+    const ss = this.state(sup);
+    // list_add(): at the head of both lists.
+    link.nextSup = cs.suppliers;
+    if (cs.suppliers !== null) cs.suppliers.prevSup = link;
+    cs.suppliers = link;
+    link.nextCon = ss.consumers;
+    if (ss.consumers !== null) ss.consumers.prevCon = link;
+    ss.consumers = link;
     if (this.k.dbg.core) this.k.prDebug(CORE, `${this.fwName(con)} Linked as a fwnode consumer to ${this.fwName(sup)}`);
   }
 
   /** core.c: __fwnode_link_del() */
   del(link: FwnodeLink): void {
     if (this.k.dbg.core) this.k.prDebug(CORE, `${this.fwName(link.consumer)} Dropping the fwnode link to ${this.fwName(link.supplier)}`);
-    this.#state.get(link.supplier)?.consumers.delete(link);
-    this.#state.get(link.consumer)?.suppliers.delete(link);
+    if (!link.live) return;
+    link.live = false;
+    // Unlink from both lists; the link's own next pointers stay (see FwnodeState).
+    if (link.prevSup !== null) link.prevSup.nextSup = link.nextSup;
+    else this.state(link.consumer).suppliers = link.nextSup;
+    if (link.nextSup !== null) link.nextSup.prevSup = link.prevSup;
+    if (link.prevCon !== null) link.prevCon.nextCon = link.nextCon;
+    else this.state(link.supplier).consumers = link.nextCon;
+    if (link.nextCon !== null) link.nextCon.prevCon = link.prevCon;
   }
 
   /** core.c: fwnode_links_purge_suppliers() */
   purgeSuppliers(fw: Fwnode): void {
-    const s = this.#state.get(fw);
-    if (s === undefined || s.suppliers.size === 0) return;
-    for (const l of newestFirst(s.suppliers)) this.del(l);
+    const s = this.peek(fw);
+    if (s === undefined) return;
+    for (let l = s.suppliers; l !== null; l = l.nextSup) if (l.live) this.del(l);
   }
 
   /** core.c: fwnode_links_purge_consumers() */
   purgeConsumers(fw: Fwnode): void {
-    const s = this.#state.get(fw);
-    if (s === undefined || s.consumers.size === 0) return;
-    for (const l of newestFirst(s.consumers)) this.del(l);
+    const s = this.peek(fw);
+    if (s === undefined) return;
+    for (let l = s.consumers; l !== null; l = l.nextCon) if (l.live) this.del(l);
   }
 
   /** core.c: __fwnode_links_move_consumers() — re-point every consumer of `from` to `to`. */
   moveConsumers(from: Fwnode, to: Fwnode): void {
-    const s = this.#state.get(from);
-    if (s === undefined || s.consumers.size === 0) return;
-    for (const l of newestFirst(s.consumers)) {
+    const s = this.peek(from);
+    if (s === undefined) return;
+    for (let l = s.consumers; l !== null; l = l.nextCon) {
+      if (!l.live) continue;
       this.add(l.consumer, to, l.flags);
       this.del(l);
     }
@@ -138,11 +191,9 @@ export class FwnodeLinks {
    * list order) that still blocks: not CYCLE or IGNORE (v6.3+); any link before.
    */
   firstBlockingSupplier(fw: Fwnode, mask: number): Fwnode | null {
-    const s = this.#state.get(fw);
-    if (s === undefined || s.suppliers.size === 0) return null;
-    let found: Fwnode | null = null;
-    // Insertion order is oldest first; the kernel's list head is the newest.
-    for (const l of s.suppliers) if ((l.flags & mask) === 0) found = l.supplier;
-    return found;
+    const s = this.peek(fw);
+    if (s === undefined) return null;
+    for (let l = s.suppliers; l !== null; l = l.nextSup) if ((l.flags & mask) === 0) return l.supplier;
+    return null;
   }
 }

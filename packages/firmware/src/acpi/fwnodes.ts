@@ -1,4 +1,4 @@
-import { Errno, type Fwnode, type FwnodeReferenceResult } from '@kdsim/core';
+import { Errno, type Fwnode, type FwnodeKernelRecord, type FwnodeReferenceResult } from '@kdsim/core';
 import { tableNodeName } from './bytes.js';
 import type { IortNode } from './iort-types.js';
 
@@ -8,6 +8,8 @@ abstract class PropertylessFwnode implements Fwnode {
   abstract readonly name: string;
   abstract readonly path: string;
   readonly children: Fwnode[] = [];
+  /** See {@link Fwnode.kernelRecord}. @internal */
+  kernelRecord: FwnodeKernelRecord | null = null;
 
   /** Creates a node under `parent` (null for a root). */
   constructor(readonly parent: Fwnode | null) {}

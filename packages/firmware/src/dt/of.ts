@@ -1,4 +1,4 @@
-import { Errno, type Fwnode, type FwnodeReferenceResult } from '@kdsim/core';
+import { Errno, type Fwnode, type FwnodeKernelRecord, type FwnodeReferenceResult } from '@kdsim/core';
 import { ofParsePhandleWithArgs } from './of-phandle.js';
 import { type DeviceTree, type DtNode, type DtProperty, be32, dtProperty, joinPath, latin1 } from './tree.js';
 
@@ -44,6 +44,8 @@ export class OfNode implements Fwnode {
   readonly source: DtNode;
   readonly #props: readonly DtProperty[];
   readonly #byName = new Map<string, DtProperty>();
+  /** See {@link Fwnode.kernelRecord}. @internal */
+  kernelRecord: FwnodeKernelRecord | null = null;
 
   /** @internal Built by {@link OfTree}. */
   constructor(tree: OfTree, source: DtNode, parent: OfNode | null) {
