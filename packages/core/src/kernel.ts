@@ -462,13 +462,12 @@ export class Kernel {
       this.#moveToTail(dev);
       return;
     }
-    // The scratch array is taken while in use: a reorder is never re-entered, but stay safe.
-    const firstFinish = this.#reorderScratch ?? [];
-    this.#reorderScratch = null;
-    this.#mirroredPostorder(dev, ++this.#reorderStamp, firstFinish);
-    for (let i = firstFinish.length - 1; i >= 0; i--) this.#moveToTail(firstFinish[i]!);
-    firstFinish.length = 0;
-    this.#reorderScratch = firstFinish;
+    // One scratch array with its own fill count (truncating an array frees its storage).
+    const start = this.#reorderCount;
+    this.#mirroredPostorder(dev, ++this.#reorderStamp);
+    const firstFinish = this.#reorderScratch;
+    for (let i = this.#reorderCount - 1; i >= start; i--) this.#moveToTail(firstFinish[i]!);
+    this.#reorderCount = start;
   }
 
   #moveToTail(d: Device): void {
@@ -478,20 +477,21 @@ export class Kernel {
   }
 
   #reorderStamp = 0;
-  #reorderScratch: Device[] | null = [];
+  readonly #reorderScratch: Device[] = [];
+  #reorderCount = 0;
 
-  #mirroredPostorder(dev: Device, stamp: number, out: Device[]): void {
+  #mirroredPostorder(dev: Device, stamp: number): void {
     if (dev.reorderStamp === stamp) return;
     dev.reorderStamp = stamp;
     // Mirrored: consumers (visited last by the kernel) first, in reverse, then children in reverse.
     const consumers = dev.links.consumers;
     for (let i = consumers.length - 1; i >= 0; i--) {
       const l = consumers[i]!;
-      if (!isSyncStateOnly(l.flags)) this.#mirroredPostorder(l.consumer, stamp, out);
+      if (!isSyncStateOnly(l.flags)) this.#mirroredPostorder(l.consumer, stamp);
     }
     const children = dev.children;
-    for (let i = children.length - 1; i >= 0; i--) this.#mirroredPostorder(children[i]!, stamp, out);
-    out.push(dev);
+    for (let i = children.length - 1; i >= 0; i--) this.#mirroredPostorder(children[i]!, stamp);
+    this.#reorderScratch[this.#reorderCount++] = dev;
   }
 
   /** Devices in the order device_shutdown() shut them down. */

@@ -86,6 +86,8 @@ export class Device {
   reorderStamp = 0;
   /** Walk stamp of device_is_dependent() (kdsim bookkeeping). @internal */
   dependStamp = 0;
+  /** The `waiting_for_supplier` sysfs file exists (fw_devlink on/rpm, until the driver binds). @internal */
+  waitingForSupplierFile = false;
 
   /** Creates an unregistered device; `device_add()` registers it. */
   constructor(init: DeviceInit) {

@@ -41,6 +41,7 @@ export class SoftwareNode implements Fwnode {
   // bus match reads the first, every availability check the second.
   #compatible: readonly string[] | undefined;
   #status: readonly string[] | undefined;
+  #names: readonly string[] | undefined;
 
   /** Creates a node under `parent` (null for a root) with the given properties. */
   constructor(
@@ -61,6 +62,7 @@ export class SoftwareNode implements Fwnode {
 
   /** Sets or replaces a property. */
   setProperty(name: string, value: SwnodePropertyValue): this {
+    if (!this.#properties.has(name)) this.#names = undefined;
     this.#properties.set(name, value);
     if (name === 'compatible') this.#compatible = shared(asStrings(value));
     else if (name === 'status') this.#status = shared(asStrings(value));
@@ -82,7 +84,8 @@ export class SoftwareNode implements Fwnode {
   }
 
   propertyNames(): readonly string[] {
-    return [...this.#properties.keys()];
+    // fw_devlink reads every node's names once per device added above it: build the list once.
+    return (this.#names ??= Object.freeze([...this.#properties.keys()]));
   }
 
   readU32Array(name: string): readonly number[] | undefined {

@@ -221,29 +221,25 @@ export class Cycles {
     // nothing is cleared (clearing a Set allocates a new table, and this runs per link).
     const epoch = ++this.#epoch;
     const fwn = this.fw.fwnodes;
+    // The queues keep their storage between searches (truncating an array frees it): only the counts reset.
     const upQ = this.#upQ;
     const downQ = this.#downQ;
-    upQ.length = 0;
-    downQ.length = 0;
     const supState = fwn.state(sup);
     const targetState = fwn.state(target);
     supState.upMark = epoch;
-    upQ.push(sup);
+    upQ[0] = sup;
+    this.#upN = 1;
     targetState.downMark = epoch;
-    downQ.push(target);
+    downQ[0] = target;
+    this.#downN = 1;
     let ui = 0;
     let di = 0;
-    try {
-      // The consumer side is usually the small one (a new device has few dependants): it goes first.
-      for (;;) {
-        if (di >= downQ.length) return supState.downMark === epoch;
-        if (this.#downstream(downQ[di++]!, this.#downVisit)) return true;
-        if (ui >= upQ.length) return targetState.upMark === epoch;
-        if (this.#upstream(upQ[ui++]!, con, this.#upVisit)) return true;
-      }
-    } finally {
-      upQ.length = 0;
-      downQ.length = 0;
+    // The consumer side is usually the small one (a new device has few dependants): it goes first.
+    for (;;) {
+      if (di >= this.#downN) return supState.downMark === epoch;
+      if (this.#downstream(downQ[di++]!, this.#downVisit)) return true;
+      if (ui >= this.#upN) return targetState.upMark === epoch;
+      if (this.#upstream(upQ[ui++]!, con, this.#upVisit)) return true;
     }
   }
 
@@ -252,13 +248,15 @@ export class Cycles {
   #epoch = 0;
   readonly #upQ: Fwnode[] = [];
   readonly #downQ: Fwnode[] = [];
+  #upN = 0;
+  #downN = 0;
   readonly #upVisit = (f: Fwnode): boolean => {
     const epoch = this.#epoch;
     const s = this.fw.fwnodes.state(f);
     if (s.downMark === epoch) return true;
     if (s.upMark !== epoch) {
       s.upMark = epoch;
-      this.#upQ.push(f);
+      this.#upQ[this.#upN++] = f;
     }
     return false;
   };
@@ -268,7 +266,7 @@ export class Cycles {
     if (s.upMark === epoch) return true;
     if (s.downMark !== epoch) {
       s.downMark = epoch;
-      this.#downQ.push(f);
+      this.#downQ[this.#downN++] = f;
     }
     return false;
   };

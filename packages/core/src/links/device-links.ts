@@ -48,6 +48,14 @@ export class DeviceLinks {
     return [...this.#all];
   }
 
+  /**
+   * Every device link, oldest first, without a copy: a walk sees links
+   * deleted on the way disappear and links added on the way at the end.
+   */
+  live(): ReadonlySet<DeviceLink> {
+    return this.#all;
+  }
+
   // ---------------------------------------------------------------- creation and deletion
 
   /**
@@ -256,14 +264,14 @@ export class DeviceLinks {
   }
 
   // dev_err_probe() (v5.16+) records the reason; before, only a dev_dbg() line. The
-  // reason is only built when something keeps or prints it.
+  // reason is only built when something keeps or prints it, and returned for the trace.
   #defer(dev: Device, before: string, name: string, after = ''): SupplierCheck {
     const k = this.k;
     if (!k.profile.linkDeferralReason && !k.dbg.core && !k.tracing) return DEFER;
     const reason = before + name + after;
     if (k.profile.linkDeferralReason) k.devErrProbe(dev, -EPROBE_DEFER, reason);
     else if (k.dbg.core) k.devDbg(dev, CORE, `probe deferral - ${reason}`);
-    return { ret: -EPROBE_DEFER, reason };
+    return k.tracing ? { ret: -EPROBE_DEFER, reason } : DEFER;
   }
 
   /**
@@ -487,8 +495,12 @@ function reaches(dev: Device, target: Device, stamp: number): boolean {
   return false;
 }
 
+// Removes the last `x` from `arr`, keeping the order, without splice()'s array of removed elements.
 function removeFrom<T>(arr: T[], x: T): void {
   const i = arr.lastIndexOf(x);
-  if (i >= 0) arr.splice(i, 1);
+  if (i < 0) return;
+  const last = arr.length - 1;
+  for (let j = i; j < last; j++) arr[j] = arr[j + 1]!;
+  arr.pop();
 }
 

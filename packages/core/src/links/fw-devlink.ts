@@ -46,7 +46,6 @@ export class FwDevlink {
   readonly addLinks: AddLinks;
   readonly #cycles: Cycles;
   readonly #fwnodes: FwnodeLinks;
-  readonly #wfs = new Set<Device>();
 
   /** Creates fw_devlink for kernel `k`, whose device links are `links`. */
   constructor(readonly k: Kernel, readonly links: DeviceLinks, readonly policy: FwDevlinkPolicy) {
@@ -81,17 +80,17 @@ export class FwDevlink {
 
   /** device_add(): the `waiting_for_supplier` file exists with fw_devlink on/rpm and a fwnode. */
   deviceAdded(dev: Device): void {
-    if (this.enforcesFwnodeLinks && dev.fwnode !== null) this.#wfs.add(dev);
+    if (this.enforcesFwnodeLinks && dev.fwnode !== null) dev.waitingForSupplierFile = true;
   }
 
   /** True while `dev` has a `waiting_for_supplier` file. */
   hasWaitingForSupplierFile(dev: Device): boolean {
-    return this.#wfs.has(dev);
+    return dev.waitingForSupplierFile;
   }
 
   /** device_del(): the device's files go. */
   deviceDel(dev: Device): void {
-    this.#wfs.delete(dev);
+    dev.waitingForSupplierFile = false;
   }
 
   /** core.c: fw_devlink_link_device() — parse, then link to consumers, then to suppliers. */
@@ -330,7 +329,7 @@ export class FwDevlink {
    * v5.12–v6.2 they are simply dropped (which unblocks the consumers).
    */
   driverBound(dev: Device): void {
-    this.#wfs.delete(dev);
+    dev.waitingForSupplierFile = false;
     const fw = dev.fwnode;
     if (fw === null || this.k.deviceOfFwnode(fw) !== dev) return;
     const p = this.k.profile;
@@ -390,7 +389,7 @@ export class FwDevlink {
   driversDone(): void {
     if (!this.k.profile.fwDevlinkDriversDone) return;
     this.driversDoneRan = true;
-    for (const link of this.links.all()) if (!link.supplier.canMatch) this.relaxLink(link);
+    for (const link of this.links.live()) if (!link.supplier.canMatch) this.relaxLink(link);
   }
 
   /** device_add() → fw_devlink_unblock_consumers(): a device added after drivers-done that matched nothing. */
