@@ -84,9 +84,15 @@ export class SimpleBus extends BusType {
     if (Array.isArray(table)) {
       const ids = table as readonly unknown[];
       const compatible = dev.fwnode?.readStringArray('compatible');
-      if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) if (ids.includes(compatible[i])) return 1;
-      if (ids.includes(dev.name)) return 1;
+      if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) if (includes(ids, compatible[i])) return 1;
+      if (includes(ids, dev.name)) return 1;
     }
     return dev.name === drv.name ? 1 : 0;
   }
+}
+
+// A plain loop: match() runs for every device and driver pair, and the tables are short.
+function includes(ids: readonly unknown[], id: unknown): boolean {
+  for (let i = 0; i < ids.length; i++) if (ids[i] === id) return true;
+  return false;
 }

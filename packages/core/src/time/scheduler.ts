@@ -179,20 +179,24 @@ export class Scheduler {
       let earliest = Infinity;
       let n = 0;
       let live = 0;
-      for (let i = 0; i < threads.length; i++) {
+      const count = threads.length;
+      for (let i = 0; i < count; i++) {
         const t = threads[i]!;
         if (t.done) continue;
-        // Finished threads are dropped on the way (the list keeps spawn order).
-        threads[live++] = t;
+        // Finished threads are dropped on the way (the list keeps spawn order);
+        // nothing is written until the first one is seen.
+        if (live !== i) threads[live] = t;
+        live++;
         if (t.waitFor !== null) {
           if (!t.waitFor.until()) continue;
           t.waitFor = null;
           if (t.readyAt < now0) t.readyAt = now0;
         }
-        if (t.readyAt < earliest) earliest = t.readyAt;
-        if (t.readyAt <= now0) ready[n++] = t;
+        const at = t.readyAt;
+        if (at < earliest) earliest = at;
+        if (at <= now0) ready[n++] = t;
       }
-      if (live < threads.length) threads.length = live;
+      if (live < count) threads.length = live;
       if (earliest === Infinity) {
         const blocked = this.#blocked();
         return { end: blocked.length > 0 ? 'stuck' : 'idle', blocked };
@@ -205,7 +209,7 @@ export class Scheduler {
           const t = threads[i]!;
           if (t.waitFor === null && t.readyAt === earliest) ready[n++] = t;
         }
-      } else {
+      } else if (n > 1) {
         sortReady(ready, n);
       }
       let pick = ready[0]!;
