@@ -526,7 +526,8 @@ export class Kernel {
     const drv = spec instanceof Driver ? spec : new Driver(spec);
     const bus = drv.bus;
     if (!this.buses.has(bus.name) || this.buses.get(bus.name) !== bus) return -Errno.EINVAL;
-    if (bus.drivers.some((d) => d.name === drv.name)) {
+    // driver_find()
+    if (this.findDriver(bus, drv.name) !== undefined) {
       this.printk(LogLevel.ERR, `Error: Driver '${drv.name}' is already registered, aborting...`);
       return -Errno.EBUSY;
     }
@@ -548,7 +549,9 @@ export class Kernel {
 
   /** The registered driver called `name` on `bus`, if any. */
   findDriver(bus: BusType, name: string): Driver | undefined {
-    return bus.drivers.find((d) => d.name === name);
+    const drivers = bus.drivers;
+    for (let i = 0; i < drivers.length; i++) if (drivers[i]!.spec.name === name) return drivers[i];
+    return undefined;
   }
 
   /** driver.c: driver_unregister() — unbind its devices (last bound first) and remove it. */
@@ -595,17 +598,14 @@ export class Kernel {
   asyncSchedule(name: string, dev: Device, drv: Driver | null, fn: () => void): void {
     this.asyncPending++;
     if (this.tracing) this.emit(drv ? { type: 'async_schedule', device: dev.name, driver: drv.name } : { type: 'async_schedule', device: dev.name });
-    this.scheduler.spawn(name, 'async', this.#asyncBody(fn));
-  }
-
-  // One async job runs to completion in one step: completion order is what the strategy picks.
-  // eslint-disable-next-line require-yield
-  *#asyncBody(fn: () => void): ThreadBody {
-    try {
-      fn();
-    } finally {
-      this.asyncPending--;
-    }
+    // One async job runs to completion in one step: completion order is what the strategy picks.
+    this.scheduler.spawnJob(name, 'async', () => {
+      try {
+        fn();
+      } finally {
+        this.asyncPending--;
+      }
+    });
   }
 
   // ---------------------------------------------------------------- modules

@@ -79,15 +79,16 @@ export class SimpleBus extends BusType {
   }
 
   match(dev: Device, drv: Driver): number {
-    if (dev.driverOverride !== null) return dev.driverOverride === drv.name ? 1 : 0;
-    const table = drv.spec.matchTable;
+    const spec = drv.spec;
+    if (dev.driverOverride !== null) return dev.driverOverride === spec.name ? 1 : 0;
+    const table = spec.matchTable;
     if (Array.isArray(table)) {
       const ids = table as readonly unknown[];
-      const compatible = dev.fwnode?.readStringArray('compatible');
+      const compatible = dev.fwnode === null ? undefined : dev.fwnode.readStringArray('compatible');
       if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) if (includes(ids, compatible[i])) return 1;
       if (includes(ids, dev.name)) return 1;
     }
-    return dev.name === drv.name ? 1 : 0;
+    return dev.name === spec.name ? 1 : 0;
   }
 }
 
