@@ -155,11 +155,12 @@ export class Scheduler {
    */
   choose(kind: ChoiceKind, options: readonly string[]): number {
     if (options.length < 2) return 0;
-    const time = this.clock.now;
-    const raw = this.strategy.choose({ kind, time, options });
-    const chosen = raw >= 0 && raw < options.length ? raw | 0 : 0;
-    this.#decisions.push({ kind, time, options, chosen });
-    return chosen;
+    // The strategy is shown the decision it is making (one object per choice, not two).
+    const d: { kind: ChoiceKind; time: number; options: readonly string[]; chosen: number } = { kind, time: this.clock.now, options, chosen: 0 };
+    const raw = this.strategy.choose(d);
+    d.chosen = raw >= 0 && raw < options.length ? raw | 0 : 0;
+    this.#decisions.push(d);
+    return d.chosen;
   }
 
   /**
