@@ -26,6 +26,7 @@ import { NSEC_PER_MSEC, NSEC_PER_USEC, VirtualClock } from './time/clock.js';
 import { type RunResult, Scheduler, type ThreadBody } from './time/scheduler.js';
 
 const NO_DMA_CONFIGURE = new NoDmaConfigure();
+const NO_INITCALLS: readonly Initcall[] = [];
 import { InOrderStrategy, ScheduleStrategy } from './time/strategy.js';
 
 /** Kernel build configuration that changes driver-core behaviour. */
@@ -525,7 +526,8 @@ export class Kernel {
     const drv = spec instanceof Driver ? spec : new Driver(spec);
     const bus = drv.bus;
     if (!this.buses.has(bus.name) || this.buses.get(bus.name) !== bus) return -Errno.EINVAL;
-    if (bus.drivers.some((d) => d.name === drv.name)) {
+    // driver_find()
+    if (this.findDriver(bus, drv.name) !== undefined) {
       this.printk(LogLevel.ERR, `Error: Driver '${drv.name}' is already registered, aborting...`);
       return -Errno.EBUSY;
     }
@@ -547,7 +549,9 @@ export class Kernel {
 
   /** The registered driver called `name` on `bus`, if any. */
   findDriver(bus: BusType, name: string): Driver | undefined {
-    return bus.drivers.find((d) => d.name === name);
+    const drivers = bus.drivers;
+    for (let i = 0; i < drivers.length; i++) if (drivers[i]!.spec.name === name) return drivers[i];
+    return undefined;
   }
 
   /** driver.c: driver_unregister() — unbind its devices (last bound first) and remove it. */
@@ -594,17 +598,14 @@ export class Kernel {
   asyncSchedule(name: string, dev: Device, drv: Driver | null, fn: () => void): void {
     this.asyncPending++;
     if (this.tracing) this.emit(drv ? { type: 'async_schedule', device: dev.name, driver: drv.name } : { type: 'async_schedule', device: dev.name });
-    this.scheduler.spawn(name, 'async', this.#asyncBody(fn));
-  }
-
-  // One async job runs to completion in one step: completion order is what the strategy picks.
-  // eslint-disable-next-line require-yield
-  *#asyncBody(fn: () => void): ThreadBody {
-    try {
-      fn();
-    } finally {
-      this.asyncPending--;
-    }
+    // One async job runs to completion in one step: completion order is what the strategy picks.
+    this.scheduler.spawnJob(name, 'async', () => {
+      try {
+        fn();
+      } finally {
+        this.asyncPending--;
+      }
+    });
   }
 
   // ---------------------------------------------------------------- modules
@@ -687,7 +688,9 @@ export class Kernel {
     return this.#runResult;
   }
 
-  #initcallsFor(level: InitcallLevel): Initcall[] {
+  // The driver core's own initcalls of `level`, decided when the level starts.
+  #coreInitcallsFor(level: InitcallLevel): readonly Initcall[] {
+    if (level !== 'late' && level !== 'late_sync') return NO_INITCALLS;
     const out: Initcall[] = [];
     // core.o links before dd.o: sync_state_resume_initcall() runs first at late_initcall.
     if (level === 'late' && this.profile.syncState) out.push({ level, name: 'sync_state_resume_initcall', fn: (k) => k.links.syncState.resume() });
@@ -695,39 +698,39 @@ export class Kernel {
     if (level === 'late_sync' && this.links.syncState.pausedForDevicetree) {
       out.push({ level, name: 'of_platform_sync_state_init', fn: (k) => k.links.syncState.resume() });
     }
-    for (const m of this.#builtin) for (const ic of m.initcalls) if (ic.level === level) out.push(ic);
     return out;
+  }
+
+  // The built-in initcalls by level, in link order (sorted once: the built-in modules are fixed).
+  #builtinInitcalls(): Map<InitcallLevel, Initcall[]> {
+    const byLevel = new Map<InitcallLevel, Initcall[]>();
+    for (const m of this.#builtin) {
+      for (const ic of m.initcalls) {
+        const list = byLevel.get(ic.level);
+        if (list === undefined) byLevel.set(ic.level, [ic]);
+        else list.push(ic);
+      }
+    }
+    return byLevel;
   }
 
   // init/main.c: do_initcall_level() runs a level in link order. The driver core's own
   // initcalls keep their place (core.o and dd.o link first); the built-in ones of the
   // level are a link order the build could change, so each next one is a choice
   // (option 0 keeps the given order).
-  *#initcallOrder(level: InitcallLevel): Generator<Initcall, void, void> {
-    const all = this.#initcallsFor(level);
-    const fixed = all.length - this.#builtinCount(level);
-    for (let i = 0; i < fixed; i++) yield all[i]!;
-    const rest = all.slice(fixed);
-    while (rest.length > 0) {
-      const pick = rest.length > 1 ? this.scheduler.choose('initcall', rest.map((ic) => ic.name)) : 0;
-      yield rest.splice(pick, 1)[0]!;
-    }
-  }
-
-  #builtinCount(level: InitcallLevel): number {
-    let n = 0;
-    for (const m of this.#builtin) for (const ic of m.initcalls) if (ic.level === level) n++;
-    return n;
-  }
-
   *#initThread(): ThreadBody {
+    const builtin = this.#builtinInitcalls();
     for (const level of INITCALL_LEVELS) {
-      for (const ic of this.#initcallOrder(level)) {
-        if (this.tracing) this.emit({ type: 'initcall', level, name: ic.name });
-        this.clock.advance(this.costs.initcall);
-        const r = ic.fn(this);
-        if (isThreadBody(r)) yield* r;
-        else if (typeof r === 'number' && r < 0 && r !== -Errno.ENODEV) this.printk(LogLevel.WARNING, `initcall ${ic.name} returned ${r}`);
+      for (const ic of this.#coreInitcallsFor(level)) {
+        const body = this.#doInitcall(level, ic);
+        if (body !== null) yield* body;
+        yield;
+      }
+      const rest = builtin.get(level);
+      while (rest !== undefined && rest.length > 0) {
+        const pick = rest.length > 1 ? this.scheduler.choose('initcall', rest.map((ic) => ic.name)) : 0;
+        const body = this.#doInitcall(level, rest.splice(pick, 1)[0]!);
+        if (body !== null) yield* body;
         yield;
       }
     }
@@ -737,6 +740,16 @@ export class Kernel {
     this.printk(LogLevel.INFO, 'Run /init as init process');
     this.#initDone = true;
     if (this.#userspace.length > 0) this.scheduler.spawn('userspace', 'userspace', this.#userspaceThread());
+  }
+
+  // init/main.c: do_one_initcall(); an initcall that waits hands back its thread body.
+  #doInitcall(level: InitcallLevel, ic: Initcall): ThreadBody | null {
+    if (this.tracing) this.emit({ type: 'initcall', level, name: ic.name });
+    this.clock.advance(this.costs.initcall);
+    const r = ic.fn(this);
+    if (isThreadBody(r)) return r;
+    if (typeof r === 'number' && r < 0 && r !== -Errno.ENODEV) this.printk(LogLevel.WARNING, `initcall ${ic.name} returned ${r}`);
+    return null;
   }
 
   // A step lands when userspace gets there, which real timing decides: before each
@@ -849,7 +862,14 @@ export class Kernel {
 
   /** Finds a registered device by name, or by `bus:name`. */
   device(name: string): Device | undefined {
-    return this.devices.find((d) => d.registered && (d.name === name || d.busName === name));
+    // A bus name always holds a colon: without one only dev_name() can match.
+    const byBusName = name.includes(':');
+    const devices = this.devices;
+    for (let i = 0; i < devices.length; i++) {
+      const d = devices[i]!;
+      if (d.registered && (d.name === name || (byBusName && d.busName === name))) return d;
+    }
+    return undefined;
   }
 
   /** debugfs `devices_deferred`. */

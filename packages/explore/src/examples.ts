@@ -95,27 +95,44 @@ export interface AsyncFleetOptions {
 export function asyncFleet(options: AsyncFleetOptions = {}): ExploreTarget {
   const n = options.devices ?? 40;
   const group = Math.max(1, options.groupSize ?? 8);
+  // What does not depend on the boot is built once: the names and the groups.
+  const names = Array.from({ length: n }, (_, i) => (i % group === 0 ? `sup${i / group}` : `dev${i}`));
+  const groups = Array.from({ length: Math.ceil(n / group) }, (_, g) => names.slice(g * group, (g + 1) * group));
+  const driverNames = names.map((name) => `${name}-drv`);
+  const matchTables = names.map((name) => [name]);
   return {
     name: `async fleet (${n} devices, groups of ${group})`,
     boot(strategy: ScheduleStrategy, hooks: BootHooks = {}): TargetRun {
       const bus = new SimpleBus('platform');
       let k!: Kernel;
-      const names = Array.from({ length: n }, (_, i) => (i % group === 0 ? `sup${i / group}` : `dev${i}`));
-      const supplierOf = (i: number): string => `sup${Math.floor(i / group)}`;
+      // Each group's supplier, as populate registers it.
+      const suppliers: Device[] = [];
       const builtin: KernelModule[] = [
         new KernelModule('platform', { initcalls: [{ level: 'core', name: 'platform_bus_init', fn: (kk) => kk.busRegister(bus) }] }),
-        new KernelModule('populate', { initcalls: [{ level: 'arch_sync', name: 'populate', fn: (kk) => { for (const name of names) kk.deviceRegister({ name, bus }); } }] }),
+        new KernelModule('populate', {
+          initcalls: [{
+            level: 'arch_sync', name: 'populate', fn: (kk) => {
+              for (let i = 0; i < n; i++) {
+                const dev = kk.deviceRegister({ name: names[i]!, bus });
+                if (i % group === 0) suppliers.push(dev);
+              }
+            },
+          }],
+        }),
       ];
-      for (let g = 0; g * group < n; g++) {
-        const specs = names.slice(g * group, (g + 1) * group).map((name, j) => ({
-          name: `${name}-drv`, bus, matchTable: [name], probeType: 'prefer-async' as const, probeCost: 50 * NSEC_PER_USEC,
-          probe: (dev: Device): number => {
-            if (j === 0 || k.device(supplierOf(g * group))?.bound === true) return 0;
-            return k.devErrProbe(dev, -Errno.EPROBE_DEFER, `waiting for ${supplierOf(g * group)}`);
-          },
+      groups.forEach((members, g) => {
+        const supplierName = members[0]!;
+        const consumerProbe = (dev: Device): number => {
+          const sup = suppliers[g];
+          if (sup !== undefined && sup.registered && sup.bound) return 0;
+          return k.devErrProbe(dev, -Errno.EPROBE_DEFER, `waiting for ${supplierName}`);
+        };
+        const specs = members.map((_, j) => ({
+          name: driverNames[g * group + j]!, bus, matchTable: matchTables[g * group + j], probeType: 'prefer-async' as const, probeCost: 50 * NSEC_PER_USEC,
+          probe: j === 0 ? supplierProbe : consumerProbe,
         }));
         builtin.push(driverModule(`group${g}`, specs));
-      }
+      });
       k = new Kernel({ profile: 'linux-6.12', strategy, builtin });
       hooks.observe?.(k);
       k.boot();
@@ -123,4 +140,9 @@ export function asyncFleet(options: AsyncFleetOptions = {}): ExploreTarget {
       return { kernel: k, failures };
     },
   };
+}
+
+// A group's supplier binds at once.
+function supplierProbe(): number {
+  return 0;
 }

@@ -79,21 +79,21 @@ export class SimpleBus extends BusType {
   }
 
   match(dev: Device, drv: Driver): number {
-    if (dev.driverOverride !== null) return dev.driverOverride === drv.name ? 1 : 0;
-    const table = drv.spec.matchTable;
+    const spec = drv.spec;
+    if (dev.driverOverride !== null) return dev.driverOverride === spec.name ? 1 : 0;
+    const table = spec.matchTable;
     if (Array.isArray(table)) {
       const ids = table as readonly unknown[];
-      const compatible = dev.fwnode?.readStringArray('compatible');
-      if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) if (has(ids, compatible[i])) return 1;
-      if (has(ids, dev.name)) return 1;
+      const compatible = dev.fwnode === null ? undefined : dev.fwnode.readStringArray('compatible');
+      if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) if (includes(ids, compatible[i])) return 1;
+      if (includes(ids, dev.name)) return 1;
     }
-    return dev.name === drv.name ? 1 : 0;
+    return dev.name === spec.name ? 1 : 0;
   }
 }
 
-// ids.includes(x) for a string, as a loop: bus matching runs once per device
-// and driver, and the builtin call costs several times the comparisons.
-function has(ids: readonly unknown[], x: string | undefined): boolean {
-  for (let i = 0; i < ids.length; i++) if (ids[i] === x) return true;
+// A plain loop: match() runs for every device and driver pair, and the tables are short.
+function includes(ids: readonly unknown[], id: unknown): boolean {
+  for (let i = 0; i < ids.length; i++) if (ids[i] === id) return true;
   return false;
 }

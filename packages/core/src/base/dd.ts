@@ -49,9 +49,14 @@ export class Dd {
     }
     if (ret === 0 && allowAsync && data.haveAsync) {
       if (this.k.dbg.dd) this.k.devDbg(dev, DD, 'scheduling asynchronous probe');
-      this.k.asyncSchedule(`async:${dev.name}`, dev, null, () => this.#deviceAttachAsyncHelper(dev));
+      this.#deviceAttachAsync(dev);
     }
     return ret;
+  }
+
+  // As for #driverAttachAsync(): no captured variable in __device_attach() itself.
+  #deviceAttachAsync(dev: Device): void {
+    this.k.asyncSchedule(`async:${dev.name}`, dev, null, () => this.#deviceAttachAsyncHelper(dev));
   }
 
   // dd.c: __device_attach_driver()
@@ -114,20 +119,24 @@ export class Dd {
       return;
     }
     if (this.driverAllowsAsyncProbing(drv)) {
-      if (dev.driver === null && dev.asyncDriver === null) {
-        dev.asyncDriver = drv;
-        this.k.asyncSchedule(`async:${dev.name}`, dev, drv, () => {
-          // dd.c: __driver_attach_async_helper()
-          const d = dev.asyncDriver;
-          dev.asyncDriver = null;
-          if (d === null) return;
-          const ret = this.driverProbeDevice(d, dev);
-          if (this.k.dbg.dd) this.k.devDbg(dev, DD, `driver ${d.name} async attach completed: ${ret}`);
-        });
-      }
+      if (dev.driver === null && dev.asyncDriver === null) this.#driverAttachAsync(dev, drv);
       return;
     }
     this.driverProbeDevice(drv, dev);
+  }
+
+  // The closure lives here, not in __driver_attach(): a captured `dev` would cost a
+  // context allocation on every one of the walk's device × driver calls.
+  #driverAttachAsync(dev: Device, drv: Driver): void {
+    dev.asyncDriver = drv;
+    this.k.asyncSchedule(`async:${dev.name}`, dev, drv, () => {
+      // dd.c: __driver_attach_async_helper()
+      const d = dev.asyncDriver;
+      dev.asyncDriver = null;
+      if (d === null) return;
+      const ret = this.driverProbeDevice(d, dev);
+      if (this.k.dbg.dd) this.k.devDbg(dev, DD, `driver ${d.name} async attach completed: ${ret}`);
+    });
   }
 
   /** dd.c: driver_probe_device() — probe, and on deferral queue the device and re-check the trigger count. */

@@ -27,6 +27,9 @@ export type Yield = undefined | WaitFor | SleepUntil;
 /** A thread body: a generator that runs until its next yield. */
 export type ThreadBody = Generator<Yield, void, void>;
 
+// The body of every one-step thread: never resumed (the scheduler runs the job instead).
+const JOB_BODY: ThreadBody = (function* (): ThreadBody {})();
+
 /** One simulated execution context. */
 export class SimThread {
   /** Time at which the thread can run next (ns). */
@@ -35,6 +38,8 @@ export class SimThread {
   waitFor: WaitFor | null = null;
   /** True when the body has returned. */
   done = false;
+  /** A one-step thread's job (see {@link Scheduler.spawnJob}), run instead of the body. @internal */
+  job: (() => void) | null = null;
 
   /** @internal */
   constructor(
@@ -87,7 +92,10 @@ function sortReady(ready: SimThread[], n: number): void {
  * nondeterminism in a boot, and it is seeded.
  */
 export class Scheduler {
+  // Live threads in spawn order are #threads[0 .. #live); the slots after them are stale
+  // (shrinking the array on every finished thread costs more than keeping them).
   readonly #threads: SimThread[] = [];
+  #live = 0;
   readonly #decisions: Decision[] = [];
   #nextId = 0;
   #current: SimThread | null = null;
@@ -124,7 +132,19 @@ export class Scheduler {
   spawn(name: string, kind: ThreadKind, body: ThreadBody, options: { at?: number; daemon?: boolean; waitFor?: WaitFor } = {}): SimThread {
     const t = new SimThread(this.#nextId++, name, kind, body, options.at ?? this.clock.now, options.daemon ?? false);
     if (options.waitFor !== undefined) t.waitFor = options.waitFor;
-    this.#threads.push(t);
+    this.#threads[this.#live++] = t;
+    return t;
+  }
+
+  /**
+   * Starts a thread that runs `job` to completion in its one step, first at
+   * the current time (an async work item). It behaves as a body that never
+   * yields, without a generator per thread.
+   */
+  spawnJob(name: string, kind: ThreadKind, job: () => void): SimThread {
+    const t = new SimThread(this.#nextId++, name, kind, JOB_BODY, this.clock.now, false);
+    t.job = job;
+    this.#threads[this.#live++] = t;
     return t;
   }
 
@@ -135,11 +155,12 @@ export class Scheduler {
    */
   choose(kind: ChoiceKind, options: readonly string[]): number {
     if (options.length < 2) return 0;
-    const time = this.clock.now;
-    const raw = this.strategy.choose({ kind, time, options });
-    const chosen = raw >= 0 && raw < options.length ? raw | 0 : 0;
-    this.#decisions.push({ kind, time, options, chosen });
-    return chosen;
+    // The strategy is shown the decision it is making (one object per choice, not two).
+    const d: { kind: ChoiceKind; time: number; options: readonly string[]; chosen: number } = { kind, time: this.clock.now, options, chosen: 0 };
+    const raw = this.strategy.choose(d);
+    d.chosen = raw >= 0 && raw < options.length ? raw | 0 : 0;
+    this.#decisions.push(d);
+    return d.chosen;
   }
 
   /**
@@ -149,7 +170,8 @@ export class Scheduler {
    */
   nextEvent(): SimThread | null {
     let best: SimThread | null = null;
-    for (const t of this.#threads) {
+    for (let i = 0; i < this.#live; i++) {
+      const t = this.#threads[i]!;
       if (t === this.#current || t.done) continue;
       if (t.waitFor !== null && !t.waitFor.until()) continue;
       if (best === null || t.readyAt < best.readyAt) best = t;
@@ -160,7 +182,8 @@ export class Scheduler {
   /** True if a thread other than the current one could run now: a running loop should yield. */
   contended(): boolean {
     const now = this.clock.now;
-    for (const t of this.#threads) {
+    for (let i = 0; i < this.#live; i++) {
+      const t = this.#threads[i]!;
       if (t === this.#current || t.done || t.readyAt > now) continue;
       if (t.waitFor === null || t.waitFor.until()) return true;
     }
@@ -179,20 +202,24 @@ export class Scheduler {
       let earliest = Infinity;
       let n = 0;
       let live = 0;
-      for (let i = 0; i < threads.length; i++) {
+      const count = this.#live;
+      for (let i = 0; i < count; i++) {
         const t = threads[i]!;
         if (t.done) continue;
-        // Finished threads are dropped on the way (the list keeps spawn order).
-        threads[live++] = t;
+        // Finished threads are dropped on the way (the list keeps spawn order);
+        // nothing is written until the first one is seen.
+        if (live !== i) threads[live] = t;
+        live++;
         if (t.waitFor !== null) {
           if (!t.waitFor.until()) continue;
           t.waitFor = null;
           if (t.readyAt < now0) t.readyAt = now0;
         }
-        if (t.readyAt < earliest) earliest = t.readyAt;
-        if (t.readyAt <= now0) ready[n++] = t;
+        const at = t.readyAt;
+        if (at < earliest) earliest = at;
+        if (at <= now0) ready[n++] = t;
       }
-      if (live < threads.length) threads.length = live;
+      this.#live = live;
       if (earliest === Infinity) {
         const blocked = this.#blocked();
         return { end: blocked.length > 0 ? 'stuck' : 'idle', blocked };
@@ -201,11 +228,11 @@ export class Scheduler {
       // Nothing ready now: time moves to the earliest wake-up, and the threads due then are ready.
       if (n === 0) {
         this.clock.advanceTo(earliest);
-        for (let i = 0; i < threads.length; i++) {
+        for (let i = 0; i < live; i++) {
           const t = threads[i]!;
           if (t.waitFor === null && t.readyAt === earliest) ready[n++] = t;
         }
-      } else {
+      } else if (n > 1) {
         sortReady(ready, n);
       }
       let pick = ready[0]!;
@@ -224,6 +251,16 @@ export class Scheduler {
   #step(t: SimThread): void {
     this.#steps++;
     this.#current = t;
+    const job = t.job;
+    if (job !== null) {
+      try {
+        job();
+      } finally {
+        this.#current = null;
+      }
+      t.done = true;
+      return;
+    }
     let r: IteratorResult<Yield, void>;
     try {
       r = t.body.next();
@@ -246,6 +283,7 @@ export class Scheduler {
 
   #blocked(): { thread: string; what: string }[] {
     return this.#threads
+      .slice(0, this.#live)
       .filter((t) => !t.done && !t.daemon && t.waitFor !== null)
       .map((t) => ({ thread: t.name, what: t.waitFor!.what }));
   }
