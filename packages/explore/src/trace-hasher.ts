@@ -24,9 +24,17 @@ export class TraceHasher {
 
   /** Feeds a number: a safe integer as two 32-bit words, anything else as its decimal text. */
   num(n: number): this {
-    if (!Number.isSafeInteger(n)) return this.str(String(n));
-    const lo = n >>> 0;
-    const hi = Math.floor(n / 4294967296) >>> 0;
+    let lo: number;
+    let hi: number;
+    if ((n >>> 0) === n) {
+      // The usual case, a 32-bit count or index: no division.
+      lo = n;
+      hi = 0;
+    } else {
+      if (!Number.isSafeInteger(n)) return this.str(String(n));
+      lo = n >>> 0;
+      hi = Math.floor(n / 4294967296) >>> 0;
+    }
     this.#a = Math.imul(Math.imul(this.#a ^ lo, 0x01000193) ^ hi, 0x01000193);
     this.#b = Math.imul(Math.imul(this.#b ^ lo, 0x5bd1e995) ^ hi, 0x5bd1e995);
     return this;

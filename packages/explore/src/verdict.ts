@@ -27,9 +27,12 @@ export interface RunVerdict {
 export function traceHash(k: Kernel): string {
   const h = new TraceHasher();
   for (const r of k.klog.records()) h.num(r.time).num(r.level).str(r.text);
-  for (const d of k.scheduler.decisions) h.str(d.kind).num(d.time).num(d.chosen).num(d.options.length);
+  for (const d of k.scheduler.decisions) h.num(KIND_CODE[d.kind]).num(d.time).num(d.chosen).num(d.options.length);
   return h.digest();
 }
+
+// Choice kinds as numbers for the hash (a decision's kind is hashed per choice).
+const KIND_CODE: Readonly<Record<Decision['kind'], number>> = { thread: 1, initcall: 2, 'module-order': 3, landing: 4 };
 
 /** Boots `target` under `strategy` and judges the run against its expectations and `invariants`. */
 export function runOnce(target: ExploreTarget, strategy: ScheduleStrategy, invariants: InvariantOptions = {}, hooks: BootHooks = {}): RunVerdict {

@@ -2,7 +2,7 @@ import { Errno } from '../errno.js';
 import type { Kernel } from '../kernel.js';
 import { LogLevel } from '../klog/levels.js';
 import type { ThreadBody } from '../time/scheduler.js';
-import { BusNotify } from './bus.js';
+import { BusNotify, type BusType } from './bus.js';
 import type { Device } from './device.js';
 import type { Driver } from './driver.js';
 
@@ -43,8 +43,9 @@ export class Dd {
     const data: AttachData = { dev, checkAsync: allowAsync, wantAsync: false, haveAsync: false };
     let ret = 0;
     // bus_for_each_drv(): stops at the first non-zero answer.
-    for (let i = 0; i < bus.drivers.length; i++) {
-      ret = this.#deviceAttachDriver(bus.drivers[i]!, data);
+    const drivers = bus.drivers;
+    for (let i = 0; i < drivers.length; i++) {
+      ret = this.#deviceAttachDriver(bus, drivers[i]!, data);
       if (ret !== 0) break;
     }
     if (ret === 0 && allowAsync && data.haveAsync) {
@@ -59,10 +60,11 @@ export class Dd {
     this.k.asyncSchedule(`async:${dev.name}`, dev, null, () => this.#deviceAttachAsyncHelper(dev));
   }
 
-  // dd.c: __device_attach_driver()
-  #deviceAttachDriver(drv: Driver, data: AttachData): number {
+  // dd.c: __device_attach_driver(); `bus` is the device's, whose drivers are walked.
+  #deviceAttachDriver(bus: BusType, drv: Driver, data: AttachData): number {
     const dev = data.dev;
-    const m = this.#match(drv, dev);
+    // dd.c: driver_match_device()
+    const m = bus.match(dev, drv);
     if (m === 0) return 0;
     if (m === -EPROBE_DEFER) {
       if (this.k.dbg.dd) this.k.devDbg(dev, DD, 'Device match requests probe deferral');
@@ -85,28 +87,26 @@ export class Dd {
 
   // dd.c: __device_attach_async_helper()
   #deviceAttachAsyncHelper(dev: Device): void {
-    if (dev.dead || dev.driver !== null || dev.bus === null) return;
+    const bus = dev.bus;
+    if (dev.dead || dev.driver !== null || bus === null) return;
     const data: AttachData = { dev, checkAsync: true, wantAsync: true, haveAsync: false };
-    const drivers = dev.bus.drivers;
-    for (let i = 0; i < drivers.length; i++) if (this.#deviceAttachDriver(drivers[i]!, data) !== 0) break;
+    const drivers = bus.drivers;
+    for (let i = 0; i < drivers.length; i++) if (this.#deviceAttachDriver(bus, drivers[i]!, data) !== 0) break;
     if (this.k.dbg.dd) this.k.devDbg(dev, DD, 'async probe completed');
-  }
-
-  // dd.c: driver_match_device()
-  #match(drv: Driver, dev: Device): number {
-    return drv.bus.match(dev, drv);
   }
 
   /** dd.c: driver_attach() — a newly registered driver walks the bus's devices. */
   driverAttach(drv: Driver): void {
-    const devices = drv.bus.devices;
+    const bus = drv.bus;
+    const devices = bus.devices;
     // bus_for_each_dev() visits devices added during the walk too (klist iteration).
-    for (let i = 0; i < devices.length; i++) this.#driverAttachOne(devices[i]!, drv);
+    for (let i = 0; i < devices.length; i++) this.#driverAttachOne(bus, devices[i]!, drv);
   }
 
   // dd.c: __driver_attach()
-  #driverAttachOne(dev: Device, drv: Driver): void {
-    const m = this.#match(drv, dev);
+  #driverAttachOne(bus: BusType, dev: Device, drv: Driver): void {
+    // dd.c: driver_match_device()
+    const m = bus.match(dev, drv);
     if (m === 0) return;
     if (m === -EPROBE_DEFER) {
       if (this.k.dbg.dd) this.k.devDbg(dev, DD, 'Device match requests probe deferral');

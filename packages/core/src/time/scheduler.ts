@@ -84,6 +84,27 @@ function sortReady(ready: SimThread[], n: number): void {
   }
 }
 
+// Merges two lists each ordered by ready time, then spawn order, into `out`.
+function mergeReady(a: SimThread[], na: number, b: SimThread[], nb: number, out: SimThread[]): SimThread[] {
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < na && j < nb) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x.readyAt < y.readyAt || (x.readyAt === y.readyAt && x.id < y.id)) {
+      out[k++] = x;
+      i++;
+    } else {
+      out[k++] = y;
+      j++;
+    }
+  }
+  while (i < na) out[k++] = a[i++]!;
+  while (j < nb) out[k++] = b[j++]!;
+  return out;
+}
+
 /**
  * A discrete-event scheduler on the virtual clock. Threads are generators;
  * each step runs one thread from one yield to the next, and the code it runs
@@ -96,6 +117,11 @@ export class Scheduler {
   // (shrinking the array on every finished thread costs more than keeping them).
   readonly #threads: SimThread[] = [];
   #live = 0;
+  // One-step threads (spawnJob()) are kept apart, in spawn order: they are ready from the
+  // moment they are spawned and never wait, so a step need not scan them to find that out.
+  // #jobs[0 .. #jobCount) are the ones not yet run.
+  readonly #jobs: SimThread[] = [];
+  #jobCount = 0;
   readonly #decisions: Decision[] = [];
   #nextId = 0;
   #current: SimThread | null = null;
@@ -144,7 +170,7 @@ export class Scheduler {
   spawnJob(name: string, kind: ThreadKind, job: () => void): SimThread {
     const t = new SimThread(this.#nextId++, name, kind, JOB_BODY, this.clock.now, false);
     t.job = job;
-    this.#threads[this.#live++] = t;
+    this.#jobs[this.#jobCount++] = t;
     return t;
   }
 
@@ -176,11 +202,16 @@ export class Scheduler {
       if (t.waitFor !== null && !t.waitFor.until()) continue;
       if (best === null || t.readyAt < best.readyAt) best = t;
     }
+    // The earliest pending job (the first: they are in spawn order) against the best thread.
+    const j = this.#jobCount > 0 ? this.#jobs[0]! : null;
+    if (j !== null && (best === null || j.readyAt < best.readyAt || (j.readyAt === best.readyAt && j.id < best.id))) best = j;
     return best;
   }
 
   /** True if a thread other than the current one could run now: a running loop should yield. */
   contended(): boolean {
+    // A pending job is ready (the running one has left the list).
+    if (this.#jobCount > 0) return true;
     const now = this.clock.now;
     for (let i = 0; i < this.#live; i++) {
       const t = this.#threads[i]!;
@@ -193,6 +224,7 @@ export class Scheduler {
   /** Runs threads until nothing is left to do, or until virtual time `until` if given. */
   run(until = Infinity): RunResult {
     const threads = this.#threads;
+    const jobs = this.#jobs;
     const ready = this.#readyScratch;
     for (;;) {
       if (this.#steps >= this.maxSteps) return { end: 'limit', blocked: this.#blocked() };
@@ -220,13 +252,16 @@ export class Scheduler {
         if (at <= now0) ready[n++] = t;
       }
       this.#live = live;
+      // Pending jobs were spawned at or before now, the first one earliest.
+      const nj = this.#jobCount;
+      if (nj > 0 && jobs[0]!.readyAt < earliest) earliest = jobs[0]!.readyAt;
       if (earliest === Infinity) {
         const blocked = this.#blocked();
         return { end: blocked.length > 0 ? 'stuck' : 'idle', blocked };
       }
       if (earliest > until) return { end: 'idle', blocked: [] };
       // Nothing ready now: time moves to the earliest wake-up, and the threads due then are ready.
-      if (n === 0) {
+      if (n === 0 && nj === 0) {
         this.clock.advanceTo(earliest);
         for (let i = 0; i < live; i++) {
           const t = threads[i]!;
@@ -235,15 +270,37 @@ export class Scheduler {
       } else if (n > 1) {
         sortReady(ready, n);
       }
-      let pick = ready[0]!;
-      if (n > 1) {
-        const names = new Array<string>(n);
-        for (let i = 0; i < n; i++) names[i] = ready[i]!.name;
-        pick = ready[this.choose('thread', names)] ?? pick;
+      // The options: ready threads and pending jobs by ready time, then spawn order.
+      let options = ready;
+      let total = n;
+      if (nj > 0) {
+        if (n === 0) options = jobs;
+        else options = mergeReady(ready, n, jobs, nj, this.#mergeScratch);
+        total = n + nj;
       }
+      let pick = options[0]!;
+      if (total > 1) {
+        const names = new Array<string>(total);
+        for (let i = 0; i < total; i++) names[i] = options[i]!.name;
+        pick = options[this.choose('thread', names)] ?? pick;
+      }
+      // A job leaves the pending list when it runs (it never runs twice).
+      if (pick.job !== null) this.#removeJob(pick);
       this.#step(pick);
     }
   }
+
+  #removeJob(t: SimThread): void {
+    const jobs = this.#jobs;
+    const last = this.#jobCount - 1;
+    let i = jobs.indexOf(t);
+    if (i < 0 || i > last) return;
+    for (; i < last; i++) jobs[i] = jobs[i + 1]!;
+    this.#jobCount = last;
+  }
+
+  // Reused by run(): the ready threads merged with the pending jobs.
+  readonly #mergeScratch: SimThread[] = [];
 
   // Reused by run(): the threads ready at one step.
   readonly #readyScratch: SimThread[] = [];
@@ -281,6 +338,7 @@ export class Scheduler {
     }
   }
 
+  // Jobs never wait, so only the other threads can be blocked.
   #blocked(): { thread: string; what: string }[] {
     return this.#threads
       .slice(0, this.#live)
