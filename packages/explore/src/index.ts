@@ -14,7 +14,8 @@ export { checkInvariants, type InvariantOptions } from './invariants.js';
 export { type RunVerdict, traceHash, runOnce, runSchedule, checkDeterminism } from './verdict.js';
 export { type Footprint, EVERYTHING, independent, FootprintCollector } from './footprint.js';
 export {
-  explore, SampleStrategy, runSeed, REAL_CHOICE_KINDS, type ExploreOptions, type ExploredRun, type ExploreResult,
+  explore, exploreAsync, SampleStrategy, runSeed, REAL_CHOICE_KINDS, type ExploreOptions, type ExploreAsyncOptions, type ExploredRun,
+  type ExploreResult,
 } from './search.js';
 export { shrink, type ShrinkOptions, type ShrinkResult } from './shrink.js';
 export { describeSchedule } from './report.js';

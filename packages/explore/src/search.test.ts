@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { asyncFleet, xenGrantDmaStandIn } from './examples.js';
 import { checkInvariants } from './invariants.js';
 import { decodeSchedule, encodeSchedule } from './schedule.js';
-import { explore } from './search.js';
+import { explore, exploreAsync } from './search.js';
 import { shrink } from './shrink.js';
 import type { ExploreTarget } from './target.js';
 import { describeSchedule } from './report.js';
@@ -147,5 +147,24 @@ describe('invariants', () => {
     };
     const r = explore(leaky, { runs: 1 });
     expect(r.failure?.verdict.failures[0]).toMatch(/^determinism: /);
+  });
+});
+
+describe('exploreAsync', () => {
+  it('makes the same runs and result as explore(), returning to the event loop on the way', async () => {
+    const target = asyncFleet({ devices: 12, groupSize: 4 });
+    for (const options of [{ runs: 40, seed: 3, stopAtFirst: false }, { mode: 'exhaustive' as const, runs: 40 }]) {
+      const sync = explore(target, options);
+      let immediates = 0;
+      const count = (): void => { immediates++; };
+      setImmediate(count);
+      const indices: number[] = [];
+      const r = await exploreAsync(target, { ...options, yieldEvery: 5, onRun: (run) => indices.push(run.index) });
+      expect(r).toEqual(sync);
+      expect(indices).toHaveLength(sync.runs);
+      // A setImmediate queued before the exploration ran before it finished: it yielded
+      // (without a yield the await would resume in a microtask, before any setImmediate).
+      expect(immediates).toBe(1);
+    }
   });
 });

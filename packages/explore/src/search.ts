@@ -90,8 +90,44 @@ export class SampleStrategy extends ScheduleStrategy {
   }
 }
 
-/** Runs `target` under many orderings and reports the lowest-index failure. */
+/**
+ * Runs `target` under many orderings and reports the lowest-index failure,
+ * synchronously. For long explorations prefer {@link exploreAsync}: see there.
+ */
 export function explore(target: ExploreTarget, options: ExploreOptions = {}): ExploreResult {
+  const steps = exploreSteps(target, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+  }
+}
+
+/** Options of {@link exploreAsync}. */
+export interface ExploreAsyncOptions extends ExploreOptions {
+  /** Return to the event loop after this many boots (default 256). */
+  readonly yieldEvery?: number;
+}
+
+/**
+ * {@link explore}, returning to the event loop every `yieldEvery` boots: the
+ * same runs, verdicts and result. A boot that builds an inversify container
+ * leaves objects that the container's WeakRefs keep alive until the current
+ * job ends (WeakRef semantics), so one synchronous exploration of a scenario
+ * holds every boot's kernel until it returns; yielding lets them go. It also
+ * lets timers (`--time`) and a progress bar run.
+ */
+export async function exploreAsync(target: ExploreTarget, options: ExploreAsyncOptions = {}): Promise<ExploreResult> {
+  const every = Math.max(1, options.yieldEvery ?? 256);
+  const steps = exploreSteps(target, options);
+  for (let n = 1; ; n++) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+    if (n % every === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+// The exploration as a generator that pauses after every boot.
+function exploreSteps(target: ExploreTarget, options: ExploreOptions): Generator<void, ExploreResult, void> {
   return (options.mode ?? 'random') === 'exhaustive' ? exhaustive(target, options) : sample(target, options);
 }
 
@@ -132,7 +168,7 @@ class Tally {
   }
 }
 
-function sample(target: ExploreTarget, o: ExploreOptions): ExploreResult {
+function* sample(target: ExploreTarget, o: ExploreOptions): Generator<void, ExploreResult, void> {
   const tally = new Tally(target, o);
   const budget = o.runs ?? 1000;
   const first = o.firstIndex ?? 0;
@@ -140,6 +176,7 @@ function sample(target: ExploreTarget, o: ExploreOptions): ExploreResult {
   for (let i = first; i < first + budget; i++) {
     if (o.shouldStop?.() === true) return tally.result('random', false);
     if (tally.record(i, runOnce(target, new SampleStrategy(seed, i, o.kinds), o.invariants), false)) break;
+    yield;
   }
   return tally.result('random', false);
 }
@@ -233,7 +270,7 @@ function backtrack(path: DfsNode[], maxDeviations: number): number | null {
   return null;
 }
 
-function exhaustive(target: ExploreTarget, o: ExploreOptions): ExploreResult {
+function* exhaustive(target: ExploreTarget, o: ExploreOptions): Generator<void, ExploreResult, void> {
   const tally = new Tally(target, o);
   const budget = o.runs ?? 1000;
   const kinds = new Set(o.kinds ?? REAL_CHOICE_KINDS);
@@ -250,6 +287,7 @@ function exhaustive(target: ExploreTarget, o: ExploreOptions): ExploreResult {
     const next = backtrack(path, maxDeviations);
     if (next === null) return tally.result('exhaustive', true);
     prefix = next;
+    yield;
   }
   return tally.result('exhaustive', false);
 }

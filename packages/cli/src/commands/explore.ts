@@ -6,7 +6,7 @@ import type { CliStream } from '../output/io.js';
 import { renderJson } from '../output/json.js';
 import type { CommandContext } from './context.js';
 import {
-  decodeSchedule, describeSchedule, encodeSchedule, explore, exploreParallel, mergeChunks, runSchedule, scenarioFileTarget, shrink,
+  decodeSchedule, describeSchedule, encodeSchedule, exploreAsync, exploreParallel, mergeChunks, runSchedule, scenarioFileTarget, shrink,
   ExploreError, type ChunkResult, type ExploreTarget, type RunVerdict,
 } from '@kdsim/explore';
 
@@ -135,7 +135,7 @@ export function registerExplore(program: Command, ctx: CommandContext): void {
       if (o.exhaustive === true) {
         let n = 0;
         let fails = 0;
-        const r = explore(target, {
+        const r = await exploreAsync(target, {
           mode: 'exhaustive', runs, reduction: o.reduction, shouldStop,
           ...(o.maxDeviations !== undefined ? { maxDeviations: int(o.maxDeviations, '--max-deviations') } : {}),
           onRun: (run) => { n++; if (run.verdict.failures.length > 0 && !run.redundant) fails++; bar.tick(n, fails); },
@@ -165,7 +165,7 @@ export function registerExplore(program: Command, ctx: CommandContext): void {
       } else {
         let n = 0;
         let fails = 0;
-        const r = explore(target, { seed, firstIndex: first, runs, shouldStop, onRun: (run) => { n++; if (run.verdict.failures.length > 0) fails++; bar.tick(n, fails); } });
+        const r = await exploreAsync(target, { seed, firstIndex: first, runs, shouldStop, onRun: (run) => { n++; if (run.verdict.failures.length > 0) fails++; bar.tick(n, fails); } });
         result = {
           from: first, to: first + runs, runs: r.runs, failures: r.failures,
           failure: r.failure === null ? null : { index: r.failure.index, chosen: [...r.failure.verdict.chosen], failures: [...r.failure.verdict.failures], hash: r.failure.verdict.hash },
