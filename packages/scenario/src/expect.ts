@@ -51,7 +51,14 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
     const line = source.position(path)?.line;
     out.push({ kind, subject, passed, message, path, ...(line !== undefined ? { line } : {}) });
   };
-  const dev = (name: string) => summary.devices.find((d) => d.name === name || `${d.bus}:${d.name}` === name);
+  // Devices by `name` and `bus:name`; the first device listed wins, as a search in order would.
+  const byName = new Map<string, RunSummary['devices'][number]>();
+  for (const d of summary.devices) {
+    if (!byName.has(d.name)) byName.set(d.name, d);
+    const full = `${d.bus}:${d.name}`;
+    if (!byName.has(full)) byName.set(full, d);
+  }
+  const dev = (name: string) => byName.get(name);
   const esc = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
   for (const [name, want] of Object.entries(expect.bound ?? {})) {

@@ -126,8 +126,14 @@ export type BusFactory = (ctx: BuildContext) => BusType;
  * packages add to it; {@link defaultRegistry} holds what exists so far.
  */
 export class ScenarioRegistry {
-  /** Drivers by name. */
-  readonly drivers = new Map<string, DriverEntry>();
+  readonly #drivers = new Map<string, DriverEntry>();
+  // Normalised module name → its drivers in registration order; rebuilt after a change.
+  #byModule: Map<string, DriverEntry[]> | null = null;
+
+  /** Drivers by name (change them with {@link addDriver} and {@link removeDriver}). */
+  get drivers(): ReadonlyMap<string, DriverEntry> {
+    return this.#drivers;
+  }
   /** Machine-builder steps, in build order. */
   readonly machineSteps: MachineStep[] = [];
   /** Bus factories by bus name. */
@@ -141,7 +147,14 @@ export class ScenarioRegistry {
 
   /** Adds or replaces a driver. */
   addDriver(entry: DriverEntry): this {
-    this.drivers.set(entry.name, entry);
+    this.#drivers.set(entry.name, entry);
+    this.#byModule = null;
+    return this;
+  }
+
+  /** Removes the driver called `name`, if any. */
+  removeDriver(name: string): this {
+    if (this.#drivers.delete(name)) this.#byModule = null;
     return this;
   }
 
@@ -186,15 +199,27 @@ export class ScenarioRegistry {
   /** The module called `name`, or the module of the driver called `name`. */
   moduleOf(name: string): string | undefined {
     const key = normaliseName(name);
-    for (const d of this.drivers.values()) if (normaliseName(d.module) === key) return normaliseName(d.module);
-    const d = this.drivers.get(name);
+    if (this.#modules().has(key)) return key;
+    const d = this.#drivers.get(name);
     return d === undefined ? undefined : normaliseName(d.module);
   }
 
   /** The drivers of module `module`, in registration order. */
   driversOf(module: string): DriverEntry[] {
-    const key = normaliseName(module);
-    return [...this.drivers.values()].filter((d) => normaliseName(d.module) === key);
+    return [...(this.#modules().get(normaliseName(module)) ?? [])];
+  }
+
+  // Every run of a scenario looks its modules up: index them once per change of the catalogue.
+  #modules(): Map<string, DriverEntry[]> {
+    if (this.#byModule !== null) return this.#byModule;
+    const index = new Map<string, DriverEntry[]>();
+    for (const d of this.#drivers.values()) {
+      const key = normaliseName(d.module);
+      const list = index.get(key);
+      if (list === undefined) index.set(key, [d]);
+      else list.push(d);
+    }
+    return (this.#byModule = index);
   }
 }
 

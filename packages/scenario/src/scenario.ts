@@ -105,7 +105,7 @@ export function parseScenario(text: string, file = '<inline>', options: LoadOpti
     }
     const entry = inlineDriver(d);
     // An inline driver stands in for a real module of the same name (a scenario's own virtio-mmio).
-    for (const real of registry.driversOf(entry.module)) if (real.kernelModule !== undefined) registry.drivers.delete(real.name);
+    for (const real of registry.driversOf(entry.module)) if (real.kernelModule !== undefined) registry.removeDriver(real.name);
     registry.addDriver(entry);
   }
   checkKernel(doc, source, registry);

@@ -29,6 +29,17 @@ export class YamlSource {
    * `key` true, of the key itself. Falls back to the nearest existing ancestor.
    */
   position(pointer: string, key = false): { line: number; column: number } | undefined {
+    // The document never changes, and every run of a scenario asks again for each expectation.
+    const cacheKey = key ? `k${pointer}` : pointer;
+    if (this.#positions.has(cacheKey)) return this.#positions.get(cacheKey);
+    const pos = this.#position(pointer, key);
+    this.#positions.set(cacheKey, pos);
+    return pos;
+  }
+
+  readonly #positions = new Map<string, { line: number; column: number } | undefined>();
+
+  #position(pointer: string, key: boolean): { line: number; column: number } | undefined {
     const parts = pointer === '' ? [] : pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     let node: unknown = this.#doc.contents;
     let best = node;

@@ -1,5 +1,5 @@
 import { KernelModule } from '@kdsim/core';
-import { MachineFirmware, OfTree } from '@kdsim/firmware';
+import { MachineFirmware, OfTree, type DeviceTree } from '@kdsim/firmware';
 import type { MachineStep } from '../registry.js';
 import { populatePlatform } from './populate.js';
 
@@ -15,7 +15,7 @@ export const dtStep: MachineStep = {
   build(ctx) {
     const dt = ctx.scenario.firmware.dt;
     if (dt === null) return;
-    const tree = new OfTree(dt);
+    const tree = treeOf(dt);
     for (const n of tree.allNodes()) ctx.fwnodes.set(n.path, n);
     ctx.firmware = new MachineFirmware({ of: tree, acpi: ctx.firmware.acpi });
     // A hardware machine populates through the platform package's of_platform module.
@@ -28,3 +28,13 @@ export const dtStep: MachineStep = {
     }));
   },
 };
+
+// The live tree is read-only to a kernel (OF_POPULATED and every other per-boot
+// state live in the kernel), so every run of a scenario unflattens it once.
+const TREES = new WeakMap<DeviceTree, OfTree>();
+
+function treeOf(dt: DeviceTree): OfTree {
+  let tree = TREES.get(dt);
+  if (tree === undefined) TREES.set(dt, (tree = new OfTree(dt)));
+  return tree;
+}

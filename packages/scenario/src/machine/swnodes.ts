@@ -24,20 +24,8 @@ export const swnodesStep: MachineStep = {
   build(ctx) {
     const docs = ctx.scenario.doc.machine?.nodes ?? [];
     if (docs.length === 0) return;
-    const created: [SoftwareNode, NodeDoc][] = [];
-    const make = (doc: NodeDoc, parent: SoftwareNode | null): SoftwareNode => {
-      const node = new SoftwareNode(doc.name, parent, {}, { registered: doc.registered ?? true });
-      ctx.fwnodes.set(node.path, node);
-      created.push([node, doc]);
-      for (const c of doc.children ?? []) make(c, node);
-      return node;
-    };
-    const roots = docs.map((d) => make(d, null));
-    // References are resolved once every node exists (the loader checked the paths).
-    for (const [node, doc] of created) {
-      for (const [name, value] of Object.entries(doc.properties ?? {})) node.setProperty(name, toSwnodeValue(value, ctx.fwnodes));
-    }
-    const wanted = new Map(created.map(([n, d]) => [n, d.device]));
+    const { roots, nodes, wanted } = treeOf(docs);
+    for (const n of nodes) ctx.fwnodes.set(n.path, n);
     ctx.builtin.push(new KernelModule('swnode_populate', {
       initcalls: [{ level: 'arch_sync', name: 'swnode_platform_populate', fn: (k) => {
         populatePlatform(ctx, k, roots, (n) => wanted.get(n as SoftwareNode), true);
@@ -46,6 +34,41 @@ export const swnodesStep: MachineStep = {
     }));
   },
 };
+
+/** The software-node tree of one scenario's `machine.nodes`. */
+interface SwnodeTree {
+  readonly roots: readonly SoftwareNode[];
+  /** Every node, parents first. */
+  readonly nodes: readonly SoftwareNode[];
+  /** The `device` flag of each node's document. */
+  readonly wanted: ReadonlyMap<SoftwareNode, boolean | undefined>;
+}
+
+// Firmware is read-only to a kernel (what a boot attaches to a node lives in the kernel), so
+// every run of a scenario boots the same tree: it is built once per document.
+const TREES = new WeakMap<readonly NodeDoc[], SwnodeTree>();
+
+function treeOf(docs: readonly NodeDoc[]): SwnodeTree {
+  const cached = TREES.get(docs);
+  if (cached !== undefined) return cached;
+  const byPath = new Map<string, SoftwareNode>();
+  const created: [SoftwareNode, NodeDoc][] = [];
+  const make = (doc: NodeDoc, parent: SoftwareNode | null): SoftwareNode => {
+    const node = new SoftwareNode(doc.name, parent, {}, { registered: doc.registered ?? true });
+    byPath.set(node.path, node);
+    created.push([node, doc]);
+    for (const c of doc.children ?? []) make(c, node);
+    return node;
+  };
+  const roots = docs.map((d) => make(d, null));
+  // References are resolved once every node exists (the loader checked the paths).
+  for (const [node, doc] of created) {
+    for (const [name, value] of Object.entries(doc.properties ?? {})) node.setProperty(name, toSwnodeValue(value, byPath));
+  }
+  const tree: SwnodeTree = { roots, nodes: created.map(([n]) => n), wanted: new Map(created.map(([n, d]) => [n, d.device])) };
+  TREES.set(docs, tree);
+  return tree;
+}
 
 function toSwnodeValue(value: NodePropertyValue, nodes: ReadonlyMap<string, unknown>): SwnodePropertyValue {
   const ref = (r: NodeReference): SwnodeReference => {
