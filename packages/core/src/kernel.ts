@@ -97,6 +97,14 @@ export interface KernelOptions {
    * policy (`c => c.rebind(DeferredProbePolicy).toConstantValue(...)`).
    */
   readonly configure?: (container: Container) => void;
+  /**
+   * Binds the machine's own services (firmware, hardware models) when the
+   * container is made, before `configure`. Unlike `configure` it must not
+   * rebind the kernel's policies (`FwDevlinkPolicy`, `DeviceLinks`,
+   * `DeferredProbePolicy`), so a kernel whose modules bind no services never
+   * makes a container at all.
+   */
+  readonly services?: (container: Container) => void;
 }
 
 /** A state snapshot taken by a userspace `snap` step. */
@@ -129,6 +137,7 @@ export class Kernel {
   #container: Container | null = null;
   #dmaConfigure: DmaConfigure | null = null;
   readonly #configure: ((container: Container) => void) | undefined;
+  readonly #services: ((container: Container) => void) | undefined;
   // Set when the constructor built the default links and policy without the container.
   #linksBuilt = false;
   #deferredPolicy: DeferredProbePolicy | null = null;
@@ -225,6 +234,7 @@ export class Kernel {
     this.#asyncNames = new Set(names);
 
     this.#configure = options.configure;
+    this.#services = options.services;
     // Without module services or a configure hook the container would only hold the
     // defaults: build them directly and the container on first use (most explorer boots never use it).
     if (options.configure === undefined && !this.#builtin.some((m) => m.hasServices)) {
@@ -277,7 +287,9 @@ export class Kernel {
     }
     c.bind(DeferredProbePolicy).toConstantValue(this.#deferredPolicy ?? new DefaultDeferredProbePolicy(profile, this.cmdline, this.config));
     c.bind(DmaConfigure).toConstantValue(NO_DMA_CONFIGURE);
-    for (const m of this.#builtin) c.load(m.containerModule);
+    // A module without services binds nothing: loading its (empty) container module only costs.
+    for (const m of this.#builtin) if (m.hasServices) c.load(m.containerModule);
+    this.#services?.(c);
     this.#configure?.(c);
     return c;
   }
@@ -634,8 +646,11 @@ export class Kernel {
     if (this.#loaded.has(key)) return;
     this.clock.advance(this.costs.moduleLoad);
     if (this.tracing) this.emit({ type: 'module_load', module: key });
-    this.container.load(mod.containerModule);
-    this.#dmaConfigure = null;
+    // Only a module that binds services changes the container (and may rebind DmaConfigure).
+    if (mod.hasServices) {
+      this.container.load(mod.containerModule);
+      this.#dmaConfigure = null;
+    }
     this.#loaded.add(key);
     const asyncParam = params['async_probe'] ?? this.cmdline.moduleParams.get(key)?.get('async_probe');
     const asyncRequested = asyncParam !== undefined && asyncParam !== '0' && asyncParam !== 'n';

@@ -128,17 +128,20 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     cmdline,
     config: { modules: doc.kernel?.config?.CONFIG_MODULES ?? true, arch: scenario.arch },
     ...(strategy !== undefined ? { strategy } : {}),
-    builtin: [...ctx.builtin, ...scenario.builtinModules.filter((m) => !ctx.builtin.some((b) => b.name === m)).map((m) => moduleOf(ctx, m))],
-    modules: scenario.loadableModules.map((m) => moduleOf(ctx, m)),
+    builtin: [...ctx.builtin, ...scenario.builtinModules.filter((m) => !ctx.builtin.some((b) => b.name === m)).map((m) => moduleOf(scenario, m))],
+    modules: scenario.loadableModules.map((m) => moduleOf(scenario, m)),
     userspace,
     ...(options.recordTrace === true ? { recordTrace: true } : {}),
-    configure: (c) => {
+    // The machine's services are bound when a module first needs the container; policies
+    // may rebind the kernel's own services, so only they make it build one at once.
+    services: (c) => {
       if (c.isBound(MachineFirmware)) c.rebind(MachineFirmware).toConstantValue(ctx.firmware);
       else c.bind(MachineFirmware).toConstantValue(ctx.firmware);
       for (const f of ctx.configure) f(c);
-      for (const f of rebinds) f(c);
     },
+    ...(rebinds.length > 0 ? { configure: (c: Container) => { for (const f of rebinds) f(c); } } : {}),
   });
+  CONTEXTS.set(kernel, ctx);
   options.observe?.(kernel);
   kernel.boot();
   const summary = summarize(kernel, doc.name, registry);
@@ -149,14 +152,34 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   return { scenario, kernel, summary, stepResults, expectations, passed: expectations.every((e) => e.passed) };
 }
 
-/** One kernel module from the catalogue entries of module `name`. */
-function moduleOf(ctx: BuildContext, name: string): KernelModule {
-  const entries = ctx.registry.driversOf(name);
+// The catalogue's modules are the same for every run of a scenario, so they are built once;
+// their initcalls find the run's build context through the kernel that calls them.
+const CONTEXTS = new WeakMap<Kernel, BuildContext>();
+const MODULES = new WeakMap<Scenario, Map<string, KernelModule>>();
+
+function contextOf(k: Kernel): BuildContext {
+  const ctx = CONTEXTS.get(k);
+  if (ctx === undefined) throw new Error('a scenario module ran in a kernel the scenario did not build');
+  return ctx;
+}
+
+/** The kernel module `name` of `scenario`'s catalogue (built on first use). */
+function moduleOf(scenario: Scenario, name: string): KernelModule {
+  let modules = MODULES.get(scenario);
+  if (modules === undefined) MODULES.set(scenario, (modules = new Map()));
+  let m = modules.get(name);
+  if (m === undefined) modules.set(name, (m = buildModule(scenario, name)));
+  return m;
+}
+
+// One kernel module from the catalogue entries of module `name`.
+function buildModule(scenario: Scenario, name: string): KernelModule {
+  const entries = scenario.registry.driversOf(name);
   const real = entries.find((e) => e.kernelModule !== undefined)?.kernelModule;
   if (real !== undefined) return real;
   const services = entries.flatMap((e) => (e.services !== undefined ? [e.services] : []));
   return new KernelModule(normaliseName(name), {
-    initcalls: entries.map((e) => ({ level: e.level, name: `${e.name}_init`, fn: (k: Kernel) => e.init(ctx, k) })),
+    initcalls: entries.map((e) => ({ level: e.level, name: `${e.name}_init`, fn: (k: Kernel) => e.init(contextOf(k), k) })),
     ...(services.length > 0 ? { services: (o) => { for (const s of services) s(o); } } : {}),
   });
 }
