@@ -78,10 +78,21 @@ describe('arm_smmu_device_hw_probe()', () => {
   it('fails an SMMU with neither stage', () => {
     expect(armSmmuV3HwProbe(smmuV3Regs({ ...QEMU_SMMUV3, s1p: false }), true, p612).error).toBe('no translation support!');
   });
-  it('reports nesting for two stages and S2FWB only from v6.13', () => {
+  it('reports FEAT_NESTING for two stages from v6.5 ("Add explicit feature for nesting") and S2FWB only from v6.13', () => {
     const regs = smmuV3Regs({ ...QEMU_SMMUV3, s2p: true, fwb: true });
-    expect(armSmmuV3HwProbe(regs, true, p612).features & (ARM_SMMU_FEAT.NESTING | ARM_SMMU_FEAT.S2FWB)).toBe(0);
+    const feats = (profile: string): number => armSmmuV3HwProbe(regs, true, kernelProfile(profile)!).features & (ARM_SMMU_FEAT.NESTING | ARM_SMMU_FEAT.S2FWB);
+    expect(feats('linux-6.4')).toBe(0);
+    expect(feats('linux-6.5')).toBe(ARM_SMMU_FEAT.NESTING);
+    expect(armSmmuV3HwProbe(regs, true, p612).features & (ARM_SMMU_FEAT.NESTING | ARM_SMMU_FEAT.S2FWB)).toBe(ARM_SMMU_FEAT.NESTING);
     expect(armSmmuV3HwProbe(regs, true, p613).features & (ARM_SMMU_FEAT.NESTING | ARM_SMMU_FEAT.S2FWB)).toBe(ARM_SMMU_FEAT.NESTING | ARM_SMMU_FEAT.S2FWB);
+    // A stage-1-only SMMU (QEMU's default) never has it.
+    expect(armSmmuV3HwProbe(smmuV3Regs(QEMU_SMMUV3), true, p613).features & ARM_SMMU_FEAT.NESTING).toBe(0);
+  });
+  it('detects HTTU (HA/HD) from IDR0 only from v6.11 ("Add feature detection for HTTU")', () => {
+    const regs = smmuV3Regs({ ...QEMU_SMMUV3, httu: 2 });
+    const ha = (profile: string): number => armSmmuV3HwProbe(regs, true, kernelProfile(profile)!).features & (ARM_SMMU_FEAT.HA | ARM_SMMU_FEAT.HD);
+    expect(ha('linux-6.10')).toBe(0);
+    expect(ha('linux-6.11')).toBe(ARM_SMMU_FEAT.HA | ARM_SMMU_FEAT.HD);
   });
 });
 

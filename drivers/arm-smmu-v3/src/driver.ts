@@ -78,9 +78,10 @@ export class SmmuV3Domain extends IommuDomain {
   }
 
   /**
-   * arm_smmu_enable_nesting() (until v6.12; removed in v6.13 with
-   * VFIO_TYPE1_NESTING_IOMMU): ask for a stage-2 table, which only an
-   * unfinalised domain can still change (-EPERM once finalised).
+   * arm_smmu_enable_nesting() (until v6.12; removed in v6.13 by "vfio:
+   * Remove VFIO_TYPE1_NESTING_IOMMU", 35890f85573c): ask for a stage-2
+   * table, which only an unfinalised domain can still change (-EPERM once
+   * finalised — on v6.11/v6.12 type1's domains are finalised at allocation).
    */
   override enableNesting(): number {
     if (this.driver.k.profile.atLeast(6, 13)) return super.enableNesting();
@@ -173,9 +174,11 @@ export class ArmSmmuV3Driver {
   }
 
   /**
-   * arm_smmu_domain_alloc_paging_flags() (v6.12: domain_alloc_user()):
-   * v6.12 takes only DIRTY_TRACKING; v6.13 adds NEST_PARENT (needs
-   * FEAT_NESTING); user data is never accepted for a paging domain.
+   * arm_smmu_domain_alloc_paging_flags() (v6.11–v6.12: domain_alloc_user(),
+   * "iommu/arm-smmu-v3: Add support for domain_alloc_user fn", v6.11):
+   * v6.11/v6.12 take only DIRTY_TRACKING; v6.13 adds NEST_PARENT ("Implement
+   * IOMMU_HWPT_ALLOC_NEST_PARENT", needs FEAT_NESTING); user data is never
+   * accepted for a paging domain.
    */
   domainAllocPaging(dev: Device, flags: number, data: IommuUserData | null): IommuDomain | number {
     const m = this.#masters.get(dev);
@@ -189,14 +192,19 @@ export class ArmSmmuV3Driver {
     if ((flags & IOMMU_HWPT_ALLOC.DIRTY_TRACKING) && !this.capable(dev, IommuCap.DIRTY_TRACKING)) return -Errno.EOPNOTSUPP;
     const stage = flags & IOMMU_HWPT_ALLOC.NEST_PARENT || !m.smmu.has(ARM_SMMU_FEAT.TRANS_S1) ? 2 : 1;
     const domain = new SmmuV3Domain(this, stage, IommuDomainType.UNMANAGED, flags);
-    // arm_smmu_domain_alloc_paging(dev) finalises on the master's SMMU when
-    // given a device; the callers here (type1 through iommu_paging_domain_alloc())
-    // pass one from v6.11, before that the domain was finalised at first attach.
+    // arm_smmu_domain_alloc_paging(dev) finalises on the master's SMMU when given a
+    // device. type1 passes one from v6.11 ("vfio/type1: Use iommu_paging_domain_alloc()",
+    // 60ffc4501722, IOMMU pull for v6.11); before, iommu_domain_alloc(bus) passed none and
+    // the domain was finalised at first attach. So VFIO_TYPE1_NESTING_IOMMU's
+    // enable_nesting gets -EPERM on v6.11/v6.12 (VFIO_SET_IOMMU fails with it).
     if (this.k.profile.atLeast(6, 11)) domain.finalise(m.smmu);
     return domain;
   }
 
-  /** arm_smmu_hw_info() (v6.13+): the raw ID registers as IOMMU_HW_INFO_TYPE_ARM_SMMUV3. */
+  /**
+   * arm_smmu_hw_info() (v6.13+, "iommu/arm-smmu-v3: Support IOMMU_GET_HW_INFO via
+   * struct arm_smmu_hw_info"): the raw ID registers as IOMMU_HW_INFO_TYPE_ARM_SMMUV3.
+   */
   hwInfo(dev: Device, requested: number): IommuHwInfo | number {
     const m = this.#masters.get(dev);
     if (m === undefined) return -Errno.ENODEV;

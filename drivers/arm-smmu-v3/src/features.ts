@@ -83,6 +83,7 @@ export function armSmmuV3HwProbe(regs: SmmuV3Regs, fwCoherent: boolean, profile:
   if (idr0 & (1 << 14)) f |= ARM_SMMU_FEAT.SEV;
   if (idr0 & (1 << 13)) f |= ARM_SMMU_FEAT.MSI;
   if (idr0 & (1 << 9)) f |= ARM_SMMU_FEAT.HYP;
+  // HA/HD from IDR0.HTTU: v6.11 ("iommu/arm-smmu-v3: Add feature detection for HTTU", IOMMU pull for v6.11).
   const httu = (idr0 >>> 6) & 3;
   if (profile.atLeast(6, 11) && httu >= 1) f |= ARM_SMMU_FEAT.HA;
   if (profile.atLeast(6, 11) && httu === 2) f |= ARM_SMMU_FEAT.HD;
@@ -96,8 +97,12 @@ export function armSmmuV3HwProbe(regs: SmmuV3Regs, fwCoherent: boolean, profile:
   if (idr0 & (1 << 1)) f |= ARM_SMMU_FEAT.TRANS_S1;
   if (idr0 & (1 << 0)) f |= ARM_SMMU_FEAT.TRANS_S2;
   if ((f & (ARM_SMMU_FEAT.TRANS_S1 | ARM_SMMU_FEAT.TRANS_S2)) === 0) return fail('no translation support!');
-  // v6.13 (nesting series): both stages ⇒ nesting; FWB read from IDR3.
-  if (profile.atLeast(6, 13) && (f & ARM_SMMU_FEAT.TRANS_S1) && (f & ARM_SMMU_FEAT.TRANS_S2)) f |= ARM_SMMU_FEAT.NESTING;
+  // Both stages ⇒ FEAT_NESTING from v6.5 ("iommu/arm-smmu-v3: Add explicit feature for nesting",
+  // 1d9777b9f3d5, IOMMU pull for v6.5; also in 5.15.y/6.1.y stable). Nothing used it until the
+  // v6.13 nesting series, but it is in the `features 0x...` line. (The MMU-600/700 errata that clear
+  // it again, arm_smmu_device_iidr_probe(), are not modelled.)
+  if (profile.atLeast(6, 5) && (f & ARM_SMMU_FEAT.TRANS_S1) && (f & ARM_SMMU_FEAT.TRANS_S2)) f |= ARM_SMMU_FEAT.NESTING;
+  // IDR3.FWB ⇒ S2FWB from v6.13 ("iommu/arm-smmu-v3: Use S2FWB for NESTED domains", v6.13 merge window).
   if (profile.atLeast(6, 13) && (idr3 & (1 << 8))) f |= ARM_SMMU_FEAT.S2FWB;
   if (idr3 & (1 << 10)) f |= ARM_SMMU_FEAT.RANGE_INV;
   if ((idr1 >>> 27) & 1) f |= ARM_SMMU_FEAT.ATTR_TYPES_OVR;

@@ -70,6 +70,12 @@ export interface Bound {
 
 /** A DT machine with an SMMUv3 described by `hw`; `eth@a000000` is taken over by vfio-pci and bound to an iommufd. */
 export function bootSmmuV3(profile: string, hw: SmmuV3Hw): Bound {
+  const k = bootSmmuV3Machine(profile, hw);
+  return bindCdev(k, k.device('eth@a000000')!);
+}
+
+/** The booted DT machine of {@link bootSmmuV3}, before vfio-pci takes anything over. */
+export function bootSmmuV3Machine(profile: string, hw: SmmuV3Hw): Kernel {
   const tree = new OfTree(parseDts(SMMU_DTS, { file: 'smmu.dts', preprocess: false }));
   const bus = new DmaSimpleBus('platform');
   const machine = new KernelModule('machine', {
@@ -90,7 +96,7 @@ export function bootSmmuV3(profile: string, hw: SmmuV3Hw): Bound {
     configure: (c) => c.bind(MachineFirmware).toConstantValue(new MachineFirmware({ of: tree })),
   });
   k.boot();
-  return bindCdev(k, k.device('eth@a000000')!);
+  return k;
 }
 
 /** Hands `dev` to vfio-pci, opens its cdev, binds it to a new iommufd and allocates an IOAS. */

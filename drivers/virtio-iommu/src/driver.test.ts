@@ -12,10 +12,13 @@ describe('viommu_capable() per kernel ("iommu/virtio: Fix interaction with VFIO"
     expect(ops('linux-5.19').capable).toBeUndefined();
   });
 
-  it('reports CACHE_COHERENCY from v6.0, and DEFERRED_FLUSH (flush queues, DMA-FQ) from v6.7', () => {
+  it('reports CACHE_COHERENCY from v6.0, and DEFERRED_FLUSH (flush queues, DMA-FQ) from v6.8', () => {
     const v61 = ops('linux-6.1');
     expect(v61.capable?.(anyDev, IommuCap.CACHE_COHERENCY)).toBe(true);
     expect(v61.capable?.(anyDev, IommuCap.DEFERRED_FLUSH)).toBe(false);
+    // "iommu/virtio: Add ops->flush_iotlb_all and enable deferred flush" went into v6.8, not v6.7.
+    expect(ops('linux-6.7').capable?.(anyDev, IommuCap.DEFERRED_FLUSH)).toBe(false);
+    expect(ops('linux-6.8').capable?.(anyDev, IommuCap.DEFERRED_FLUSH)).toBe(true);
     const v612 = ops('linux-6.12');
     expect(v612.capable?.(anyDev, IommuCap.DEFERRED_FLUSH)).toBe(true);
     expect(v612.capable?.(anyDev, IommuCap.ENFORCE_CACHE_COHERENCY)).toBe(false);

@@ -141,12 +141,13 @@ export class VirtioIommuDriver {
   /**
    * viommu_capable() per kernel (spec §2.6): absent up to v5.19.0 (every
    * capability false: the VFIO breakage), CACHE_COHERENCY from v6.0,
-   * DEFERRED_FLUSH once the driver got flush_iotlb_all (v6.7).
+   * DEFERRED_FLUSH once the driver got flush_iotlb_all (v6.8: "iommu/virtio:
+   * Add ops->flush_iotlb_all and enable deferred flush", IOMMU pull for v6.8).
    */
   #capableFor(): ((dev: Device, cap: IommuCap) => boolean) | null {
     const p = this.k.profile;
     if (!p.atLeast(6, 0)) return null;
-    return (_dev, cap) => cap === 'CACHE_COHERENCY' || (cap === 'DEFERRED_FLUSH' && p.atLeast(6, 7));
+    return (_dev, cap) => cap === 'CACHE_COHERENCY' || (cap === 'DEFERRED_FLUSH' && p.atLeast(6, 8));
   }
 
   /** The instance translating `dev`, from its fwspec. */

@@ -13,7 +13,7 @@ export const IommuCap = {
   PRE_BOOT_PROTECTION: 'PRE_BOOT_PROTECTION',
   /** enforce_cache_coherency() will succeed for this device (v6.2+). */
   ENFORCE_CACHE_COHERENCY: 'ENFORCE_CACHE_COHERENCY',
-  /** Flush queues make sense: no synchronous TLB maintenance on unmap (v6.5+). */
+  /** Flush queues make sense: no synchronous TLB maintenance on unmap (v6.5+: "iommu: Add a capability for flush queue support"). */
   DEFERRED_FLUSH: 'DEFERRED_FLUSH',
   /** Hardware dirty tracking (v6.7+). */
   DIRTY_TRACKING: 'DIRTY_TRACKING',

@@ -22,11 +22,11 @@ export class Cycles {
 
   /** Creates the cycle handling of `fw`. */
   constructor(readonly fw: FwDevlink) {
-    // The cycle trace lines exist from v6.9 (≈).
-    this.#dbg = fw.k.dbg.core && fw.k.profile.atLeast(6, 9);
+    // The cycle trace lines exist from v6.8 ("driver core: fw_devlink: Improve logs for cycle detection", 6.8-rc5).
+    this.#dbg = fw.k.dbg.core && fw.k.profile.atLeast(6, 8);
   }
 
-  /** pr_debug() of the cycle search (v6.9+). */
+  /** pr_debug() of the cycle search (v6.8+). */
   dbg(text: string): void {
     if (this.#dbg) this.fw.k.prDebug(CORE, text);
   }

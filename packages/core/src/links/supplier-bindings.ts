@@ -187,7 +187,7 @@ export function ofSupplierBindings(profile: KernelProfile): SupplierBinding[] {
     [always, simple('mboxes', '#mbox-cells')],
     [always, simple('io-channels', '#io-channel-cells')],
     [since(6, 10), simple('io-backends', '#io-backend-cells')], // (≈)
-    [before(6, 11), simple('interrupt-parent', null)], // removed in 2024 (≈ v6.11)
+    [before(6, 13), simple('interrupt-parent', null)], // removed in v6.13: "of: property: fw_devlink: Do not use interrupt-parent directly" (bc7acc0bd0f9; Cc: stable)
     [always, simple('dmas', '#dma-cells', { optional })],
     [always, simple('power-domains', '#power-domain-cells')],
     [always, simple('hwlocks', '#hwlock-cells')],

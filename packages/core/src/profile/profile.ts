@@ -62,7 +62,9 @@ export class KernelProfile {
    * `relax-devlink` (v5.12–v6.2: a refused link is logged `Fixing up cyclic dependency with ...` and
    * the device links along the cycle are relaxed to sync-state-only),
    * `fwnode` (v6.3–v6.12: fwnode-level marking, device-prefixed `Fixed dependency cycle(s) with ...`),
-   * `fwnode-always` (v6.13+: always run, from the consumer fwnode, fwnode-prefixed message).
+   * `fwnode-always` (v6.13+: always run, from the consumer fwnode, fwnode-prefixed message;
+   * "driver core: fw_devlink: Stop trying to optimize cycle detection logic", bac3b10b78e5,
+   * driver-core-next for 6.13; Cc: stable, so later 6.6.y/6.12.y stable kernels have it too).
    */
   readonly fwDevlinkCycles: 'refuse' | 'relax-devlink' | 'fwnode' | 'fwnode-always';
   /** v5.15+: a supplier whose parent depends on the consumer is relaxed with an info line (before: dbg `False link`). */
@@ -73,11 +75,11 @@ export class KernelProfile {
   readonly fwDevlinkPickupDangling: boolean;
   /** Before v6.3: of_link_to_phandle() links to the nearest ancestor with `compatible` and refuses descendants. */
   readonly ofLinkToCompatNode: boolean;
-  /** v6.4+: `fw_devlink.sync_state=`, fw_devlink_probing_done() and a writable `state_synced`. */
+  /** v6.4+: `fw_devlink.sync_state=`, fw_devlink_probing_done() and a writable `state_synced` (driver core pull for 6.4-rc1). */
   readonly fwDevlinkSyncStateParam: boolean;
   /** `sync_state() pending due to ...`: warning, info from v6.18. */
   readonly syncStatePendingLevel: 'warn' | 'info';
-  /** v6.9+: `post-init-providers` (FWLINK_FLAG_IGNORE) and the cycle debug lines. */
+  /** v6.9+: `post-init-providers` (FWLINK_FLAG_IGNORE; driver core pull for 6.9-rc1). The cycle debug lines are v6.8 (links/cycles.ts). */
   readonly fwDevlinkPostInitProviders: boolean;
   /** v6.18+ (≈): a PCI host bridge node also links to its root ports' suppliers. */
   readonly ofPciHostBridgeSupplies: boolean;
