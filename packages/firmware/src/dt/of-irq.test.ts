@@ -1,4 +1,8 @@
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { sharedDir } from '@kdsim/testing';
 import { describe, expect, it } from 'vitest';
 import { Errno, kernelProfile, ofSupplierBindings } from '@kdsim/core';
 import { FirmwareError } from '../errors.js';
@@ -6,7 +10,7 @@ import { catchFirmwareError } from '../testing/errors.js';
 import { haveDtc, noDtcReason, runDtc } from '../testing/dtc.js';
 import { decodeFdt } from './fdt-decode.js';
 import { type OfNode, OfTree } from './of.js';
-import { ofInterruptMapParent, ofIrqBehaviour, ofIrqParseOne, ofIrqSupplier } from './of-irq.js';
+import { ofInterruptMapParent, ofIrqBehaviour, ofIrqParseOne, ofIrqParseRaw, ofIrqSupplier } from './of-irq.js';
 import { type DtNode, type DtProperty, deviceTree, dtNode, dtProperty } from './tree.js';
 
 // Trees compiled by the real dtc (skipped without it), read back by kdsim's FDT decoder.
@@ -226,6 +230,27 @@ describe('malformed interrupt-maps give the kernel\'s outcome (dtc-compiled)', (
       y: y { #interrupt-cells = <1>; #address-cells = <0>; interrupt-map = <1 &x 1>; };
       d { interrupt-parent = <&x>; interrupts = <1>; }; };`);
     expect(catchFirmwareError(() => ofIrqParseOne(at(m, '/d'), 0, b('6.12'))).kind).toBe('cycle');
+  });
+});
+
+// ---------------------------------------------------------------- the ARM calibration machine
+
+describe('the arm64 virt truth machine DTB (QEMU, Linux 6.12)', () => {
+  const file = resolve(sharedDir(), 'truth/arm64-virt-smmuv3-dt/firmware/guest.dtb.gz');
+  const t = new OfTree(decodeFdt(new Uint8Array(gunzipSync(readFileSync(file))), file));
+  const pcie = t.allNodes().find((n) => n.hasProperty('interrupt-map') && n.isType('pci'))!;
+
+  it('the PCI host interrupt-map links the host to the GIC only, once per entry (16 entries)', () => {
+    expect(suppliers(t, pcie.path, 'interrupt-map')).toEqual(Array<string>(16).fill('/intc@8000000'));
+  });
+
+  it('INTx of every slot translates to GIC SPI 3 + (slot + pin - 1) % 4, level high, as QEMU virt builds the map', () => {
+    for (let slot = 0; slot < 8; slot++) {
+      for (let pin = 1; pin <= 4; pin++) {
+        const r = ofIrqParseRaw(u32s([slot << 11, 0, 0]), pcie, [pin], b('6.12'));
+        expect([r.errno, r.np?.path, ...r.args]).toEqual([0, '/intc@8000000', 0, 3 + ((slot + pin - 1) % 4), 4]);
+      }
+    }
   });
 });
 
