@@ -34,7 +34,7 @@ export {
 } from './links/policy.js';
 export {
   ofSupplierBindings, phandle, phandleWithArgs, phandleAtCell, interruptParent, graphPortParent, compatNode, nodeNameEq,
-  type SupplierBinding,
+  type FwnodeIrqWalks, type SupplierBinding,
 } from './links/supplier-bindings.js';
 export { SyncState } from './links/sync-state.js';
 export { devlinkClass, devlinkEntry, deviceLinksEntry, renderDevlinks, type DevlinkEntry, type DeviceLinksEntry } from './links/views.js';

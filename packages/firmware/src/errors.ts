@@ -14,7 +14,8 @@ export type FirmwareErrorKind =
   | 'duplicate'
   | 'unsupported'
   | 'io'
-  | 'preprocessor';
+  | 'preprocessor'
+  | 'cycle';
 
 /** Where a firmware problem is and what was expected there. */
 export interface FirmwareErrorDetails {

@@ -43,6 +43,7 @@ const FIRMWARE_HINTS: Readonly<Record<FirmwareErrorKind, string>> = {
   unsupported: 'kdsim does not model this construct',
   io: 'check the path and permissions',
   preprocessor: 'the source uses #include/#define: install cpp (Debian package cpp) and check include paths',
+  cycle: 'Linux would never finish this walk (it hangs the boot); break the loop in the interrupt-parent/interrupt-map chain',
 };
 
 const SCENARIO_HINTS: Readonly<Record<string, string>> = {

@@ -9,7 +9,9 @@
 //    (a one-entry reference list) or the tree, up to a node with
 //    `#interrupt-cells`; `interrupts-extended`: a reference list with args;
 //  - `interrupt-map`: raw cells only (OF); a software node's map links nothing.
-// Not modelled: translation through an interrupt parent's own `interrupt-map`.
+// On OF nodes `interrupts` and `interrupt-map` use the firmware package's
+// interrupt-tree walks (FwnodeIrqWalks: of_irq_parse_one() through nexus
+// `interrupt-map`s); a software node's interrupt parent is not translated.
 import type { Fwnode } from '../fwnode/fwnode.js';
 import type { KernelProfile } from '../profile/profile.js';
 import { FWLINK_FLAG } from './flags.js';
@@ -87,12 +89,32 @@ export function interruptParent(node: Fwnode): Fwnode | null {
 }
 
 /**
- * of_irq_parse_one() reduced to what fw_devlink needs: the controller of
- * interrupt `index`, from `interrupts-extended` or from `interrupts` and the
- * interrupt parent. `interrupt-map` translation of the parent is not modelled.
+ * The drivers/of/irq.c interrupt-tree walks a fwnode may implement
+ * (@kdsim/firmware's OfNode does, per kernel version). Found by duck typing,
+ * like software_node_add_links()' reference counts: core cannot import the
+ * firmware package.
  */
-function parseInterrupts(node: Fwnode, prop: string, index: number): Fwnode | null {
+export interface FwnodeIrqWalks {
+  /** property.c: parse_interrupts(): the controller interrupt `index` translates to (of_irq_parse_one()), or null. */
+  ofIrqSupplier(index: number, profile: KernelProfile): Fwnode | null;
+  /** property.c: parse_interrupt_map(): the parent named by entry `index` of the node's `interrupt-map`, or null. */
+  ofInterruptMapParent(index: number, profile: KernelProfile): Fwnode | null;
+}
+
+function irqWalks(node: Fwnode): FwnodeIrqWalks | null {
+  const w = node as Fwnode & Partial<FwnodeIrqWalks>;
+  return typeof w.ofIrqSupplier === 'function' && typeof w.ofInterruptMapParent === 'function' ? (w as FwnodeIrqWalks) : null;
+}
+
+/**
+ * parse_interrupts(): the controller of interrupt `index`. OF nodes walk
+ * the interrupt tree ({@link FwnodeIrqWalks}); other fwnodes stop at the
+ * interrupt parent, from `interrupts-extended` or `interrupts`.
+ */
+function parseInterrupts(profile: KernelProfile, node: Fwnode, prop: string, index: number): Fwnode | null {
   if (prop !== 'interrupts' && prop !== 'interrupts-extended') return null;
+  const walks = irqWalks(node);
+  if (walks !== null) return walks.ofIrqSupplier(index, profile);
   if (node.hasProperty('interrupts-extended')) return phandleWithArgs(node, 'interrupts-extended', '#interrupt-cells', index);
   const parent = interruptParent(node);
   if (parent === null) return null;
@@ -112,9 +134,15 @@ function addrCells(node: Fwnode): number {
   return 1;
 }
 
-/** parse_interrupt_map(): entry `index` of `interrupt-map`, read as raw cells (v6.10+). Software nodes are not supported. */
-function parseInterruptMap(node: Fwnode, prop: string, index: number): Fwnode | null {
+/**
+ * parse_interrupt_map(): the parent of entry `index` of `interrupt-map`
+ * (v6.10+). OF nodes use {@link FwnodeIrqWalks}; other fwnodes read raw
+ * cells with the v6.13+ length check. Software nodes are not supported.
+ */
+function parseInterruptMap(profile: KernelProfile, node: Fwnode, prop: string, index: number): Fwnode | null {
   if (prop !== 'interrupt-map') return null;
+  const walks = irqWalks(node);
+  if (walks !== null) return walks.ofInterruptMapParent(index, profile);
   const intcells = u32(node, '#interrupt-cells');
   const imap = node.readU32Array('interrupt-map');
   if (intcells === undefined || imap === undefined) return null;
@@ -126,7 +154,9 @@ function parseInterruptMap(node: Fwnode, prop: string, index: number): Fwnode | 
     if (parent === null) return null;
     const pint = u32(parent, '#interrupt-cells');
     if (pint === undefined) return null;
-    pos += 1 + (u32(parent, '#address-cells') ?? 0) + pint;
+    const entryEnd = pos + 1 + (u32(parent, '#address-cells') ?? 0) + pint;
+    if (entryEnd > imap.length) return null; // a short last entry
+    pos = entryEnd;
     if (i === index) return parent;
   }
   return null;
@@ -220,8 +250,14 @@ export function ofSupplierBindings(profile: KernelProfile): SupplierBinding[] {
       // A gpio-hog's GPIOs are all provided by its parent.
       parse: (node, prop, i) => (node.hasProperty('gpio-hog') ? null : phandleWithArgs(node, prop, '#gpio-cells', i)),
     }],
-    [since(5, 13), { name: 'interrupts', matches: (p) => p === 'interrupts' || p === 'interrupts-extended', parse: parseInterrupts }], // (≈)
-    [since(6, 10), { name: 'interrupt-map', matches: (p) => p === 'interrupt-map', parse: parseInterruptMap }],
+    // v5.12: "Add fw_devlink support for interrupts" with its interrupt-map fix (of_irq_parse_one()).
+    [since(5, 12), {
+      name: 'interrupts',
+      matches: (p) => p === 'interrupts' || p === 'interrupts-extended',
+      parse: (n, p, i) => parseInterrupts(profile, n, p, i),
+    }],
+    // v6.10: "Add fw_devlink support for interrupt-map property" (d976c6f4b32c).
+    [since(6, 10), { name: 'interrupt-map', matches: (p) => p === 'interrupt-map', parse: (n, p, i) => parseInterruptMap(profile, n, p, i) }],
     [since(6, 9), simple('access-controllers', '#access-controller-cells')],
     [always, suffix('-supply', null)],
     [always, suffix('-gpio', '#gpio-cells')],

@@ -21,6 +21,10 @@ export {
   MAX_PHANDLE_ARGS, type OfPhandleArgsResult, type OfPhandleEntry,
   ofCountPhandleWithArgs, ofParsePhandleWithArgs, ofPhandleIterator,
 } from './of-phandle.js';
+export {
+  type OfIrqBehaviour, type OfIrqResult,
+  ofInterruptMapParent, ofIrqBehaviour, ofIrqFindParent, ofIrqParseOne, ofIrqParseRaw, ofIrqSupplier,
+} from './of-irq.js';
 export { type OfMapEntry, type OfMapIdResult, type OfMapIdTarget, ofMapEntries, ofMapId } from './of-map-id.js';
 export {
   type OfRegEntry, type OfResource, type OfTranslated,

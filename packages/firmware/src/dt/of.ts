@@ -1,4 +1,5 @@
-import { Errno, type Fwnode, type FwnodeKernelRecord, type FwnodeReferenceResult } from '@kdsim/core';
+import { Errno, type Fwnode, type FwnodeKernelRecord, type FwnodeReferenceResult, type KernelProfile } from '@kdsim/core';
+import { ofInterruptMapParent, ofIrqBehaviour, ofIrqSupplier } from './of-irq.js';
 import { ofParsePhandleWithArgs } from './of-phandle.js';
 import { type DeviceTree, type DtNode, type DtProperty, be32, dtProperty, joinPath, latin1 } from './tree.js';
 
@@ -201,6 +202,21 @@ export class OfNode implements Fwnode {
   /** base.c: of_find_node_by_phandle() in this node's tree. */
   resolveReference(handle: number): OfNode | null {
     return this.tree.findNodeByPhandle(handle);
+  }
+
+  /**
+   * property.c: parse_interrupts(): the interrupt controller that interrupt
+   * `index` translates to through the interrupt tree (of_irq_parse_one()),
+   * as the profile's kernel walks it; null when that fails. fw_devlink's
+   * `interrupts` binding calls this (core `FwnodeIrqWalks`).
+   */
+  ofIrqSupplier(index: number, profile: KernelProfile): OfNode | null {
+    return ofIrqSupplier(this, index, ofIrqBehaviour(profile));
+  }
+
+  /** property.c: parse_interrupt_map(): the parent named by entry `index` of this nexus's `interrupt-map`, or null. */
+  ofInterruptMapParent(index: number, profile: KernelProfile): OfNode | null {
+    return ofInterruptMapParent(this, index, ofIrqBehaviour(profile));
   }
 
   /** The child with exactly this name (incl. unit address), or null. */

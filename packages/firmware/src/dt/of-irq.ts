@@ -1,0 +1,334 @@
+import { Errno, type KernelProfile } from '@kdsim/core';
+import { FirmwareError } from '../errors.js';
+import type { OfNode } from './of.js';
+import { MAX_PHANDLE_ARGS, ofParsePhandleWithArgs } from './of-phandle.js';
+
+/**
+ * The OF interrupt tree (drivers/of/irq.c): the interrupt parent of a node,
+ * of_irq_parse_one() / of_irq_parse_raw() translating a specifier through
+ * `interrupt-map` nexus nodes down to an interrupt controller, and
+ * property.c: parse_interrupt_map() for fw_devlink.
+ *
+ * Cells that Linux reads past the end of a property (it reads whatever
+ * memory follows) read as 0 here. Where Linux would spin forever (an
+ * interrupt-parent loop, an interrupt-map walk that returns to a node with
+ * the same specifier) kdsim throws a {@link FirmwareError} of kind `cycle`.
+ */
+
+/** How the kernel version walks the interrupt tree (derived by {@link ofIrqBehaviour}). */
+export interface OfIrqBehaviour {
+  /**
+   * v5.16+ (≈, "Allow matching of an interrupt-map local to an interrupt
+   * controller"): a node with `interrupt-controller` *and* `interrupt-map`
+   * is a nexus unless its compatible is on the imap-abuser list, and a map
+   * entry pointing back at the node ends the walk there. Before: an
+   * `interrupt-controller` always ends the walk.
+   */
+  readonly intcMapNexus: boolean;
+  /** v5.16–v6.9: an interrupt controller whose own map matches nothing is used itself (with a WARN). */
+  readonly intcMapFallback: boolean;
+  /** v6.10+: `pasemi,rootbus` is on the imap-abuser list. */
+  readonly pasemiAbuser: boolean;
+  /**
+   * v6.10+: of_irq_parse_imap_parent() is shared with parse_interrupt_map();
+   * every malformed entry fails with -EINVAL (before: a short entry gave
+   * -EFAULT).
+   */
+  readonly imapParentHelper: boolean;
+  /**
+   * v6.10–v6.12: of_irq_parse_imap_parent() counts the phandle cell in the
+   * remaining length, so an entry one cell short is accepted and its last
+   * cell read past the end (fixed by "Fix interrupt-map cell length check",
+   * ≈ v6.13).
+   */
+  readonly imapOneShort: boolean;
+  /**
+   * v6.11+ ("Prevent device address out-of-bounds read in interrupt map
+   * walk"): of_irq_parse_one() passes a zero-filled 3-cell copy of `reg`, so
+   * a device without `reg` matches as unit address 0 instead of failing
+   * with "no reg passed in when needed".
+   */
+  readonly regBuffer: boolean;
+}
+
+const BEHAVIOURS = new WeakMap<KernelProfile, OfIrqBehaviour>();
+
+/** The interrupt-tree behaviour of the profile's kernel. */
+export function ofIrqBehaviour(profile: KernelProfile): OfIrqBehaviour {
+  let b = BEHAVIOURS.get(profile);
+  if (b === undefined) {
+    const at = (maj: number, min: number): boolean => profile.atLeast(maj, min);
+    b = {
+      intcMapNexus: at(5, 16),
+      intcMapFallback: at(5, 16) && !at(6, 10),
+      pasemiAbuser: at(6, 10),
+      imapParentHelper: at(6, 10),
+      imapOneShort: at(6, 10) && !at(6, 13),
+      regBuffer: at(6, 11),
+    };
+    BEHAVIOURS.set(profile, b);
+  }
+  return b;
+}
+
+/** What of_irq_parse_one()/of_irq_parse_raw() returned, and struct of_phandle_args when that is 0. */
+export interface OfIrqResult {
+  /** 0 or a negative errno. */
+  readonly errno: number;
+  /** The interrupt controller (null on error). */
+  readonly np: OfNode | null;
+  /** The specifier in the controller's domain (empty on error). */
+  readonly args: readonly number[];
+}
+
+const fail = (errno: number): OfIrqResult => ({ errno, np: null, args: [] });
+
+// irq.c: of_irq_imap_abusers[]: controllers whose drivers parse interrupt-map themselves.
+const IMAP_ABUSERS = [
+  'CBEA,platform-spider-pic', 'sti,platform-spider-pic', 'realtek,rtl-intc', 'fsl,ls1021a-extirq',
+  'fsl,ls1043a-extirq', 'fsl,ls1088a-extirq', 'renesas,rza1-irqc',
+];
+
+function isImapAbuser(np: OfNode, b: OfIrqBehaviour): boolean {
+  const compat = np.readStringArray('compatible');
+  if (compat === undefined) return false;
+  return compat.some((c) => IMAP_ABUSERS.includes(c) || (b.pasemiAbuser && c === 'pasemi,rootbus'));
+}
+
+// Cell `i` of a property, 0 past its end (Linux reads the memory that follows).
+function cellAt(v: Uint8Array, i: number): number {
+  let x = 0;
+  for (let k = 0; k < 4; k++) x = (x << 8) | (v[i * 4 + k] ?? 0);
+  return x >>> 0;
+}
+
+function cycle(np: OfNode, what: string): FirmwareError {
+  return new FirmwareError('cycle', { path: np.path, message: `${what}: Linux would loop here forever` });
+}
+
+/**
+ * irq.c: of_irq_find_parent(): `interrupt-parent` (a u32 phandle) or else
+ * the tree parent, repeated until a node that has `#interrupt-cells`; null
+ * when the chain ends (or names no node). Throws a `cycle` FirmwareError
+ * when the chain loops through nodes without `#interrupt-cells`.
+ */
+export function ofIrqFindParent(child: OfNode): OfNode | null {
+  // A chain longer than the tree has nodes has looped (Linux spins forever).
+  let budget = child.tree.allNodes().length;
+  let cur: OfNode = child;
+  for (;;) {
+    const h = cur.readU32('interrupt-parent');
+    const p = h === undefined ? cur.parent : cur.tree.findNodeByPhandle(h);
+    if (p === null) return null;
+    if (p.hasProperty('#interrupt-cells')) return p;
+    if (--budget < 0) throw cycle(child, 'of_irq_find_parent(): the interrupt-parent chain loops');
+    cur = p;
+  }
+}
+
+/** One `interrupt-map` entry's parent side, as of_irq_parse_imap_parent() reads it. */
+interface ImapParent {
+  /** The parent controller or nexus. */
+  readonly np: OfNode;
+  /** Its unit address (its own `#address-cells`, 0 when absent) followed by its specifier. */
+  readonly cells: readonly number[];
+  /** Its `#interrupt-cells`. */
+  readonly intsize: number;
+  /** The cell after the entry. */
+  readonly next: number;
+}
+
+/**
+ * irq.c: of_irq_parse_imap_parent(): the parent phandle at cell `pos` of
+ * `imap` (with `len` cells left from `pos`, phandle included) and the
+ * parent unit address + specifier after it; an errno when the phandle
+ * names no node, the node lacks `#interrupt-cells`, the cells exceed
+ * MAX_PHANDLE_ARGS or the entry is short.
+ */
+function imapParent(owner: OfNode, imap: Uint8Array, pos: number, len: number, b: OfIrqBehaviour): ImapParent | number {
+  const np = owner.tree.findNodeByPhandle(cellAt(imap, pos));
+  if (np === null) return -Errno.EINVAL; // "imap parent not found"
+  const intsize = np.readU32('#interrupt-cells');
+  if (intsize === undefined) return -Errno.EINVAL; // "parent lacks #interrupt-cells"
+  const addrsize = np.readU32('#address-cells') ?? 0;
+  // v6.10–v6.12 compare against the length before the phandle cell.
+  const left = b.imapOneShort ? len : len - 1;
+  if (addrsize + intsize > MAX_PHANDLE_ARGS || left < addrsize + intsize) {
+    return b.imapParentHelper ? -Errno.EINVAL : -Errno.EFAULT;
+  }
+  const cells: number[] = [];
+  for (let i = 0; i < addrsize + intsize; i++) cells.push(cellAt(imap, pos + 1 + i));
+  return { np, cells, intsize, next: pos + 1 + addrsize + intsize };
+}
+
+// The `#address-cells` of the nexus, the "old linux trick": its own or an ancestor's, else 2.
+function nexusAddrCells(np: OfNode): number {
+  for (let n: OfNode | null = np; n !== null; n = n.parent) {
+    const v = n.getProperty('#address-cells');
+    if (v !== undefined) return cellAt(v, 0);
+  }
+  return 2;
+}
+
+/**
+ * irq.c: of_irq_parse_raw(): walks from `np` (whose `#interrupt-cells`, or
+ * its interrupt parent's, sizes `args`) through `interrupt-map` nexus nodes
+ * (matched on unit address `addr` + specifier under `interrupt-map-mask`,
+ * skipping unavailable parents) until an interrupt controller. `addr` is
+ * the device's `reg` bytes, or null for none. Errors: -EINVAL (no parent,
+ * size mismatch, no reg where the map needs one, a malformed or unmatched
+ * map), -EFAULT (more than MAX_PHANDLE_ARGS cells), -ENOENT (the chain
+ * ends without a controller).
+ */
+export function ofIrqParseRaw(addr: Uint8Array | null, np: OfNode, args: readonly number[], b: OfIrqBehaviour): OfIrqResult {
+  // The first node from np on (by interrupt parents) with a readable #interrupt-cells sizes args.
+  let ipar: OfNode | null = np;
+  let intsize = ipar.readU32('#interrupt-cells');
+  // Parents whose #interrupt-cells is too short to read can lead back here (Linux spins).
+  for (let budget = np.tree.allNodes().length; intsize === undefined; budget--) {
+    if (budget < 0) throw cycle(np, 'of_irq_parse_raw(): the interrupt parents loop');
+    ipar = ofIrqFindParent(ipar);
+    if (ipar === null) return fail(-Errno.EINVAL); // "no parent found"
+    intsize = ipar.readU32('#interrupt-cells');
+  }
+  if (args.length !== intsize) return fail(-Errno.EINVAL);
+  let addrsize = nexusAddrCells(ipar);
+  if (addrsize + intsize > MAX_PHANDLE_ARGS) return fail(-Errno.EFAULT); // WARN_ON
+  let match: number[] = [];
+  for (let i = 0; i < addrsize; i++) match.push(addr === null ? 0 : cellAt(addr, i));
+  match.push(...args);
+  let out: readonly number[] = args;
+
+  // The walk is deterministic: reaching a node again with the same match cells means Linux loops forever.
+  let seen: Map<OfNode, Set<string>> | null = null;
+  for (let level = 0; ipar !== null; level++) {
+    if (level > 0) {
+      seen ??= new Map();
+      const key = `${addrsize}|${match.join(',')}`;
+      let keys = seen.get(ipar);
+      if (keys === undefined) seen.set(ipar, (keys = new Set()));
+      if (keys.has(key)) throw cycle(np, `of_irq_parse_raw(): the interrupt-map walk returns to ${ipar.path}`);
+      keys.add(key);
+    }
+
+    const intc = ipar.hasProperty('interrupt-controller');
+    const imap = ipar.getProperty('interrupt-map');
+    if (intc && (!b.intcMapNexus || imap === undefined || isImapAbuser(ipar, b))) return { errno: 0, np: ipar, args: out };
+    if (addrsize !== 0 && addr === null) return fail(-Errno.EINVAL); // "no reg passed in when needed"
+    if (imap === undefined) {
+      ipar = ofIrqFindParent(ipar);
+      continue;
+    }
+    const imask = ipar.getProperty('interrupt-map-mask');
+    let imaplen = Math.floor(imap.length / 4);
+    let pos = 0;
+    let found: ImapParent | null = null;
+    while (imaplen > addrsize + intsize + 1) {
+      let ok = true;
+      for (let i = 0; i < addrsize + intsize; i++, imaplen--, pos++) {
+        const mask = imask === undefined ? 0xffffffff : cellAt(imask, i);
+        if (((match[i]! ^ cellAt(imap, pos)) & mask) !== 0) ok = false;
+      }
+      const p = imapParent(ipar, imap, pos, imaplen, b);
+      if (typeof p === 'number') return fail(p);
+      if (ok && p.np.isAvailable()) {
+        found = p;
+        break;
+      }
+      imaplen -= p.next - pos;
+      pos = p.next;
+    }
+    if (found === null) {
+      // v5.16–v6.9: a controller whose own map fails is used as is ("interrupt-map failed, using interrupt-controller").
+      if (intc && b.intcMapFallback) return { errno: 0, np: ipar, args: out };
+      return fail(-Errno.EINVAL);
+    }
+    match = [...found.cells];
+    intsize = found.intsize;
+    addrsize = found.cells.length - intsize;
+    out = found.cells.slice(addrsize);
+    if (b.intcMapNexus && found.np === ipar) return { errno: 0, np: ipar, args: out }; // "interrupt-map entry to self"
+    ipar = found.np;
+  }
+  return fail(-Errno.ENOENT); // "No interrupt-map found"
+}
+
+/**
+ * irq.c: of_irq_parse_one(): interrupt `index` of `device`, from
+ * `interrupts-extended` when that entry parses, else from `interrupts`
+ * sized by the interrupt parent's `#interrupt-cells`, then translated by
+ * {@link ofIrqParseRaw} with the device's `reg` as unit address.
+ */
+export function ofIrqParseOne(device: OfNode, index: number, b: OfIrqBehaviour): OfIrqResult {
+  const reg = device.getProperty('reg');
+  // v6.11+: a zero-filled copy of at most 3 cells of reg, never NULL.
+  let addr: Uint8Array | null = reg ?? null;
+  if (b.regBuffer) {
+    addr = new Uint8Array(12);
+    if (reg !== undefined) addr.set(reg.subarray(0, 12));
+  }
+  const ext = ofParsePhandleWithArgs(device, 'interrupts-extended', '#interrupt-cells', -1, index);
+  if (ext.errno === 0 && ext.node !== null) return ofIrqParseRaw(addr, ext.node, ext.args, b);
+
+  const p = ofIrqFindParent(device);
+  if (p === null) return fail(-Errno.EINVAL);
+  const intsize = p.readU32('#interrupt-cells');
+  if (intsize === undefined) return fail(-Errno.EINVAL);
+  const ints = device.getProperty('interrupts');
+  if (intsize > 0 && ints === undefined) return fail(-Errno.EINVAL);
+  const args: number[] = [];
+  for (let i = 0; i < intsize; i++) {
+    const cell = (index * intsize + i) * 4;
+    if (ints === undefined || ints.length < cell + 4) return fail(-Errno.EOVERFLOW);
+    args.push(cellAt(ints, index * intsize + i));
+  }
+  return ofIrqParseRaw(addr, p, args, b);
+}
+
+/**
+ * property.c: parse_interrupts() (fw_devlink, v5.12+): the controller that
+ * interrupt `index` of `np` translates to, or null when of_irq_parse_one()
+ * fails. With a zero-cell `interrupts` parent every index parses and Linux
+ * re-adds the same link forever; kdsim stops after index 0.
+ */
+export function ofIrqSupplier(np: OfNode, index: number, b: OfIrqBehaviour): OfNode | null {
+  const r = ofIrqParseOne(np, index, b);
+  if (r.errno !== 0) return null;
+  if (index > 0 && !np.hasProperty('interrupts-extended') && ofIrqFindParent(np)?.readU32('#interrupt-cells') === 0) return null;
+  return r.np;
+}
+
+// base.c: of_bus_n_addr_cells(): own or nearest ancestor's #address-cells, else 1.
+function busAddrCells(np: OfNode): number {
+  for (let n: OfNode | null = np; n !== null; n = n.parent) {
+    const c = n.readU32('#address-cells');
+    if (c !== undefined) return c;
+  }
+  return 1;
+}
+
+/**
+ * property.c: parse_interrupt_map() (fw_devlink, v6.10+): the parent named
+ * by entry `index` of `np`'s `interrupt-map` (child unit address by
+ * of_bus_n_addr_cells(), child specifier by `#interrupt-cells`), or null
+ * past the end or at the first malformed entry (unknown phandle, parent
+ * without `#interrupt-cells`, short entry). Entries pointing at `np`
+ * itself and at unavailable parents are returned like any other.
+ */
+export function ofInterruptMapParent(np: OfNode, index: number, b: OfIrqBehaviour): OfNode | null {
+  const intcells = np.readU32('#interrupt-cells');
+  if (intcells === undefined) return null;
+  const addrcells = busAddrCells(np);
+  const imap = np.getProperty('interrupt-map');
+  if (imap === undefined) return null;
+  const end = Math.floor(imap.length / 4);
+  let pos = 0;
+  for (let i = 0; pos + addrcells + intcells + 1 < end; i++) {
+    pos += addrcells + intcells;
+    const p = imapParent(np, imap, pos, end - pos, b);
+    if (typeof p === 'number') return null;
+    if (i === index) return p.np;
+    pos = p.next;
+  }
+  return null;
+}
