@@ -166,7 +166,7 @@ function contextOf(k: Kernel): BuildContext {
 /** The kernel module `name` of `scenario`'s catalogue (built on first use). */
 function moduleOf(scenario: Scenario, name: string): KernelModule {
   let modules = MODULES.get(scenario);
-  if (modules === undefined) MODULES.set(scenario, (modules = new Map()));
+  if (modules === undefined) MODULES.set(scenario, (modules = new Map<string, KernelModule>()));
   let m = modules.get(name);
   if (m === undefined) modules.set(name, (m = buildModule(scenario, name)));
   return m;
