@@ -62,7 +62,7 @@ describe('machine.iort: root complex edits before boot', () => {
 
   it('refuses a machine without an IORT, at /machine/iort', () => {
     const e = errorOf(() => parseScenario(scenario('  iort:\n    rootComplex:\n      - { segment: 0, canwbs: true }\n', [DSDT]), 's.yaml'));
-    expect(e.kind).toBe('firmware');
+    expect(e.kind).toBe('missingFirmware');
     expect(e.details).toMatchObject({ path: '/machine/iort', line: 5 });
     expect(e.message).toMatch(/no IORT to edit: .*only DSDT/);
   });

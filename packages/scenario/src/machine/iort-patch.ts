@@ -62,7 +62,7 @@ export function patchIort(doc: ScenarioDoc, source: YamlSource, tables: Readonly
   const list = tables.get('IORT') ?? [];
   const table = list[0];
   if (table === undefined) {
-    throw source.error('firmware', '/machine/iort', `no IORT to edit: machine.acpi / machine.acpidump hold ${tables.size === 0 ? 'no ACPI tables' : `only ${[...tables.keys()].join(', ')}`}; expected an IORT table (e.g. QEMU virt with iommu=smmuv3)`, true);
+    throw source.error('missingFirmware', '/machine/iort', `no IORT to edit: machine.acpi / machine.acpidump hold ${tables.size === 0 ? 'no ACPI tables' : `only ${[...tables.keys()].join(', ')}`}; expected an IORT table (e.g. QEMU virt with iommu=smmuv3)`, true);
   }
   let decoded: Iort;
   try {
