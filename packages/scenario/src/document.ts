@@ -66,6 +66,8 @@ export interface PciHostDoc {
   readonly node?: string;
   /** ACPI companion path (default `\\_SB_.PCI0`). */
   readonly acpiPath?: string;
+  /** The host bridge's _CCA (arm64 ACPI requires one; default none). */
+  readonly cca?: 0 | 1;
   /** What _OSC granted the OS (default everything, as on DT). */
   readonly native?: { readonly hotplug?: boolean; readonly shpcHotplug?: boolean; readonly aer?: boolean; readonly pme?: boolean };
 }
@@ -81,6 +83,30 @@ export interface VirtioMmioDoc {
 }
 
 /** The machine: firmware and devices. */
+/** One root complex node edit of `machine.iort.rootComplex`. */
+export interface IortRootComplexPatchDoc {
+  /** Select the node by its PCI Segment Number. */
+  readonly segment?: number;
+  /** Select the node by its offset (`IORT@0x74`, `0x74` or the number). */
+  readonly node?: number | string;
+  /** Cache Coherency attribute (1 fully coherent). */
+  readonly cca?: 0 | 1;
+  /** Memory access flag CPM. */
+  readonly cpm?: boolean;
+  /** Memory access flag DACS. */
+  readonly dacs?: boolean;
+  /** Memory access flag CANWBS (IORT E.f). */
+  readonly canwbs?: boolean;
+  /** ATS Attribute bit 0. */
+  readonly ats?: boolean;
+}
+
+/** Edits of the machine's IORT before boot. */
+export interface IortPatchDoc {
+  /** Root complex node edits, applied in order. */
+  readonly rootComplex?: readonly IortRootComplexPatchDoc[];
+}
+
 export interface MachineDoc {
   /** Architecture. */
   readonly arch?: 'x86_64' | 'arm64' | 'arm' | 'riscv64';
@@ -96,6 +122,8 @@ export interface MachineDoc {
   readonly pci?: readonly PciDoc[];
   /** The PCI host bridge of `pci`. */
   readonly pciHost?: PciHostDoc;
+  /** Edits of the IORT the kernel sees. */
+  readonly iort?: IortPatchDoc;
   /** The SMMUv3 implementation: ID register fields over QEMU 7.2's. */
   readonly smmuv3?: Partial<SmmuV3Hw>;
   /** Virtio devices behind virtio-mmio windows. */
@@ -226,6 +254,8 @@ export interface ExpectDoc {
   readonly bindOrder?: readonly string[];
   /** Driver → registered at the end. */
   readonly driversRegistered?: Readonly<Record<string, boolean>>;
+  /** Step id → output field → expected value. */
+  readonly outputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** A whole scenario document. */

@@ -40,6 +40,31 @@ export interface ExpectInput {
   readonly stepResults: ReadonlyMap<string, number>;
   /** Source, for line numbers. */
   readonly source: YamlSource;
+  /** Step id → its outputs (`$id.field`), for `expect.outputs`; undefined when the step gave none. */
+  readonly stepOutputs?: (id: string) => Readonly<Record<string, unknown>> | undefined;
+}
+
+// A YAML value against a step output: numbers and 64-bit values (bigint) by value, lists and maps element-wise.
+function sameValue(got: unknown, want: unknown): boolean {
+  if (typeof got === 'bigint') {
+    if (typeof want === 'number') return Number.isInteger(want) && got === BigInt(want);
+    if (typeof want === 'string' && /^(0x[0-9a-f]+|\d+)$/i.test(want)) return got === BigInt(want);
+    return false;
+  }
+  if (Array.isArray(got) || Array.isArray(want)) {
+    return Array.isArray(got) && Array.isArray(want) && got.length === want.length && got.every((g, i) => sameValue(g, want[i]));
+  }
+  if (typeof got === 'object' && got !== null && typeof want === 'object' && want !== null) {
+    const g = got as Record<string, unknown>;
+    const w = want as Record<string, unknown>;
+    const keys = new Set([...Object.keys(g), ...Object.keys(w)]);
+    return [...keys].every((k) => sameValue(g[k], w[k]));
+  }
+  return got === want;
+}
+
+function show(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x)) ?? 'undefined';
 }
 
 /** Evaluates every expectation of `expect` against a finished run, in document order. */
@@ -137,6 +162,16 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
     if (w === undefined) add('errno', id, path, false, `unknown errno '${want}'`);
     else if (got === undefined) add('errno', id, path, false, `step '${id}' did not run`);
     else add('errno', id, path, got === w, `expected ${w === 0 ? '0' : formatErrno(w)}, got ${got === 0 ? '0' : formatErrno(got)}`);
+  }
+
+  for (const [id, fields] of Object.entries(expect.outputs ?? {})) {
+    const out = input.stepOutputs?.(id);
+    for (const [field, want] of Object.entries(fields)) {
+      const path = `/expect/outputs/${esc(id)}/${esc(field)}`;
+      if (out === undefined) add('outputs', `${id}.${field}`, path, false, `step '${id}' did not run or has no outputs`);
+      else if (!(field in out)) add('outputs', `${id}.${field}`, path, false, `step '${id}' has no output '${field}'; it has ${Object.keys(out).join(', ') || 'none'}`);
+      else add('outputs', `${id}.${field}`, path, sameValue(out[field], want), `expected ${show(want)}, got ${show(out[field])}`);
+    }
   }
 
   const counts = expect.counts ?? {};

@@ -28,6 +28,6 @@ export { runSuite, type SuiteProgress, type SuiteEntry, type SuiteResult } from 
 export { junitXml, xmlEscape } from './junit.js';
 export { DEFAULT_SCENARIO_PATH } from './default-scenario.js';
 export {
-  registerVfio, vfioStepKinds, vfioCatalogueEntries, bindPasidTablePolicy, vfioScenarioModule, vfioPciScenarioModule, VFIO_STEP_ARGS, vfioStepRecords,
+  registerVfio, vfioStepKinds, vfioCatalogueEntries, bindPasidTablePolicy, vfioScenarioModule, vfioPciScenarioModule, VFIO_STEP_ARGS, vfioStepRecords, vfioStepOutput,
 } from './vfio-steps.js';
 export { smmuv3Step } from './machine/smmuv3.js';

@@ -9,6 +9,7 @@ import { evaluateExpectations, evaluateStepExpectations, type ExpectationResult 
 import { normaliseName, type BuildContext } from './registry.js';
 import type { CompiledStep, Scenario } from './scenario.js';
 import { summarize, type RunSummary } from './summary.js';
+import { vfioStepOutput } from './vfio-steps.js';
 
 /** How to run a scenario. */
 export interface RunOptions {
@@ -146,7 +147,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   kernel.boot();
   const summary = summarize(kernel, doc.name, registry);
   const expectations = [
-    ...evaluateExpectations(doc.expect, { kernel, summary, stepResults, source }),
+    ...evaluateExpectations(doc.expect, { kernel, summary, stepResults, source, stepOutputs: (id) => vfioStepOutput(kernel, id) }),
     ...evaluateStepExpectations(scenario.steps, stepResults, source),
   ];
   return { scenario, kernel, summary, stepResults, expectations, passed: expectations.every((e) => e.passed) };

@@ -14,6 +14,7 @@ import { YamlSource } from './source.js';
 import { swnodePaths } from './machine/swnodes.js';
 import { debianBuiltinDrivers, debianLoadableDrivers } from './catalogue.js';
 import { pciTopology } from './machine/hardware.js';
+import { patchIort } from './machine/iort-patch.js';
 
 /** The firmware a scenario names, read and decoded at load time. */
 export interface ScenarioFirmware {
@@ -217,7 +218,7 @@ function loadFirmware(doc: ScenarioDoc, source: YamlSource, dir: string): Scenar
   for (const { input, pointer } of inputs) {
     for (const [sig, tables] of wrapFirmware(source, pointer, () => loadAcpiTables([input]))) acpiTables.set(sig, [...(acpiTables.get(sig) ?? []), ...tables]);
   }
-  return { dt, acpiTables };
+  return { dt, acpiTables: patchIort(doc, source, acpiTables) };
 }
 
 function dtPaths(dt: DeviceTree | null): string[] {

@@ -76,4 +76,18 @@ describe('VFIO/iommufd userspace steps in scenarios', () => {
     // the last file gone: KVM unregisters non-coherent DMA again
     expect(out('kvm.vfio_del')).toMatchObject({ noncoherent: false });
   });
+
+  it('expect.outputs compares a step\'s outputs by id and field, and fails on a wrong value, a missing field or a step that did not run', () => {
+    const steps = '  - { id: c, vfio.open: { path: /dev/vfio/vfio } }\n  - { id: ext, vfio.check_extension: { fd: $c.fd, ext: TYPE1v2_IOMMU } }\n';
+    const run = (outputs: string) => runScenario(parseScenario(`${doc(steps)}expect:\n  outputs:\n${outputs}`, 's.yaml')).expectations;
+    // vfio_iommu_type1_check_extension(): TYPE1v2 is there before any SET_IOMMU
+    const [ok] = run('    ext: { ret: 1 }\n');
+    expect(ok).toMatchObject({ kind: 'outputs', subject: 'ext.ret', passed: true, path: '/expect/outputs/ext/ret', line: 11 });
+    const [wrong] = run('    ext: { ret: 0 }\n');
+    expect(wrong).toMatchObject({ passed: false, message: 'expected 0, got 1' });
+    const [field] = run('    ext: { value: 0 }\n');
+    expect(field).toMatchObject({ passed: false, message: "step 'ext' has no output 'value'; it has ret" });
+    const [absent] = run('    nope: { ret: 0 }\n');
+    expect(absent).toMatchObject({ passed: false, message: "step 'nope' did not run or has no outputs" });
+  });
 });

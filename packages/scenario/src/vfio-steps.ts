@@ -119,6 +119,11 @@ export function vfioStepRecords(k: Kernel): readonly StepRecord[] {
   return runs.get(k)?.records ?? [];
 }
 
+/** The outputs of the VFIO/iommufd/KVM step with id `id` on kernel `k` (what `$id.field` reads), or undefined if it did not run. */
+export function vfioStepOutput(k: Kernel, id: string): Readonly<Record<string, unknown>> | undefined {
+  return runs.get(k)?.output(id);
+}
+
 /** A scenario step kind running VFIO/iommufd step `name` through the run's {@link VfioSteps}. */
 function vfioStepKind(name: string): StepKind {
   const allowed = VFIO_STEP_ARGS[name] ?? [];

@@ -172,6 +172,11 @@ export class VfioSteps {
     this.#kinds.set(name, kind);
   }
 
+  /** The outputs saved under `label` (the `as` of an earlier run), or undefined. */
+  output(label: string): Readonly<Record<string, unknown>> | undefined {
+    return this.#saved.get(label);
+  }
+
   /** The registered step kind names, sorted. */
   kinds(): string[] {
     return [...this.#kinds.keys()].sort();

@@ -12,7 +12,7 @@ export interface IortOptions {
    * all-GSIV rule applied to every revision. Default true.
    */
   readonly smmuV3DeviceIdValid?: boolean;
-  /** Set the fwspec CANWBS flag from an RC's memory flags (v6.14+). Default true. */
+  /** Set the fwspec CANWBS flag from an RC's memory flags (v6.13+). Default true. */
   readonly canwbs?: boolean;
   /** Cap on translation hops; Linux has none (a cycle hangs it). Default 32. */
   readonly maxHops?: number;

@@ -4,11 +4,13 @@ import type { MachineStep } from '../registry.js';
 /**
  * An ACPI machine: the IORT (decoded here) becomes part of the machine
  * firmware; the VIOT needs the PCI functions present at init, so the IOMMU
- * step reads it from `ctx.acpiTables` once that package is present.
+ * step reads it from `ctx.acpiTables` once that package is present. The
+ * IORT is the one `machine.iort` edited, if it did.
  */
 export const acpiStep: MachineStep = {
   name: 'acpi',
-  keys: ['acpi', 'acpidump'],
+  // `iort` edits were applied to the table when the scenario was loaded (machine/iort-patch.ts).
+  keys: ['acpi', 'acpidump', 'iort'],
   build(ctx) {
     const iort = ctx.acpiTables.get('IORT')?.[0];
     if (iort === undefined) return;

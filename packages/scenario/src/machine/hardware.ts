@@ -1,6 +1,6 @@
 import type { KernelModule } from '@kdsim/core';
 import { PciError, PciTopology, acpiPciRootModule, pciBusModule, type PciDeviceEntry, type PciHostEntry } from '@kdsim/bus-pci';
-import { acpiPlatformModule, ambaBusModule, platformBusModule } from '@kdsim/bus-platform';
+import { AcpiCompanion, acpiPlatformModule, ambaBusModule, platformBusModule } from '@kdsim/bus-platform';
 import { VirtioHardware, virtioBusModule, type VirtioPciModel } from '@kdsim/bus-virtio';
 import { PCI_HOST_GENERIC_COMPATIBLES, endpointModules } from '@kdsim/driver-endpoints';
 import { VIRTIO_ID_IOMMU, qemuVirtioIommuPciModel } from '@kdsim/driver-virtio-iommu';
@@ -8,6 +8,7 @@ import type { Fwnode } from '@kdsim/core';
 import { AcpiDeviceFwnode, decodeViot, FirmwareError } from '@kdsim/firmware';
 import { iommuCoreModule, type IommuConfig } from '@kdsim/iommu';
 import { AcpiViotTable, acpiViotModule } from '@kdsim/driver-viot';
+import { iortModule } from '@kdsim/driver-iort';
 import type { PciDoc } from '../document.js';
 import type { BuildContext, MachineStep } from '../registry.js';
 import type { Scenario } from '../scenario.js';
@@ -67,9 +68,11 @@ export function pciTopology(scenario: Pick<Scenario, 'doc' | 'source'>, fwnode: 
   }
 }
 
-// The ACPI host bridge's companion (PNP0A08 under \_SB_; pci_dma_configure() reads its _CCA), or the DT host controller node.
+// The ACPI host bridge's companion (PNP0A08 under \_SB_ with the scenario's _CCA: pci_dma_configure() reads it), or the DT host controller node.
 function hostFwnode(ctx: BuildContext, acpi: boolean): Fwnode | null {
-  return acpi ? new AcpiDeviceFwnode(ctx.scenario.doc.machine?.pciHost?.acpiPath ?? '\\_SB_.PCI0', new AcpiDeviceFwnode('\\_SB_')) : dtHostNode(ctx);
+  if (!acpi) return dtHostNode(ctx);
+  const host = ctx.scenario.doc.machine?.pciHost;
+  return new AcpiCompanion(host?.acpiPath ?? '\\_SB_.PCI0', 'PNP0A08', ['PNP0A03'], null, host?.cca ?? null, new AcpiDeviceFwnode('\\_SB_'));
 }
 
 /**
@@ -91,6 +94,8 @@ export const hardwareStep: MachineStep = {
     const acpi = !dt && ctx.acpiTables.size > 0;
     const mods: KernelModule[] = [platformBusModule, virtioBusModule, pciBusModule];
     if (dt) mods.push(ambaBusModule, endpointModules.get('of_platform')!);
+    // acpi_init(): acpi_iort_init() (CONFIG_ACPI_IORT, selected by arm64 ACPI) runs before the namespace scan adds the PCI roots.
+    if (acpi && s.arch !== 'x86_64' && !s.builtinModules.includes('iort')) mods.push(iortModule());
     if (acpi) mods.push(acpiViotModule, acpiPciRootModule, acpiPlatformModule);
     mods.push(iommuCoreModule(debianIommuConfig(s.arch)));
     ctx.builtin.push(...mods);

@@ -1,5 +1,6 @@
 import { Errno } from '@kdsim/core';
 import type { IommufdCtx } from '../iommufd/ctx.js';
+import { IommufdHwptPaging } from '../iommufd/objects.js';
 import { UserMm } from '../iommufd/user-mm.js';
 import { result, type IoctlResult } from '../result.js';
 import { VFIO_DEVICE_FLAGS, VFIO_EXT, VFIO_GROUP_FLAGS } from '../uapi.js';
@@ -357,7 +358,7 @@ export class VfioProcess {
   }
 
   /** VFIO_DEVICE_ATTACH_IOMMUFD_PT: attach first, replace afterwards; `ptId` returns the HWPT. */
-  attachIommufdPt(fd: number, args: AttachPtArgs): IoctlResult<{ ptId: number }> {
+  attachIommufdPt(fd: number, args: AttachPtArgs): IoctlResult<{ ptId: number; enforceCacheCoherency?: boolean }> {
     const ptId = args.ptId ?? 0;
     const df = this.#device(fd);
     if (typeof df === 'number') return result(df, { ptId });
@@ -367,7 +368,11 @@ export class VfioProcess {
     const pasid = (flags & VFIO_DEVICE_FLAGS.ATTACH_PASID) !== 0 ? args.pasid ?? 0 : null;
     if (pasid !== null && (this.vfio.iommu.devIommu(df.vdev.dev)?.maxPasids ?? 0) === 0) return result(-Errno.EOPNOTSUPP, { ptId });
     const { ctx, idev } = df.vdev.iommufd;
-    return ctx.attachDevice(idev, ptId, pasid);
+    const r = ctx.attachDevice(idev, ptId, pasid);
+    if (r.errno !== 0 || pasid !== null) return r;
+    // kdsim's view of the attached paging HWPT (the ioctl itself returns only pt_id): does it block No-Snoop?
+    const hwpt = ctx.get(r.out.ptId);
+    return hwpt instanceof IommufdHwptPaging ? result(0, { ...r.out, enforceCacheCoherency: hwpt.enforceCacheCoherency }) : r;
   }
 
   /** VFIO_DEVICE_DETACH_IOMMUFD_PT: the device (or PASID) goes back to blocked DMA. */
