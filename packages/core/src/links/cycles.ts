@@ -24,7 +24,11 @@ export class Cycles {
   constructor(readonly fw: FwDevlink) {
     // The cycle trace lines exist from v6.8 ("driver core: fw_devlink: Improve logs for cycle detection", 6.8-rc5).
     this.#dbg = fw.k.dbg.core && fw.k.profile.atLeast(6, 8);
+    // Before, __fwnode_link_cycle() was the only line: `Relaxing link with` (v6.3–v6.7).
+    this.#relaxDbg = fw.k.dbg.core && !this.#dbg;
   }
+
+  readonly #relaxDbg: boolean;
 
   /** pr_debug() of the cycle search (v6.8+). */
   dbg(text: string): void {
@@ -33,7 +37,8 @@ export class Cycles {
 
   /** core.c: __fwnode_link_cycle() — the fwnode link is part of a cycle. */
   markLink(link: FwnodeLink): void {
-    this.dbg(`${link.consumer.path}: cycle: depends on ${link.supplier.path}`);
+    if (this.#dbg) this.dbg(`${link.consumer.path}: cycle: depends on ${link.supplier.path}`);
+    else if (this.#relaxDbg) this.fw.k.prDebug(CORE, `${link.consumer.path}: Relaxing link with ${link.supplier.path}`);
     link.flags |= FWLINK_FLAG.CYCLE;
   }
 

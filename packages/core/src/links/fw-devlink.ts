@@ -234,7 +234,7 @@ export class FwDevlink {
         k.printk(LogLevel.INFO, `${link.consumer.path}: Fixed dependency cycle(s) with ${sup.path}`);
       }
       flags = own ? this.getFlags(link.flags) : FW_DEVLINK_FLAGS_PERMISSIVE;
-    } else if (!isSyncStateOnly(flags) || (flags & DL_FLAG.CYCLE) !== 0) {
+    } else if (k.profile.fwDevlinkCycleOverlaps ? !isSyncStateOnly(flags) || (flags & DL_FLAG.CYCLE) !== 0 : (flags & DL_FLAG.SYNC_STATE_ONLY) === 0) {
       if (this.#cycles.relax(con, null, sup)) {
         this.#cycles.markLink(link);
         flags = this.getFlags(link.flags);

@@ -67,6 +67,12 @@ export class KernelProfile {
    * driver-core-next for 6.13; Cc: stable, so later 6.6.y/6.12.y stable kernels have it too).
    */
   readonly fwDevlinkCycles: 'refuse' | 'relax-devlink' | 'fwnode' | 'fwnode-always';
+  /**
+   * `fwnode` era: a link that is sync-state-only because of a cycle is searched for more cycles
+   * too (v6.8+, "driver core: fw_devlink: Improve detection of overlapping cycles", 6442d79d880c,
+   * 6.8-rc5); v6.3–v6.7 skip every sync-state-only link.
+   */
+  readonly fwDevlinkCycleOverlaps: boolean;
   /** v5.15+: a supplier whose parent depends on the consumer is relaxed with an info line (before: dbg `False link`). */
   readonly fwDevlinkCycleParentRelax: boolean;
   /** v6.3+: `%pfwf` (full path) in `wait for supplier` and fwnode-link debug lines; `%pfwP` (node name) before. */
@@ -106,6 +112,7 @@ export class KernelProfile {
     this.linksForceBind = at(5, 13);
     this.fwDevlinkBestEffort = at(6, 0);
     this.fwDevlinkCycles = at(6, 13) ? 'fwnode-always' : at(6, 3) ? 'fwnode' : at(5, 12) ? 'relax-devlink' : 'refuse';
+    this.fwDevlinkCycleOverlaps = at(6, 8);
     this.fwDevlinkCycleParentRelax = at(5, 15);
     this.fwDevlinkFullPaths = at(6, 3);
     this.fwDevlinkPickupDangling = at(6, 3);
