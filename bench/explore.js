@@ -6,10 +6,12 @@
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { asyncFleet, explore, exploreParallel, runOnce, SampleStrategy, scenarioFileTarget, shrink } from '../packages/explore/dist/index.js';
+import { asyncFleet, explore, exploreAsync, exploreParallel, runOnce, SampleStrategy, scenarioFileTarget, shrink } from '../packages/explore/dist/index.js';
 
 const FLEET = { devices: 40, groupSize: 8 };
 const XEN = new URL('../docs/examples/xen-grant-dma.yaml', import.meta.url).pathname;
+// The same fleet written as a scenario file: parsed once, then booted through the scenario runner.
+const FLEET_YAML = new URL('../test/scenarios/async-fleet-40.yaml', import.meta.url).pathname;
 
 const cpuSeconds = () => {
   const u = process.cpuUsage();
@@ -57,6 +59,16 @@ export async function exploreBench() {
     if (r.failures !== 0) throw new Error('async fleet: an ordering failed');
   }
   const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+  // The scenario path: the same machine as a YAML scenario, as `kdsim explore` runs it.
+  const yaml = scenarioFileTarget(FLEET_YAML);
+  await exploreAsync(yaml, { runs: 1000, determinism: 'off', stopAtFirst: false });
+  const yamlWall = [];
+  for (let i = 0; i < 3; i++) {
+    t0 = performance.now();
+    const r = await exploreAsync(yaml, { runs: 2000, seed: 2 + i, determinism: 'off', stopAtFirst: false });
+    if (r.failures !== 0) throw new Error('async fleet scenario: an ordering failed');
+    yamlWall.push(r.runs / ((performance.now() - t0) / 1000));
+  }
   const spec = { module: new URL('../packages/explore/dist/index.js', import.meta.url).href, export: 'asyncFleet', args: [FLEET] };
   const rates = {};
   const load = loadavg()[0];
@@ -76,6 +88,7 @@ export async function exploreBench() {
     explore_fleet40_runs_per_s: { value: Math.round(median(wall)), unit: 'orderings/s (1 core, in-thread, wall; median of 5 × 4 000 after warm-up)' },
     explore_fleet40_runs_per_cpu_s: { value: Math.round(median(cpu)), unit: 'orderings per CPU-second (the same chunks)' },
     explore_fleet40_cold_runs_per_s: { value: Math.round(coldWall), unit: `orderings/s (first 5 000 of a fresh process, wall; ${Math.round(coldCpu)} per CPU-second)` },
+    explore_scenario40_runs_per_s: { value: Math.round(median(yamlWall)), unit: 'orderings/s (test/scenarios/async-fleet-40.yaml through the scenario runner, 1 core, median of 3 × 2 000)' },
     explore_pool1_runs_per_s: { value: Math.round(rates[1]), unit: 'orderings/s (1 worker, wall)' },
     explore_pool2_runs_per_s: { value: Math.round(rates[2]), unit: 'orderings/s (2 workers, wall)' },
     explore_load_average: { value: Math.round(load * 10) / 10, unit: 'load average (1 min) before the pool runs' },

@@ -259,6 +259,14 @@ export class Kernel {
     return this.#dmaConfigure ??= this.#container === null ? NO_DMA_CONFIGURE : this.#container.get(DmaConfigure);
   }
 
+  /**
+   * True once the container exists. Without one no module has bound a
+   * service, so a view can answer "none" without making a container to ask.
+   */
+  get hasContainer(): boolean {
+    return this.#container !== null;
+  }
+
   /** The DI container: policies, services and loaded modules' bindings (created on first use). */
   get container(): Container {
     return this.#container ??= this.#createContainer();

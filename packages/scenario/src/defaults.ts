@@ -33,6 +33,6 @@ export function defaultRegistry(): ScenarioRegistry {
   registerVfio(r);
   registerXen(r);
   // /sys/kernel/iommu_groups, by group number
-  r.groups = (k) => (k.container.isBound(IommuCore) ? iommuCore(k).groups().map((g) => g.devices) : []);
+  r.groups = (k) => (k.hasContainer && k.container.isBound(IommuCore) ? iommuCore(k).groups().map((g) => g.devices) : []);
   return r;
 }
