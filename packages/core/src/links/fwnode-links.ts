@@ -32,8 +32,9 @@ export class FwnodeLink {
 
 /**
  * What one kernel attaches to one firmware node: its flags, its device and its
- * fwnode-link lists. It lives in the kernel instance, never on the
- * {@link Fwnode}, so one firmware tree can be booted by many kernels.
+ * fwnode-link lists. It belongs to the kernel instance (the {@link Fwnode}
+ * only caches a pointer to the record of the kernel that last looked it up),
+ * so one firmware tree can be booted by many kernels.
  *
  * The lists are the kernel's: the newest link at the head (list_add()). A
  * walk may drop links on the way, as list_for_each_entry_safe() allows: a
