@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from './scenario.js';
+import { fileURLToPath } from 'node:url';
+import { loadScenario, parseScenario } from './scenario.js';
 import { runScenario } from './runner.js';
 
 // An IOMMU-like supplier whose driver is a module loaded at 2 s, a consumer
@@ -75,5 +76,21 @@ describe('runScenario', () => {
     const r = runScenario(parseScenario(LATE_SMMU), { profile: 'linux-5.10' });
     expect(r.kernel.dmesg()).not.toContain('deferred probe pending');
     expect(r.summary.profile).toBe('linux-5.10');
+  });
+
+  it('boots the same way every run and on every profile, though runs share the firmware trees and modules of the scenario', () => {
+    const dts = loadScenario(fileURLToPath(new URL('../../../test/scenarios/truth-arm64-virt-smmuv3-dt.yaml', import.meta.url)));
+    const outcome = (r: ReturnType<typeof runScenario>): string => JSON.stringify({ ...r.summary, dmesg: r.kernel.dmesg() });
+    const first = outcome(runScenario(dts));
+    // Another kernel version and a policy change in between must leave nothing behind in the shared trees.
+    runScenario(dts, { profile: 'linux-5.10' });
+    runScenario(dts, { policy: { fw_devlink: 'off' } });
+    expect(outcome(runScenario(dts))).toBe(first);
+    const swnodes = parseScenario(LATE_SMMU);
+    const a = outcome(runScenario(swnodes));
+    runScenario(swnodes, { profile: 'linux-5.10' });
+    expect(outcome(runScenario(swnodes))).toBe(a);
+    // A fresh load of the same text boots the same way.
+    expect(outcome(runScenario(parseScenario(LATE_SMMU)))).toBe(a);
   });
 });
