@@ -31,4 +31,25 @@ describe.skipIf(!built)('worker pool (on the build)', () => {
       expect(r.failure?.chosen).toEqual(single.failure?.verdict.chosen);
     }
   }, 30_000);
+
+  it('listens once on the caller\'s abort signal, however many chunks, and an aborted search drops its chunks', async () => {
+    const mod = await import(dist.href) as typeof Explore;
+    const spec = { module: dist.href, export: 'xenGrantDmaStandIn', args: [{}] };
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => { warnings.push(w.name); };
+    process.on('warning', onWarning);
+    try {
+      const ac = new AbortController();
+      const r = await mod.exploreParallel(spec, { seed: 3, runs: 60, workers: 1, chunk: 3, stopAtFirst: false, signal: ac.signal });
+      expect(r.runs).toBe(60);
+      const aborted = new AbortController();
+      aborted.abort();
+      const none = await mod.exploreParallel(spec, { seed: 3, runs: 60, workers: 1, chunk: 3, signal: aborted.signal });
+      expect(none.runs).toBe(0);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  }, 30_000);
 });

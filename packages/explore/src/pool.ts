@@ -47,6 +47,11 @@ export async function exploreParallel(target: TargetSpec, options: ParallelOptio
   let lowest = Infinity;
   const controllers: { from: number; ac: AbortController }[] = [];
   const done: ChunkResult[] = [];
+  // One listener on the caller's signal for all chunks (one per chunk trips Node's listener-leak warning).
+  const abortAll = (): void => {
+    for (const c of controllers) c.ac.abort();
+  };
+  options.signal?.addEventListener('abort', abortAll, { once: true });
   try {
     const jobs: Promise<void>[] = [];
     for (let from = first; from < first + runs; from += chunk) {
@@ -57,7 +62,7 @@ export async function exploreParallel(target: TargetSpec, options: ParallelOptio
       };
       const ac = new AbortController();
       controllers.push({ from, ac });
-      options.signal?.addEventListener('abort', () => ac.abort(), { once: true });
+      if (options.signal?.aborted === true) ac.abort();
       jobs.push(pool.run(task, { signal: ac.signal }).then((r: ChunkResult) => {
         done.push(r);
         options.onChunk?.(r);
@@ -72,6 +77,7 @@ export async function exploreParallel(target: TargetSpec, options: ParallelOptio
     }
     await Promise.all(jobs);
   } finally {
+    options.signal?.removeEventListener('abort', abortAll);
     await pool.destroy();
   }
   return mergeChunks(done);
