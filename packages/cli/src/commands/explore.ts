@@ -174,7 +174,8 @@ export function registerExplore(program: Command, ctx: CommandContext): void {
       bar.end();
       const base = { mode: 'random', seed, ...result };
       if (result.failure === null) {
-        ctx.io.stdout.write(json ? renderJson('explore', base) : `${result.runs} orderings (seeds ${first}..${first + runs}): no failure\n`);
+        const ran = result.runs < runs ? `${result.runs} of ${runs} orderings (seeds ${first}..${first + runs}, time budget reached)` : `${result.runs} orderings (seeds ${first}..${first + runs})`;
+        ctx.io.stdout.write(json ? renderJson('explore', base) : `${ran}: no failure\n`);
         setCode(0);
         return;
       }
