@@ -142,7 +142,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     },
     ...(rebinds.length > 0 ? { configure: (c: Container) => { for (const f of rebinds) f(c); } } : {}),
   });
-  CONTEXTS.set(kernel, ctx);
+  kernel.locals.set(BUILD_CONTEXT, ctx);
   options.observe?.(kernel);
   kernel.boot();
   const summary = summarize(kernel, doc.name, registry);
@@ -154,12 +154,12 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
 }
 
 // The catalogue's modules are the same for every run of a scenario, so they are built once;
-// their initcalls find the run's build context through the kernel that calls them.
-const CONTEXTS = new WeakMap<Kernel, BuildContext>();
+// their initcalls find the run's build context in the kernel that calls them.
+const BUILD_CONTEXT = Symbol('scenario build context');
 const MODULES = new WeakMap<Scenario, Map<string, KernelModule>>();
 
 function contextOf(k: Kernel): BuildContext {
-  const ctx = CONTEXTS.get(k);
+  const ctx = k.locals.get(BUILD_CONTEXT) as BuildContext | undefined;
   if (ctx === undefined) throw new Error('a scenario module ran in a kernel the scenario did not build');
   return ctx;
 }

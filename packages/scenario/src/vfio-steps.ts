@@ -91,11 +91,11 @@ function references(v: unknown, at: string): { label: string; at: string }[] {
   return [];
 }
 
-/** Per-run step state (the process, saved outputs): one per kernel. */
-const runs = new WeakMap<Kernel, VfioSteps>();
+/** Per-run step state (the process, saved outputs): one per kernel, kept in the kernel. */
+const VFIO_STEPS = Symbol('scenario VFIO steps');
 
 function stepsOf(k: Kernel): VfioSteps {
-  let s = runs.get(k);
+  let s = k.locals.get(VFIO_STEPS) as VfioSteps | undefined;
   if (s === undefined) {
     let proc: VfioProcess | undefined;
     s = new VfioSteps({
@@ -109,19 +109,19 @@ function stepsOf(k: Kernel): VfioSteps {
       noSnoop: (dev) => dev instanceof PciDevice && dev.noSnoop,
     });
     for (const [name, kind] of Object.entries(PASID_TABLE_STEPS)) s.register(name, kind);
-    runs.set(k, s);
+    k.locals.set(VFIO_STEPS, s);
   }
   return s;
 }
 
 /** The VFIO/iommufd/KVM steps run so far on kernel `k`, with their outputs (empty before the first). */
 export function vfioStepRecords(k: Kernel): readonly StepRecord[] {
-  return runs.get(k)?.records ?? [];
+  return (k.locals.get(VFIO_STEPS) as VfioSteps | undefined)?.records ?? [];
 }
 
 /** The outputs of the VFIO/iommufd/KVM step with id `id` on kernel `k` (what `$id.field` reads), or undefined if it did not run. */
 export function vfioStepOutput(k: Kernel, id: string): Readonly<Record<string, unknown>> | undefined {
-  return runs.get(k)?.output(id);
+  return (k.locals.get(VFIO_STEPS) as VfioSteps | undefined)?.output(id);
 }
 
 /** A scenario step kind running VFIO/iommufd step `name` through the run's {@link VfioSteps}. */

@@ -17,14 +17,16 @@ export interface StepEnv {
   readonly noSnoop?: NoSnoopProbe;
 }
 
-/** The VM's KVM-VFIO device: one VM per user process, created at its first `kvm.*` step. */
-const kvmDevices = new WeakMap<VfioProcess, KvmVfioDevice>();
+/** The VM's KVM-VFIO device: one VM per user process, created at its first `kvm.*` step (kept in the kernel). */
+const KVM_DEVICES = Symbol('KVM-VFIO devices by user process');
 
 function kvmVfio(env: StepEnv): KvmVfioDevice {
-  let kv = kvmDevices.get(env.proc);
+  let byProc = env.k.locals.get(KVM_DEVICES) as Map<VfioProcess, KvmVfioDevice> | undefined;
+  if (byProc === undefined) env.k.locals.set(KVM_DEVICES, (byProc = new Map()));
+  let kv = byProc.get(env.proc);
   if (kv === undefined) {
     kv = new KvmVfioDevice(env.proc.vfio, env.noSnoop);
-    kvmDevices.set(env.proc, kv);
+    byProc.set(env.proc, kv);
   }
   return kv;
 }
