@@ -4,7 +4,7 @@
  *
  * Kernel history of when virtio devices use grant mappings (checked in the
  * kernel sources and the 2022 series of Juergen Gross and Oleksandr
- * Tyshchenko; "≈" where the release is inferred from the series date):
+ * Tyshchenko):
  * - before v6.0: no grant DMA ops, no `xen,grant-dma` binding, no stub.
  * - v6.0: grant-dma-ops.c. `xen_is_grant_dma_device()` (the first `iommus`
  *   entry of the device's DT node points at `xen,grant-dma`) decides, in
@@ -14,7 +14,10 @@
  *   whether VIRTIO_F_ACCESS_PLATFORM is mandatory. The stub
  *   grant-dma-iommu.c (1ca55d50e50c) lands in the same release.
  * - v6.1 (c9133112f347): restructured; PV guests count as forced.
- * - ≈v6.2 onwards: one callback, `xen_virtio_restricted_mem_acc()`: if a
+ * - v6.2 onwards: one callback, `xen_virtio_restricted_mem_acc()` (from
+ *   "xen/virtio: Optimize the setup of "xen-grant-dma" devices", posted
+ *   25 Oct 2022 during 6.1-rc, so the 6.2 merge window; the symbol is absent
+ *   from 5.19 builds and present in 6.2 ones): if a
  *   backend domid is found for the transport (DT `iommus`, or for PCI the
  *   host controller's `iommu-map`; without a DT node dom0 when
  *   FORCE_GRANT or a PV guest, "Using dom0 as backend"), the grant ops are

@@ -94,7 +94,7 @@ export class XenGrantDma {
   /**
    * The grant part of arch_setup_dma_ops() in v6.0–v6.1
    * (include/xen/arm/xen-ops.h: xen_setup_dma_ops()): a grant device gets the
-   * grant ops when its DMA is configured; from ≈v6.2 this happens at virtio
+   * grant ops when its DMA is configured; from v6.2 this happens at virtio
    * probe instead ({@link XenGrantDma.restrictedMemAcc}).
    */
   archSetupDmaOps(dev: Device): void {
@@ -109,7 +109,7 @@ export class XenGrantDma {
 
   /**
    * The virtio core's virtio_check_mem_acc_cb for a Xen guest: v6.0–v6.1
-   * xen_virtio_mem_acc() (decision only); ≈v6.2+ xen_virtio_restricted_mem_acc()
+   * xen_virtio_mem_acc() (decision only); v6.2+ xen_virtio_restricted_mem_acc()
    * (installs the grant ops on the transport when a backend is found).
    * True means the device must offer VERSION_1 and ACCESS_PLATFORM.
    */

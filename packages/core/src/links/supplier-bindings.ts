@@ -203,8 +203,8 @@ function suffix(suf: string, cells: string | null, except?: string): SupplierBin
 /**
  * drivers/of/property.c: of_supplier_bindings[] as the profile's kernel has
  * it, in the kernel's order (the first binding that finds a supplier in a
- * property wins). Entries marked (≈) in the source have an approximate first
- * version.
+ * property wins). Each gated entry names the commit and pull that
+ * brought it (docs/kernel-profiles.md).
  */
 export function ofSupplierBindings(profile: KernelProfile): SupplierBinding[] {
   const optional = profile.fwDevlinkStrictParam;
@@ -216,7 +216,7 @@ export function ofSupplierBindings(profile: KernelProfile): SupplierBinding[] {
     [always, { name: 'iommu-map', matches: (p) => p === 'iommu-map', parse: (n, p, i) => phandleAtCell(n, p, i * 4 + 1, i), optional }],
     [always, simple('mboxes', '#mbox-cells')],
     [always, simple('io-channels', '#io-channel-cells')],
-    [since(6, 10), simple('io-backends', '#io-backend-cells')], // (≈)
+    [since(6, 9), simple('io-backends', '#io-backend-cells')], // v6.9: "of: property: add device link support for io-backends" (4b0b159a194f, IIO pull for 6.9)
     [before(6, 13), simple('interrupt-parent', null)], // removed in v6.13: "of: property: fw_devlink: Do not use interrupt-parent directly" (bc7acc0bd0f9; Cc: stable)
     [always, simple('dmas', '#dma-cells', { optional })],
     [always, simple('power-domains', '#power-domain-cells')],
@@ -235,16 +235,19 @@ export function ofSupplierBindings(profile: KernelProfile): SupplierBinding[] {
       // (v6.x get_con_dev), or the nearest compatible ancestor (node_not_dev, before v6.3).
       getConDev: profile.ofLinkToCompatNode ? (node) => compatNode(node.parent) : graphPortParent,
     }],
-    [since(5, 13), simple('pwms', '#pwm-cells')], // (≈)
-    [since(5, 13), simple('resets', '#reset-cells')], // (≈)
-    [since(5, 19), simple('leds', null)], // (≈)
-    [since(6, 0), simple('backlight', null)], // (≈)
-    [since(6, 3), simple('panel', null)], // (≈)
-    [since(6, 4), simple('msi-parent', '#msi-cells')], // (≈)
-    [since(6, 11), simple('pses', '#pse-cells')], // (≈)
-    [since(6, 10), simple('power-supplies', null)], // (≈)
-    [since(6, 12), simple('mmc-pwrseq', null)], // (≈)
-    [always, {
+    // v5.15 (devicetree-for-5.15): "fw_devlink: Add support for "resets" and "pwms"" and "... "leds" and "backlight"".
+    // (The same pull's "phy-handle" was reverted in 5.15-rc2, 3782326577d4, so no release has it.)
+    [since(5, 15), simple('pwms', '#pwm-cells')],
+    [since(5, 15), simple('resets', '#reset-cells')],
+    [since(5, 15), simple('leds', null)],
+    [since(5, 15), simple('backlight', null)],
+    [since(6, 6), simple('panel', null)], // v6.6: "fw_devlink: Add a devlink for panel followers" (fbf0ea2da3c7, drm for 6.6-rc1)
+    [since(6, 7), simple('msi-parent', '#msi-cells')], // v6.7: "Add fw_devlink support for msi-parent" (c5e4ce9db635, RISC-V 6.7 merge window part 2)
+    [since(6, 10), simple('pses', '#pse-cells')], // v6.10: "Add fw_devlink support for pse parent" (93c0d8c0ac30, net-next for 6.10)
+    [since(6, 10), simple('power-supplies', null)], // v6.10: "fw_devlink: Add support for "power-supplies" binding" (669430b183fc, DT for 6.10)
+    [since(7, 0), simple('mmc-pwrseq', null)], // v7.0: "fw_devlink: Add support for "mmc-pwrseq"" (04657c4060ef, devicetree-for-7.0)
+    // v5.12: "Add fw_devlink support for "gpio" and "gpios" binding" (e13f5b7a130f), merged with the interrupts binding.
+    [since(5, 12), {
       name: 'gpio',
       matches: (p) => p === 'gpio' || p === 'gpios',
       // A gpio-hog's GPIOs are all provided by its parent.
@@ -258,10 +261,12 @@ export function ofSupplierBindings(profile: KernelProfile): SupplierBinding[] {
     }],
     // v6.10: "Add fw_devlink support for interrupt-map property" (d976c6f4b32c).
     [since(6, 10), { name: 'interrupt-map', matches: (p) => p === 'interrupt-map', parse: (n, p, i) => parseInterruptMap(profile, n, p, i) }],
-    [since(6, 9), simple('access-controllers', '#access-controller-cells')],
+    // v6.10: "fw_devlink: Add support for "access-controller"" (161e83f53818, STM32 firewall pull based on 6.9-rc1).
+    [since(6, 10), simple('access-controllers', '#access-controller-cells')],
     [always, suffix('-supply', null)],
     [always, suffix('-gpio', '#gpio-cells')],
-    [always, suffix('-gpios', '#gpio-cells', ',nr-gpios')],
+    // `<vendor>,nr-gpios` is skipped from v5.12: "fw_devlink: do not link ".*,nr-gpios"" (d473d32c2fba, 5.12-rc7; Cc: stable).
+    [always, suffix('-gpios', '#gpio-cells', profile.atLeast(5, 12) ? ',nr-gpios' : undefined)],
     [(p) => p.fwDevlinkPostInitProviders, simple('post-init-providers', null, { fwlinkFlags: FWLINK_FLAG.IGNORE })],
   ];
   return table.filter(([gate]) => gate(profile)).map(([, b]) => b);

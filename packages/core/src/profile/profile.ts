@@ -38,7 +38,7 @@ export class KernelProfile {
 
   // ---- fw_devlink and device links (spec driver-core.md §6–§8, §12)
 
-  /** v5.5+ (≈): `sync_state()` and the deferred-sync count exist. */
+  /** v5.5+: `sync_state()` and the deferred-sync count exist ("driver core: Add sync_state driver/bus callback", fc5a251d0fd7, driver core pull for 5.5-rc1). */
   readonly syncState: boolean;
   /** v5.12+: `fw_devlink.strict=` exists and `iommus`, `iommu-map`, `dmas` are optional bindings. */
   readonly fwDevlinkStrictParam: boolean;

@@ -18,8 +18,9 @@ import { MAX_PHANDLE_ARGS, ofParsePhandleWithArgs } from './of-phandle.js';
 /** How the kernel version walks the interrupt tree (derived by {@link ofIrqBehaviour}). */
 export interface OfIrqBehaviour {
   /**
-   * v5.16+ (≈, "Allow matching of an interrupt-map local to an interrupt
-   * controller"): a node with `interrupt-controller` *and* `interrupt-map`
+   * v5.16+ ("of/irq: Allow matching of an interrupt-map local to an
+   * interrupt controller", 041284181226, with the Apple PCIe series merged
+   * for 5.16): a node with `interrupt-controller` *and* `interrupt-map`
    * is a nexus unless its compatible is on the imap-abuser list, and a map
    * entry pointing back at the node ends the walk there. Before: an
    * `interrupt-controller` always ends the walk.
@@ -38,8 +39,9 @@ export interface OfIrqBehaviour {
   /**
    * v6.10–v6.12: of_irq_parse_imap_parent() counts the phandle cell in the
    * remaining length, so an entry one cell short is accepted and its last
-   * cell read past the end (fixed by "Fix interrupt-map cell length check",
-   * ≈ v6.13).
+   * cell read past the end (fixed in v6.13 by "of/irq: Fix interrupt-map cell
+   * length check in of_irq_parse_imap_parent()", fec3edc47d5c, 6.13-rc;
+   * backported to 6.12.y, which kdsim does not model).
    */
   readonly imapOneShort: boolean;
   /**
