@@ -13,6 +13,7 @@ export { ScheduleStrategy, InOrderStrategy, SeededStrategy, ReplayStrategy, mulb
 export { Klog, type KlogRecord, type DmesgOptions } from './klog/klog.js';
 export { LogLevel, levelName, parseLevel, type LogLevelValue } from './klog/levels.js';
 export { DynamicDebug, normaliseModule } from './klog/dyndbg.js';
+export { NO_PRINTK_REPORTS, type PrintkReport, type PrintkSink } from './klog/printk-report.js';
 export type { TraceBase, TraceEvent, TraceEventType } from './klog/trace.js';
 export { KernelProfile, kernelProfile, NAMED_PROFILES, DEFAULT_PROFILE, type KernelVersion, type FwDevlinkMode } from './profile/profile.js';
 export { KernelCmdline, type CmdlineParam, type CmdlineDiagnostic } from './profile/cmdline.js';
@@ -34,7 +35,7 @@ export {
 } from './links/policy.js';
 export {
   ofSupplierBindings, phandle, phandleWithArgs, phandleAtCell, interruptParent, graphPortParent, compatNode, nodeNameEq,
-  type FwnodeIrqWalks, type SupplierBinding,
+  OF_IRQ_FILE, type FwnodeIrqWalks, type FwnodeIrqWalkResult, type SupplierBinding,
 } from './links/supplier-bindings.js';
 export { SyncState } from './links/sync-state.js';
 export { devlinkClass, devlinkEntry, deviceLinksEntry, renderDevlinks, type DevlinkEntry, type DeviceLinksEntry } from './links/views.js';

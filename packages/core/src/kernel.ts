@@ -19,6 +19,7 @@ import type { UserspaceStep } from './init/userspace.js';
 import { DynamicDebug, normaliseModule } from './klog/dyndbg.js';
 import { Klog } from './klog/klog.js';
 import { LogLevel, type LogLevelValue } from './klog/levels.js';
+import type { PrintkReport, PrintkSink } from './klog/printk-report.js';
 import type { TraceEvent } from './klog/trace.js';
 import { KernelCmdline } from './profile/cmdline.js';
 import { DEFAULT_PROFILE, KernelProfile, kernelProfile } from './profile/profile.js';
@@ -141,6 +142,7 @@ export class Kernel {
   // Set when the constructor built the default links and policy without the container.
   #linksBuilt = false;
   #deferredPolicy: DeferredProbePolicy | null = null;
+  #printkSink: PrintkSink | null = null;
   /** The virtual clock. */
   readonly clock = new VirtualClock();
   /** The scheduler of execution contexts. */
@@ -320,9 +322,34 @@ export class Kernel {
    * end-of-trace marker. The kernel carries on.
    */
   warnOn(file: string, fn: string): void {
+    this.warn(file, fn, null);
+  }
+
+  /** WARN(1, fmt): like {@link warnOn}, with the message printed (no pr_fmt prefix) after the cut-here banner. */
+  warn(file: string, fn: string, text: string | null): void {
     this.printk(LogLevel.WARNING, '------------[ cut here ]------------');
+    if (text !== null) this.printk(LogLevel.WARNING, text);
     this.printk(LogLevel.WARNING, `WARNING: CPU: 0 PID: 1 at ${file} ${fn}`);
     this.printk(LogLevel.WARNING, '---[ end trace 0000000000000000 ]---');
+  }
+
+  /** Prints log lines returned by code that has no kernel (a firmware walk); see {@link PrintkSink}. */
+  printReports(reports: readonly PrintkReport[]): void {
+    for (const r of reports) {
+      if (r.kind === 'debug') {
+        if (this.dyndbg.enabled(r.file)) this.prDebug(r.file, r.text);
+      } else {
+        this.warn(r.file, r.fn, r.kind === 'warn' ? r.text : null);
+      }
+    }
+  }
+
+  /** This kernel as the {@link PrintkSink} of code that cannot print itself. */
+  get printkSink(): PrintkSink {
+    return (this.#printkSink ??= {
+      debugEnabled: (file) => this.dyndbg.enabled(file),
+      emit: (reports) => this.printReports(reports),
+    });
   }
 
   /** printk() at `level` with no device prefix. */

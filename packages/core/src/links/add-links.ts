@@ -59,7 +59,7 @@ export class AddLinks {
       const s = bindings[b]!;
       let matched = false;
       for (let i = 0; i < 4096; i++) {
-        const sup = s.parse(con, prop, i);
+        const sup = s.parse(con, prop, i, this.k.printkSink);
         if (sup === null) break;
         matched = true;
         const conDev = s.getConDev !== undefined ? s.getConDev(con) : con;
@@ -106,7 +106,11 @@ export class AddLinks {
   /**
    * swnode.c: software_node_add_links() — every reference of every reference
    * property is a supplier, except graph `remote-endpoint` references; a
-   * reference to an unregistered node resolves to nothing.
+   * reference to an unregistered node resolves to nothing. It has no
+   * interrupt handling: a software node's `interrupts` is a plain integer
+   * property (no reference) and `interrupt-map` is never walked, so neither
+   * links anything here (only reference-typed `interrupt-parent` /
+   * `interrupts-extended` do, as references).
    */
   swnodeAddLinks(con: Fwnode): void {
     const counted = con as Fwnode & { referenceCount?: (prop: string) => number };

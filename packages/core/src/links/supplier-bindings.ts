@@ -12,7 +12,10 @@
 // On OF nodes `interrupts` and `interrupt-map` use the firmware package's
 // interrupt-tree walks (FwnodeIrqWalks: of_irq_parse_one() through nexus
 // `interrupt-map`s); a software node's interrupt parent is not translated.
+// The walks return the kernel's log lines on that path (irq.c pr_debug()s and
+// WARNs) with their result; parse() prints them through its PrintkSink.
 import type { Fwnode } from '../fwnode/fwnode.js';
+import { NO_PRINTK_REPORTS, type PrintkReport, type PrintkSink } from '../klog/printk-report.js';
 import type { KernelProfile } from '../profile/profile.js';
 import { FWLINK_FLAG } from './flags.js';
 
@@ -27,8 +30,13 @@ export interface SupplierBinding {
   readonly name: string;
   /** True if `prop` is this binding's property (the strcmp()/suffix test of parse_prop()). */
   readonly matches: (prop: string) => boolean;
-  /** parse_prop(): the supplier node of entry `index` of `prop` on `node`, or null past the end or when it does not resolve. */
-  readonly parse: (node: Fwnode, prop: string, index: number) => Fwnode | null;
+  /**
+   * parse_prop(): the supplier node of entry `index` of `prop` on `node`, or
+   * null past the end or when it does not resolve. What the kernel logs on
+   * the way (the interrupt-tree walk's WARNs and pr_debug()s) goes to `log`,
+   * the calling kernel's printk; without one it is dropped.
+   */
+  readonly parse: (node: Fwnode, prop: string, index: number, log?: PrintkSink) => Fwnode | null;
   /** `.optional`: parsed only with `fw_devlink.strict=1` (v5.12+). */
   readonly optional?: boolean;
   /** `.get_con_dev` / `.node_not_dev`: the node that really consumes when the property sits on a node that never becomes a device. */
@@ -88,17 +96,34 @@ export function interruptParent(node: Fwnode): Fwnode | null {
   return null;
 }
 
+/** What an interrupt-tree walk found, with the lines the kernel logs while walking. */
+export interface FwnodeIrqWalkResult {
+  /** The supplier node, or null. */
+  readonly supplier: Fwnode | null;
+  /** The kernel's log lines on the way, in order (debug lines only when asked for). */
+  readonly reports: readonly PrintkReport[];
+}
+
 /**
  * The drivers/of/irq.c interrupt-tree walks a fwnode may implement
  * (@kdsim/firmware's OfNode does, per kernel version). Found by duck typing,
  * like software_node_add_links()' reference counts: core cannot import the
- * firmware package.
+ * firmware package. `debug`: build the irq.c pr_debug() lines too.
  */
 export interface FwnodeIrqWalks {
   /** property.c: parse_interrupts(): the controller interrupt `index` translates to (of_irq_parse_one()), or null. */
-  ofIrqSupplier(index: number, profile: KernelProfile): Fwnode | null;
+  ofIrqSupplier(index: number, profile: KernelProfile, debug: boolean): FwnodeIrqWalkResult;
   /** property.c: parse_interrupt_map(): the parent named by entry `index` of the node's `interrupt-map`, or null. */
-  ofInterruptMapParent(index: number, profile: KernelProfile): Fwnode | null;
+  ofInterruptMapParent(index: number, profile: KernelProfile, debug: boolean): FwnodeIrqWalkResult;
+}
+
+/** The file whose pr_debug()s and WARNs the interrupt-tree walks report. */
+export const OF_IRQ_FILE = 'drivers/of/irq.c';
+
+// Hands a walk's log lines to the calling kernel and returns its supplier.
+function reported(r: FwnodeIrqWalkResult, log: PrintkSink | undefined): Fwnode | null {
+  if (log !== undefined && r.reports !== NO_PRINTK_REPORTS && r.reports.length > 0) log.emit(r.reports);
+  return r.supplier;
 }
 
 function irqWalks(node: Fwnode): FwnodeIrqWalks | null {
@@ -111,10 +136,10 @@ function irqWalks(node: Fwnode): FwnodeIrqWalks | null {
  * the interrupt tree ({@link FwnodeIrqWalks}); other fwnodes stop at the
  * interrupt parent, from `interrupts-extended` or `interrupts`.
  */
-function parseInterrupts(profile: KernelProfile, node: Fwnode, prop: string, index: number): Fwnode | null {
+function parseInterrupts(profile: KernelProfile, node: Fwnode, prop: string, index: number, log?: PrintkSink): Fwnode | null {
   if (prop !== 'interrupts' && prop !== 'interrupts-extended') return null;
   const walks = irqWalks(node);
-  if (walks !== null) return walks.ofIrqSupplier(index, profile);
+  if (walks !== null) return reported(walks.ofIrqSupplier(index, profile, log?.debugEnabled(OF_IRQ_FILE) ?? false), log);
   if (node.hasProperty('interrupts-extended')) return phandleWithArgs(node, 'interrupts-extended', '#interrupt-cells', index);
   const parent = interruptParent(node);
   if (parent === null) return null;
@@ -139,10 +164,10 @@ function addrCells(node: Fwnode): number {
  * (v6.10+). OF nodes use {@link FwnodeIrqWalks}; other fwnodes read raw
  * cells with the v6.13+ length check. Software nodes are not supported.
  */
-function parseInterruptMap(profile: KernelProfile, node: Fwnode, prop: string, index: number): Fwnode | null {
+function parseInterruptMap(profile: KernelProfile, node: Fwnode, prop: string, index: number, log?: PrintkSink): Fwnode | null {
   if (prop !== 'interrupt-map') return null;
   const walks = irqWalks(node);
-  if (walks !== null) return walks.ofInterruptMapParent(index, profile);
+  if (walks !== null) return reported(walks.ofInterruptMapParent(index, profile, log?.debugEnabled(OF_IRQ_FILE) ?? false), log);
   const intcells = u32(node, '#interrupt-cells');
   const imap = node.readU32Array('interrupt-map');
   if (intcells === undefined || imap === undefined) return null;
@@ -257,10 +282,10 @@ export function ofSupplierBindings(profile: KernelProfile): SupplierBinding[] {
     [since(5, 12), {
       name: 'interrupts',
       matches: (p) => p === 'interrupts' || p === 'interrupts-extended',
-      parse: (n, p, i) => parseInterrupts(profile, n, p, i),
+      parse: (n, p, i, log) => parseInterrupts(profile, n, p, i, log),
     }],
     // v6.10: "Add fw_devlink support for interrupt-map property" (d976c6f4b32c).
-    [since(6, 10), { name: 'interrupt-map', matches: (p) => p === 'interrupt-map', parse: (n, p, i) => parseInterruptMap(profile, n, p, i) }],
+    [since(6, 10), { name: 'interrupt-map', matches: (p) => p === 'interrupt-map', parse: (n, p, i, log) => parseInterruptMap(profile, n, p, i, log) }],
     // v6.10: "fw_devlink: Add support for "access-controller"" (161e83f53818, STM32 firewall pull based on 6.9-rc1).
     [since(6, 10), simple('access-controllers', '#access-controller-cells')],
     [always, suffix('-supply', null)],

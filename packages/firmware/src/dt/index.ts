@@ -22,7 +22,7 @@ export {
   ofCountPhandleWithArgs, ofParsePhandleWithArgs, ofPhandleIterator,
 } from './of-phandle.js';
 export {
-  type OfIrqBehaviour, type OfIrqResult,
+  type OfIrqBehaviour, type OfIrqResult, type OfIrqSupplierResult,
   ofInterruptMapParent, ofIrqBehaviour, ofIrqFindParent, ofIrqParseOne, ofIrqParseRaw, ofIrqSupplier,
 } from './of-irq.js';
 export { type OfMapEntry, type OfMapIdResult, type OfMapIdTarget, ofMapEntries, ofMapId } from './of-map-id.js';

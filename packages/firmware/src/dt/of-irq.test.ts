@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { sharedDir } from '@kdsim/testing';
 import { describe, expect, it } from 'vitest';
-import { Errno, kernelProfile, ofSupplierBindings } from '@kdsim/core';
+import { Errno, kernelProfile, ofSupplierBindings, type PrintkReport } from '@kdsim/core';
 import { FirmwareError } from '../errors.js';
 import { catchFirmwareError } from '../testing/errors.js';
 import { haveDtc, noDtcReason, runDtc } from '../testing/dtc.js';
@@ -220,7 +220,7 @@ describe('malformed interrupt-maps give the kernel\'s outcome (dtc-compiled)', (
     // before the shared helper (v6.10) the short entry was caught, with -EFAULT
     expect(parse(t, '/b1', 0, '6.6').errno).toBe(-Errno.EFAULT);
     // two cells short: no version takes it
-    expect(ofInterruptMapParent(at(t, '/nexus-c'), 1, b('6.12'))).toBeNull();
+    expect(ofInterruptMapParent(at(t, '/nexus-c'), 1, b('6.12')).supplier).toBeNull();
   });
 
   it.skipIf(!haveDtc)(`an interrupt-parent loop, which Linux never leaves, is a typed cycle error${noDtcReason}`, () => {
@@ -230,6 +230,80 @@ describe('malformed interrupt-maps give the kernel\'s outcome (dtc-compiled)', (
       y: y { #interrupt-cells = <1>; #address-cells = <0>; interrupt-map = <1 &x 1>; };
       d { interrupt-parent = <&x>; interrupts = <1>; }; };`);
     expect(catchFirmwareError(() => ofIrqParseOne(at(m, '/d'), 0, b('6.12'))).kind).toBe('cycle');
+  });
+});
+
+// ---------------------------------------------------------------- what the kernel logs on the walk
+
+const warnText = (r: { reports: readonly PrintkReport[] }) => r.reports.filter((x) => x.kind !== 'debug');
+const debugText = (r: { reports: readonly PrintkReport[] }) => r.reports.flatMap((x) => (x.kind === 'debug' ? [x.text] : []));
+
+describe('irq.c log lines, per kernel version (dtc-compiled)', () => {
+  it.skipIf(!haveDtc)(`v5.16–v6.9 WARN when a controller's own map matches nothing and the controller is used${noDtcReason}`, () => {
+    const t = tree(NEXUS);
+    const warn = { kind: 'warn', file: 'drivers/of/irq.c', fn: 'of_irq_parse_raw', text: '/interrupt-controller@2000 interrupt-map failed, using interrupt-controller' };
+    expect(warnText(ofIrqParseOne(at(t, '/c2'), 0, b('5.16')))).toEqual([warn]);
+    expect(warnText(ofIrqParseOne(at(t, '/c2'), 0, b('6.9')))).toEqual([warn]);
+    // before v5.16 the controller ends the walk before its map is read; v6.10+ fail without a word
+    expect(warnText(ofIrqParseOne(at(t, '/c2'), 0, b('5.15')))).toEqual([]);
+    expect(warnText(ofIrqParseOne(at(t, '/c2'), 0, b('6.10')))).toEqual([]);
+    // a matching entry never warns
+    expect(warnText(ofIrqParseOne(at(t, '/c0'), 0, b('6.6')))).toEqual([]);
+    // the fw_devlink binding hands the same WARN back with its supplier
+    expect(ofIrqSupplier(at(t, '/c2'), 0, b('6.6'))).toEqual({ supplier: at(t, '/interrupt-controller@2000'), reports: [warn] });
+  });
+
+  const BIG = `
+/ {
+  #address-cells = <2>; #size-cells = <1>;
+  big: interrupt-controller@1 {
+    reg = <0 1 1>; interrupt-controller; #interrupt-cells = <17>; #address-cells = <0>;
+  };
+  wide: interrupt-controller@2 {
+    reg = <0 2 1>; interrupt-controller; #interrupt-cells = <15>;
+  };
+  nexus: nexus {
+    #interrupt-cells = <1>; #address-cells = <0>;
+    interrupt-map = <0 &big 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17>;
+  };
+  d0 { reg = <0 3 1>; interrupt-parent = <&nexus>; interrupts = <0>; };
+  d1 { reg = <0 4 1>; interrupt-parent = <&wide>; interrupts = <1 2 3 4 5 6 7 8 9 10 11 12 13 14 15>; };
+};`;
+
+  it.skipIf(!haveDtc)(`more than MAX_PHANDLE_ARGS cells: WARN_ON in the function that checks, per version${noDtcReason}`, () => {
+    const t = tree(BIG);
+    const warnOn = (fn: string) => ({ kind: 'warn-on', file: 'drivers/of/irq.c', fn });
+    // a map entry whose parent has 17 #interrupt-cells: checked inline before v6.10 (-EFAULT), by of_irq_parse_imap_parent() after (-EINVAL)
+    const old = ofIrqParseOne(at(t, '/d0'), 0, b('6.9'));
+    expect([old.errno, warnText(old)]).toEqual([-Errno.EFAULT, [warnOn('of_irq_parse_raw')]]);
+    const now = ofIrqParseOne(at(t, '/d0'), 0, b('6.12'));
+    expect([now.errno, warnText(now)]).toEqual([-Errno.EINVAL, [warnOn('of_irq_parse_imap_parent')]]);
+    // parse_interrupt_map() (v6.10+) reads the same entry through the same helper
+    expect(ofInterruptMapParent(at(t, '/nexus'), 0, b('6.12'))).toEqual({ supplier: null, reports: [warnOn('of_irq_parse_imap_parent')] });
+    // 15 interrupt cells + the "old linux trick" #address-cells of 2 from the root: of_irq_parse_raw()'s own range check
+    for (const v of ['5.12', '6.6', '6.12']) {
+      const r = ofIrqParseOne(at(t, '/d1'), 0, b(v));
+      expect([r.errno, warnText(r)]).toEqual([-Errno.EFAULT, [warnOn('of_irq_parse_raw')]]);
+    }
+  });
+
+  it.skipIf(!haveDtc)(`pr_debug() lines only when asked, in the order and wording of each version${noDtcReason}`, () => {
+    const t = tree(NEXUS);
+    expect(ofIrqParseOne(at(t, '/dev@3000'), 0, b('6.12')).reports).toEqual([]);
+    const head = ['OF: of_irq_parse_one: dev=/dev@3000, index=0', 'OF:  parent=/connector, intsize=1', 'OF:  intspec=1',
+      'OF: of_irq_parse_raw: ipar=/connector, size=1', 'OF:  -> addrsize=1'];
+    const tail = ['OF:  -> new parent: /interrupt-controller@1000', 'OF:  -> got it !'];
+    // v6.10+: of_irq_parse_imap_parent() prints the parent's sizes and the length it started from; the caller what is left after a miss
+    expect(debugText(ofIrqParseOne(at(t, '/dev@3000'), 0, b('6.12'), true))).toEqual([...head,
+      'OF:  -> match=0 (imaplen=16)', 'OF:  -> intsize=3, addrsize=0', 'OF:  -> imaplen=16', 'OF:  -> imaplen=12',
+      'OF:  -> match=1 (imaplen=10)', 'OF:  -> intsize=3, addrsize=0', 'OF:  -> imaplen=10', ...tail]);
+    // before: the inline loop prints "new" sizes and what is left after every entry
+    expect(debugText(ofIrqParseOne(at(t, '/dev@3000'), 0, b('6.6'), true))).toEqual([...head,
+      'OF:  -> match=0 (imaplen=16)', 'OF:  -> newintsize=3, newaddrsize=0', 'OF:  -> imaplen=12',
+      'OF:  -> match=1 (imaplen=10)', 'OF:  -> newintsize=3, newaddrsize=0', 'OF:  -> imaplen=6', ...tail]);
+    // the failure reasons
+    expect(debugText(ofIrqParseOne(at(t, '/c1'), 0, b('6.12'), true))).toContain('OF: /interrupt-controller@2000 interrupt-map entry to self');
+    expect(debugText(ofIrqParseRaw(null, at(tree(PCI_HOST), '/pcie@10000000'), [1], b('6.12'), true))).toContain('OF:  -> no reg passed in when needed !');
   });
 });
 
@@ -302,7 +376,7 @@ describe('random interrupt trees (fast-check)', () => {
         for (const beh of profiles) {
           for (let i = 0; i < 4; i++) {
             for (const walk of [
-              () => ofIrqParseOne(np, i, beh), () => ofIrqSupplier(np, i, beh), () => ofInterruptMapParent(np, i, beh),
+              () => ofIrqParseOne(np, i, beh, true), () => ofIrqSupplier(np, i, beh, true), () => ofInterruptMapParent(np, i, beh, true),
             ]) {
               try {
                 const r = walk();

@@ -1,4 +1,4 @@
-import { Errno, type KernelProfile } from '@kdsim/core';
+import { Errno, type KernelProfile, NO_PRINTK_REPORTS, OF_IRQ_FILE, type PrintkReport } from '@kdsim/core';
 import { FirmwareError } from '../errors.js';
 import type { OfNode } from './of.js';
 import { MAX_PHANDLE_ARGS, ofParsePhandleWithArgs } from './of-phandle.js';
@@ -13,6 +13,10 @@ import { MAX_PHANDLE_ARGS, ofParsePhandleWithArgs } from './of-phandle.js';
  * memory follows) read as 0 here. Where Linux would spin forever (an
  * interrupt-parent loop, an interrupt-map walk that returns to a node with
  * the same specifier) kdsim throws a {@link FirmwareError} of kind `cycle`.
+ *
+ * The walks return what the kernel logs on the way ({@link PrintkReport}s:
+ * irq.c's WARN()/WARN_ON()s always, its pr_debug() lines when asked with
+ * `debug`) with their result; the caller's kernel prints them.
  */
 
 /** How the kernel version walks the interrupt tree (derived by {@link ofIrqBehaviour}). */
@@ -81,9 +85,50 @@ export interface OfIrqResult {
   readonly np: OfNode | null;
   /** The specifier in the controller's domain (empty on error). */
   readonly args: readonly number[];
+  /** What the kernel logged during the walk, in order. */
+  readonly reports: readonly PrintkReport[];
 }
 
-const fail = (errno: number): OfIrqResult => ({ errno, np: null, args: [] });
+/** A supplier found by an fw_devlink interrupt binding, with what the kernel logged finding it. */
+export interface OfIrqSupplierResult {
+  /** The supplier node, or null. */
+  readonly supplier: OfNode | null;
+  /** What the kernel logged during the walk, in order. */
+  readonly reports: readonly PrintkReport[];
+}
+
+// The log lines of one walk: WARNs always, pr_debug() text only when `debug` (each costs a string).
+class IrqLog {
+  #reports: PrintkReport[] | null = null;
+  constructor(readonly debug: boolean) {}
+
+  get reports(): readonly PrintkReport[] {
+    return this.#reports ?? NO_PRINTK_REPORTS;
+  }
+
+  #push(r: PrintkReport): void {
+    (this.#reports ??= []).push(r);
+  }
+
+  // pr_debug() under irq.c's pr_fmt "OF: "; callers test `debug` before building `text`.
+  dbg(text: string): void {
+    this.#push({ kind: 'debug', file: OF_IRQ_FILE, text: `OF: ${text}` });
+  }
+
+  warnOn(fn: string): void {
+    this.#push({ kind: 'warn-on', file: OF_IRQ_FILE, fn });
+  }
+
+  // WARN() prints its message as given: no pr_fmt prefix.
+  warn(fn: string, text: string): void {
+    this.#push({ kind: 'warn', file: OF_IRQ_FILE, fn, text });
+  }
+}
+
+const fail = (errno: number, log: IrqLog): OfIrqResult => ({ errno, np: null, args: [], reports: log.reports });
+const ok = (np: OfNode, args: readonly number[], log: IrqLog): OfIrqResult => ({ errno: 0, np, args, reports: log.reports });
+// printk's %d of a u32.
+const int = (x: number): number => x | 0;
 
 // irq.c: of_irq_imap_abusers[]: controllers whose drivers parse interrupt-map themselves.
 const IMAP_ABUSERS = [
@@ -141,23 +186,34 @@ interface ImapParent {
 }
 
 /**
- * irq.c: of_irq_parse_imap_parent(): the parent phandle at cell `pos` of
- * `imap` (with `len` cells left from `pos`, phandle included) and the
- * parent unit address + specifier after it; an errno when the phandle
- * names no node, the node lacks `#interrupt-cells`, the cells exceed
- * MAX_PHANDLE_ARGS or the entry is short.
+ * irq.c: of_irq_parse_imap_parent() (v6.10+; before, the same steps inline
+ * in of_irq_parse_raw()): the parent phandle at cell `pos` of `imap` (with
+ * `len` cells left from `pos`, phandle included) and the parent unit
+ * address + specifier after it; an errno when the phandle names no node,
+ * the node lacks `#interrupt-cells`, the cells exceed MAX_PHANDLE_ARGS
+ * (WARN_ON) or the entry is short.
  */
-function imapParent(owner: OfNode, imap: Uint8Array, pos: number, len: number, b: OfIrqBehaviour): ImapParent | number {
+function imapParent(owner: OfNode, imap: Uint8Array, pos: number, len: number, b: OfIrqBehaviour, log: IrqLog): ImapParent | number {
   const np = owner.tree.findNodeByPhandle(cellAt(imap, pos));
-  if (np === null) return -Errno.EINVAL; // "imap parent not found"
+  if (np === null) {
+    if (log.debug) log.dbg(' -> imap parent not found !');
+    return -Errno.EINVAL;
+  }
   const intsize = np.readU32('#interrupt-cells');
-  if (intsize === undefined) return -Errno.EINVAL; // "parent lacks #interrupt-cells"
+  if (intsize === undefined) {
+    if (log.debug) log.dbg(' -> parent lacks #interrupt-cells!');
+    return -Errno.EINVAL;
+  }
   const addrsize = np.readU32('#address-cells') ?? 0;
+  const helper = b.imapParentHelper;
+  if (log.debug) log.dbg(helper ? ` -> intsize=${int(intsize)}, addrsize=${int(addrsize)}` : ` -> newintsize=${int(intsize)}, newaddrsize=${int(addrsize)}`);
   // v6.10–v6.12 compare against the length before the phandle cell.
   const left = b.imapOneShort ? len : len - 1;
-  if (addrsize + intsize > MAX_PHANDLE_ARGS || left < addrsize + intsize) {
-    return b.imapParentHelper ? -Errno.EINVAL : -Errno.EFAULT;
-  }
+  const tooMany = addrsize + intsize > MAX_PHANDLE_ARGS;
+  if (tooMany) log.warnOn(helper ? 'of_irq_parse_imap_parent' : 'of_irq_parse_raw');
+  if (tooMany || left < addrsize + intsize) return helper ? -Errno.EINVAL : -Errno.EFAULT;
+  // v6.10+ print the length the entry started with; before, what is left after it.
+  if (log.debug) log.dbg(` -> imaplen=${helper ? len : len - 1 - addrsize - intsize}`);
   const cells: number[] = [];
   for (let i = 0; i < addrsize + intsize; i++) cells.push(cellAt(imap, pos + 1 + i));
   return { np, cells, intsize, next: pos + 1 + addrsize + intsize };
@@ -179,10 +235,16 @@ function nexusAddrCells(np: OfNode): number {
  * skipping unavailable parents) until an interrupt controller. `addr` is
  * the device's `reg` bytes, or null for none. Errors: -EINVAL (no parent,
  * size mismatch, no reg where the map needs one, a malformed or unmatched
- * map), -EFAULT (more than MAX_PHANDLE_ARGS cells), -ENOENT (the chain
- * ends without a controller).
+ * map), -EFAULT (more than MAX_PHANDLE_ARGS cells, with a WARN_ON), -ENOENT
+ * (the chain ends without a controller). v5.16–v6.9 WARN when a
+ * controller's own map matches nothing and the controller is used. With
+ * `debug` the result carries irq.c's pr_debug() lines as well.
  */
-export function ofIrqParseRaw(addr: Uint8Array | null, np: OfNode, args: readonly number[], b: OfIrqBehaviour): OfIrqResult {
+export function ofIrqParseRaw(addr: Uint8Array | null, np: OfNode, args: readonly number[], b: OfIrqBehaviour, debug = false): OfIrqResult {
+  return parseRaw(addr, np, args, b, new IrqLog(debug));
+}
+
+function parseRaw(addr: Uint8Array | null, np: OfNode, args: readonly number[], b: OfIrqBehaviour, log: IrqLog): OfIrqResult {
   // The first node from np on (by interrupt parents) with a readable #interrupt-cells sizes args.
   let ipar: OfNode | null = np;
   let intsize = ipar.readU32('#interrupt-cells');
@@ -190,12 +252,20 @@ export function ofIrqParseRaw(addr: Uint8Array | null, np: OfNode, args: readonl
   for (let budget = np.tree.allNodes().length; intsize === undefined; budget--) {
     if (budget < 0) throw cycle(np, 'of_irq_parse_raw(): the interrupt parents loop');
     ipar = ofIrqFindParent(ipar);
-    if (ipar === null) return fail(-Errno.EINVAL); // "no parent found"
+    if (ipar === null) {
+      if (log.debug) log.dbg(' -> no parent found !');
+      return fail(-Errno.EINVAL, log);
+    }
     intsize = ipar.readU32('#interrupt-cells');
   }
-  if (args.length !== intsize) return fail(-Errno.EINVAL);
+  if (log.debug) log.dbg(`of_irq_parse_raw: ipar=${ipar.path}, size=${int(intsize)}`);
+  if (args.length !== intsize) return fail(-Errno.EINVAL, log);
   let addrsize = nexusAddrCells(ipar);
-  if (addrsize + intsize > MAX_PHANDLE_ARGS) return fail(-Errno.EFAULT); // WARN_ON
+  if (log.debug) log.dbg(` -> addrsize=${int(addrsize)}`);
+  if (addrsize + intsize > MAX_PHANDLE_ARGS) {
+    log.warnOn('of_irq_parse_raw');
+    return fail(-Errno.EFAULT, log);
+  }
   let match: number[] = [];
   for (let i = 0; i < addrsize; i++) match.push(addr === null ? 0 : cellAt(addr, i));
   match.push(...args);
@@ -215,10 +285,18 @@ export function ofIrqParseRaw(addr: Uint8Array | null, np: OfNode, args: readonl
 
     const intc = ipar.hasProperty('interrupt-controller');
     const imap = ipar.getProperty('interrupt-map');
-    if (intc && (!b.intcMapNexus || imap === undefined || isImapAbuser(ipar, b))) return { errno: 0, np: ipar, args: out };
-    if (addrsize !== 0 && addr === null) return fail(-Errno.EINVAL); // "no reg passed in when needed"
+    if (intc && (!b.intcMapNexus || imap === undefined || isImapAbuser(ipar, b))) {
+      if (log.debug) log.dbg(' -> got it !');
+      return ok(ipar, out, log);
+    }
+    if (addrsize !== 0 && addr === null) {
+      if (log.debug) log.dbg(' -> no reg passed in when needed !');
+      return fail(-Errno.EINVAL, log);
+    }
     if (imap === undefined) {
+      if (log.debug) log.dbg(' -> no map, getting parent');
       ipar = ofIrqFindParent(ipar);
+      if (log.debug) log.dbg(` -> new parent: ${ipar?.path ?? '(null)'}`);
       continue;
     }
     const imask = ipar.getProperty('interrupt-map-mask');
@@ -226,42 +304,58 @@ export function ofIrqParseRaw(addr: Uint8Array | null, np: OfNode, args: readonl
     let pos = 0;
     let found: ImapParent | null = null;
     while (imaplen > addrsize + intsize + 1) {
-      let ok = true;
+      let same = true;
       for (let i = 0; i < addrsize + intsize; i++, imaplen--, pos++) {
         const mask = imask === undefined ? 0xffffffff : cellAt(imask, i);
-        if (((match[i]! ^ cellAt(imap, pos)) & mask) !== 0) ok = false;
+        if (((match[i]! ^ cellAt(imap, pos)) & mask) !== 0) same = false;
       }
-      const p = imapParent(ipar, imap, pos, imaplen, b);
-      if (typeof p === 'number') return fail(p);
-      if (ok && p.np.isAvailable()) {
+      if (log.debug) log.dbg(` -> match=${same ? 1 : 0} (imaplen=${imaplen})`);
+      const p = imapParent(ipar, imap, pos, imaplen, b, log);
+      if (typeof p === 'number') return fail(p, log);
+      if (same && p.np.isAvailable()) {
         found = p;
         break;
       }
       imaplen -= p.next - pos;
       pos = p.next;
+      if (log.debug && b.imapParentHelper) log.dbg(` -> imaplen=${imaplen}`);
     }
     if (found === null) {
-      // v5.16–v6.9: a controller whose own map fails is used as is ("interrupt-map failed, using interrupt-controller").
-      if (intc && b.intcMapFallback) return { errno: 0, np: ipar, args: out };
-      return fail(-Errno.EINVAL);
+      // v5.16–v6.9: a controller whose own map fails is used as is. The WARN is
+      // skipped on CONFIG_PPC_PASEMI kernels, which kdsim does not model.
+      if (intc && b.intcMapFallback) {
+        log.warn('of_irq_parse_raw', `${ipar.path} interrupt-map failed, using interrupt-controller`);
+        return ok(ipar, out, log);
+      }
+      return fail(-Errno.EINVAL, log);
     }
     match = [...found.cells];
     intsize = found.intsize;
     addrsize = found.cells.length - intsize;
     out = found.cells.slice(addrsize);
-    if (b.intcMapNexus && found.np === ipar) return { errno: 0, np: ipar, args: out }; // "interrupt-map entry to self"
+    if (b.intcMapNexus && found.np === ipar) {
+      if (log.debug) log.dbg(`${ipar.path} interrupt-map entry to self`);
+      return ok(ipar, out, log);
+    }
+    if (log.debug) log.dbg(` -> new parent: ${found.np.path}`);
     ipar = found.np;
   }
-  return fail(-Errno.ENOENT); // "No interrupt-map found"
+  return fail(-Errno.ENOENT, log); // "No interrupt-map found"
 }
 
 /**
  * irq.c: of_irq_parse_one(): interrupt `index` of `device`, from
  * `interrupts-extended` when that entry parses, else from `interrupts`
  * sized by the interrupt parent's `#interrupt-cells`, then translated by
- * {@link ofIrqParseRaw} with the device's `reg` as unit address.
+ * {@link ofIrqParseRaw} with the device's `reg` as unit address. With
+ * `debug` the result carries irq.c's pr_debug() lines as well.
  */
-export function ofIrqParseOne(device: OfNode, index: number, b: OfIrqBehaviour): OfIrqResult {
+export function ofIrqParseOne(device: OfNode, index: number, b: OfIrqBehaviour, debug = false): OfIrqResult {
+  return parseOne(device, index, b, new IrqLog(debug));
+}
+
+function parseOne(device: OfNode, index: number, b: OfIrqBehaviour, log: IrqLog): OfIrqResult {
+  if (log.debug) log.dbg(`of_irq_parse_one: dev=${device.path}, index=${index}`);
   const reg = device.getProperty('reg');
   // v6.11+: a zero-filled copy of at most 3 cells of reg, never NULL.
   let addr: Uint8Array | null = reg ?? null;
@@ -270,34 +364,40 @@ export function ofIrqParseOne(device: OfNode, index: number, b: OfIrqBehaviour):
     if (reg !== undefined) addr.set(reg.subarray(0, 12));
   }
   const ext = ofParsePhandleWithArgs(device, 'interrupts-extended', '#interrupt-cells', -1, index);
-  if (ext.errno === 0 && ext.node !== null) return ofIrqParseRaw(addr, ext.node, ext.args, b);
+  if (ext.errno === 0 && ext.node !== null) return parseRaw(addr, ext.node, ext.args, b, log);
 
   const p = ofIrqFindParent(device);
-  if (p === null) return fail(-Errno.EINVAL);
+  if (p === null) return fail(-Errno.EINVAL, log);
   const intsize = p.readU32('#interrupt-cells');
-  if (intsize === undefined) return fail(-Errno.EINVAL);
+  if (intsize === undefined) return fail(-Errno.EINVAL, log);
+  if (log.debug) log.dbg(` parent=${p.path}, intsize=${int(intsize)}`);
   const ints = device.getProperty('interrupts');
-  if (intsize > 0 && ints === undefined) return fail(-Errno.EINVAL);
+  if (intsize > 0 && ints === undefined) return fail(-Errno.EINVAL, log);
   const args: number[] = [];
   for (let i = 0; i < intsize; i++) {
     const cell = (index * intsize + i) * 4;
-    if (ints === undefined || ints.length < cell + 4) return fail(-Errno.EOVERFLOW);
+    if (ints === undefined || ints.length < cell + 4) return fail(-Errno.EOVERFLOW, log);
     args.push(cellAt(ints, index * intsize + i));
   }
-  return ofIrqParseRaw(addr, p, args, b);
+  // With no cells Linux prints whatever the stack held; kdsim prints 0.
+  if (log.debug) log.dbg(` intspec=${int(args[0] ?? 0)}`);
+  return parseRaw(addr, p, args, b, log);
 }
 
 /**
  * property.c: parse_interrupts() (fw_devlink, v5.12+): the controller that
  * interrupt `index` of `np` translates to, or null when of_irq_parse_one()
- * fails. With a zero-cell `interrupts` parent every index parses and Linux
- * re-adds the same link forever; kdsim stops after index 0.
+ * fails, with what the walk logged. With a zero-cell `interrupts` parent
+ * every index parses and Linux re-adds the same link forever; kdsim stops
+ * after index 0.
  */
-export function ofIrqSupplier(np: OfNode, index: number, b: OfIrqBehaviour): OfNode | null {
-  const r = ofIrqParseOne(np, index, b);
-  if (r.errno !== 0) return null;
-  if (index > 0 && !np.hasProperty('interrupts-extended') && ofIrqFindParent(np)?.readU32('#interrupt-cells') === 0) return null;
-  return r.np;
+export function ofIrqSupplier(np: OfNode, index: number, b: OfIrqBehaviour, debug = false): OfIrqSupplierResult {
+  const r = parseOne(np, index, b, new IrqLog(debug));
+  if (r.errno !== 0) return { supplier: null, reports: r.reports };
+  if (index > 0 && !np.hasProperty('interrupts-extended') && ofIrqFindParent(np)?.readU32('#interrupt-cells') === 0) {
+    return { supplier: null, reports: r.reports };
+  }
+  return { supplier: r.np, reports: r.reports };
 }
 
 // base.c: of_bus_n_addr_cells(): own or nearest ancestor's #address-cells, else 1.
@@ -314,23 +414,27 @@ function busAddrCells(np: OfNode): number {
  * by entry `index` of `np`'s `interrupt-map` (child unit address by
  * of_bus_n_addr_cells(), child specifier by `#interrupt-cells`), or null
  * past the end or at the first malformed entry (unknown phandle, parent
- * without `#interrupt-cells`, short entry). Entries pointing at `np`
- * itself and at unavailable parents are returned like any other.
+ * without `#interrupt-cells`, short entry), with what
+ * of_irq_parse_imap_parent() logged on the entries it read. Entries
+ * pointing at `np` itself and at unavailable parents are returned like any
+ * other.
  */
-export function ofInterruptMapParent(np: OfNode, index: number, b: OfIrqBehaviour): OfNode | null {
+export function ofInterruptMapParent(np: OfNode, index: number, b: OfIrqBehaviour, debug = false): OfIrqSupplierResult {
+  const log = new IrqLog(debug);
+  const none = (): OfIrqSupplierResult => ({ supplier: null, reports: log.reports });
   const intcells = np.readU32('#interrupt-cells');
-  if (intcells === undefined) return null;
+  if (intcells === undefined) return none();
   const addrcells = busAddrCells(np);
   const imap = np.getProperty('interrupt-map');
-  if (imap === undefined) return null;
+  if (imap === undefined) return none();
   const end = Math.floor(imap.length / 4);
   let pos = 0;
   for (let i = 0; pos + addrcells + intcells + 1 < end; i++) {
     pos += addrcells + intcells;
-    const p = imapParent(np, imap, pos, end - pos, b);
-    if (typeof p === 'number') return null;
-    if (i === index) return p.np;
+    const p = imapParent(np, imap, pos, end - pos, b, log);
+    if (typeof p === 'number') return none();
+    if (i === index) return { supplier: p.np, reports: log.reports };
     pos = p.next;
   }
-  return null;
+  return none();
 }

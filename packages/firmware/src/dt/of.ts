@@ -1,5 +1,5 @@
 import { Errno, type Fwnode, type FwnodeKernelRecord, type FwnodeReferenceResult, type KernelProfile } from '@kdsim/core';
-import { ofInterruptMapParent, ofIrqBehaviour, ofIrqSupplier } from './of-irq.js';
+import { type OfIrqSupplierResult, ofInterruptMapParent, ofIrqBehaviour, ofIrqSupplier } from './of-irq.js';
 import { ofParsePhandleWithArgs } from './of-phandle.js';
 import { type DeviceTree, type DtNode, type DtProperty, be32, dtProperty, joinPath, latin1 } from './tree.js';
 
@@ -208,15 +208,19 @@ export class OfNode implements Fwnode {
    * property.c: parse_interrupts(): the interrupt controller that interrupt
    * `index` translates to through the interrupt tree (of_irq_parse_one()),
    * as the profile's kernel walks it; null when that fails. fw_devlink's
-   * `interrupts` binding calls this (core `FwnodeIrqWalks`).
+   * `interrupts` binding calls this (core `FwnodeIrqWalks`); the result
+   * carries what irq.c logs on the way (pr_debug() lines only with `debug`).
    */
-  ofIrqSupplier(index: number, profile: KernelProfile): OfNode | null {
-    return ofIrqSupplier(this, index, ofIrqBehaviour(profile));
+  ofIrqSupplier(index: number, profile: KernelProfile, debug = false): OfIrqSupplierResult {
+    return ofIrqSupplier(this, index, ofIrqBehaviour(profile), debug);
   }
 
-  /** property.c: parse_interrupt_map(): the parent named by entry `index` of this nexus's `interrupt-map`, or null. */
-  ofInterruptMapParent(index: number, profile: KernelProfile): OfNode | null {
-    return ofInterruptMapParent(this, index, ofIrqBehaviour(profile));
+  /**
+   * property.c: parse_interrupt_map(): the parent named by entry `index` of
+   * this nexus's `interrupt-map`, or null, with what the walk logged.
+   */
+  ofInterruptMapParent(index: number, profile: KernelProfile, debug = false): OfIrqSupplierResult {
+    return ofInterruptMapParent(this, index, ofIrqBehaviour(profile), debug);
   }
 
   /** The child with exactly this name (incl. unit address), or null. */
