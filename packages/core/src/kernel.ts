@@ -25,10 +25,10 @@ import { KernelCmdline } from './profile/cmdline.js';
 import { DEFAULT_PROFILE, KernelProfile, kernelProfile } from './profile/profile.js';
 import { NSEC_PER_MSEC, NSEC_PER_USEC, VirtualClock } from './time/clock.js';
 import { type RunResult, Scheduler, type ThreadBody } from './time/scheduler.js';
+import { InOrderStrategy, ScheduleStrategy } from './time/strategy.js';
 
 const NO_DMA_CONFIGURE = new NoDmaConfigure();
 const NO_INITCALLS: readonly Initcall[] = [];
-import { InOrderStrategy, ScheduleStrategy } from './time/strategy.js';
 
 /** Kernel build configuration that changes driver-core behaviour. */
 export interface KernelConfig {
