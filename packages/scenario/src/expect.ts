@@ -67,6 +67,36 @@ function show(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x)) ?? 'undefined';
 }
 
+/** One `expect.bound` entry with its JSON pointer and line. */
+interface BoundEntry {
+  readonly name: string;
+  readonly want: string | null;
+  readonly path: string;
+  readonly line: number | undefined;
+}
+
+// A scenario's `bound` expectations are checked on every run (an exploration runs thousands):
+// their pointers and lines are worked out once per document.
+const BOUND_ENTRIES = new WeakMap<object, readonly BoundEntry[]>();
+
+function boundEntries(bound: ExpectDoc['bound'], source: YamlSource): readonly BoundEntry[] {
+  if (bound === undefined) return [];
+  let entries = BOUND_ENTRIES.get(bound);
+  if (entries === undefined) {
+    entries = Object.entries(bound).map(([name, want]) => {
+      const path = `/expect/bound/${escapePointer(name)}`;
+      return { name, want, path, line: source.position(path)?.line };
+    });
+    BOUND_ENTRIES.set(bound, entries);
+  }
+  return entries;
+}
+
+// RFC 6901: `~` and `/` in a JSON-pointer segment.
+function escapePointer(s: string): string {
+  return s.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
 /** Evaluates every expectation of `expect` against a finished run, in document order. */
 export function evaluateExpectations(expect: ExpectDoc | undefined, input: ExpectInput): ExpectationResult[] {
   if (expect === undefined) return [];
@@ -84,13 +114,12 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
     if (!byName.has(full)) byName.set(full, d);
   }
   const dev = (name: string) => byName.get(name);
-  const esc = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
-  for (const [name, want] of Object.entries(expect.bound ?? {})) {
+  for (const { name, want, path, line } of boundEntries(expect.bound, source)) {
     const d = dev(name);
-    const path = `/expect/bound/${esc(name)}`;
-    if (d === undefined) add('bound', name, path, false, `no device '${name}'`);
-    else add('bound', name, path, d.driver === want, `expected ${want === null ? 'unbound' : `bound to ${want}`}, ${d.driver === null ? `is ${d.state}` : `bound to ${d.driver}`}`);
+    const message = d === undefined ? `no device '${name}'`
+      : `expected ${want === null ? 'unbound' : `bound to ${want}`}, ${d.driver === null ? `is ${d.state}` : `bound to ${d.driver}`}`;
+    out.push({ kind: 'bound', subject: name, passed: d !== undefined && d.driver === want, message, path, ...(line !== undefined ? { line } : {}) });
   }
 
   if (expect.deferred !== undefined) {
@@ -156,7 +185,7 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
   }
 
   for (const [id, want] of Object.entries(expect.errno ?? {})) {
-    const path = `/expect/errno/${esc(id)}`;
+    const path = `/expect/errno/${escapePointer(id)}`;
     const w = parseErrno(want);
     const got = stepResults.get(id);
     if (w === undefined) add('errno', id, path, false, `unknown errno '${want}'`);
@@ -167,7 +196,7 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
   for (const [id, fields] of Object.entries(expect.outputs ?? {})) {
     const out = input.stepOutputs?.(id);
     for (const [field, want] of Object.entries(fields)) {
-      const path = `/expect/outputs/${esc(id)}/${esc(field)}`;
+      const path = `/expect/outputs/${escapePointer(id)}/${escapePointer(field)}`;
       if (out === undefined) add('outputs', `${id}.${field}`, path, false, `step '${id}' did not run or has no outputs`);
       else if (!(field in out)) add('outputs', `${id}.${field}`, path, false, `step '${id}' has no output '${field}'; it has ${Object.keys(out).join(', ') || 'none'}`);
       else add('outputs', `${id}.${field}`, path, sameValue(out[field], want), `expected ${show(want)}, got ${show(out[field])}`);
@@ -177,7 +206,7 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
   const counts = expect.counts ?? {};
   for (const [field, table] of [['probeAttempts', counts.probeAttempts], ['deferrals', counts.deferrals]] as const) {
     for (const [name, want] of Object.entries(table ?? {})) {
-      const path = `/expect/counts/${field}/${esc(name)}`;
+      const path = `/expect/counts/${field}/${escapePointer(name)}`;
       let got: number | undefined;
       if (name === 'total') got = summary.devices.reduce((s, d) => s + d[field], 0);
       else got = dev(name)?.[field];
@@ -200,7 +229,7 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
 
   for (const [name, want] of Object.entries(expect.driversRegistered ?? {})) {
     const got = summary.drivers.some((d) => d.name === name);
-    add('driversRegistered', name, `/expect/driversRegistered/${esc(name)}`, got === want, `expected ${want ? 'registered' : 'not registered'}, is ${got ? 'registered' : 'not registered'}`);
+    add('driversRegistered', name, `/expect/driversRegistered/${escapePointer(name)}`, got === want, `expected ${want ? 'registered' : 'not registered'}, is ${got ? 'registered' : 'not registered'}`);
   }
   return out;
 }
