@@ -38,7 +38,10 @@ export class AddLinks {
 
   /** property.c: of_fwnode_add_links() */
   ofAddLinks(con: Fwnode): void {
-    for (const prop of con.propertyNames()) this.linkProperty(con, null, prop);
+    // Indexed loops: this runs for every node of every device added, and for-of over the
+    // list allocated an iterator each time.
+    const props = con.propertyNames();
+    for (let i = 0; i < props.length; i++) this.linkProperty(con, null, props[i]!);
     // A PCI host bridge also depends on its root ports' supplies (v6.18+ ≈).
     if (this.k.profile.ofPciHostBridgeSupplies && isPciNode(con) && (con.parent === null || !isPciNode(con.parent))) {
       for (const child of con.children) {

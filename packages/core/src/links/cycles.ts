@@ -151,7 +151,9 @@ export class Cycles {
     const par = supDev !== null ? supDev.parent : fw.nextParentDev(sup);
     if (par?.fwnode != null && visit(par.fwnode)) return true;
     if (supDev !== null) {
-      for (const dl of supDev.links.suppliers) {
+      const suppliers = supDev.links.suppliers;
+      for (let i = 0; i < suppliers.length; i++) {
+        const dl = suppliers[i]!;
         if (isSyncStateOnly(dl.flags) && !dl.has(DL_FLAG.CYCLE)) continue;
         if (dl.supplier.fwnode !== null && visit(dl.supplier.fwnode)) return true;
       }
@@ -168,8 +170,14 @@ export class Cycles {
     for (let l = st.consumers; l !== null; l = l.nextCon) if (visit(l.consumer)) return true;
     const dev = st.device;
     if (dev === undefined) return false;
-    for (const c of dev.children) if (c.fwnode !== null && visit(c.fwnode)) return true;
-    for (const cl of dev.links.consumers) {
+    const devChildren = dev.children;
+    for (let i = 0; i < devChildren.length; i++) {
+      const childFw = devChildren[i]!.fwnode;
+      if (childFw !== null && visit(childFw)) return true;
+    }
+    const consumers = dev.links.consumers;
+    for (let i = 0; i < consumers.length; i++) {
+      const cl = consumers[i]!;
       if (isSyncStateOnly(cl.flags) && !cl.has(DL_FLAG.CYCLE)) continue;
       if (cl.consumer.fwnode !== null && visit(cl.consumer.fwnode)) return true;
     }
