@@ -1,5 +1,5 @@
 import { Device, type BusType, type Fwnode } from '@kdsim/core';
-import type { PciCaps, PciHostNative } from './input.js';
+import { NO_PCI_CAPS, type PciCaps, type PciFunctionConfig, type PciHostNative } from './input.js';
 import { PCI_FUNC, PCI_SLOT, type PciExpType } from './regs.js';
 
 /**
@@ -63,46 +63,12 @@ export class PciBusNode {
   }
 }
 
-/** What a {@link PciDevice} is made of (the fields pci_setup_device() reads from config space). */
-export interface PciDeviceInit {
+/** What a {@link PciDevice} is made of: its config-space fields, where it sits, its DT node. */
+export interface PciDeviceInit extends PciFunctionConfig {
   /** The bus type (pci_bus_type). */
   readonly busType: BusType;
   /** The bus the function sits on. */
   readonly pciBus: PciBusNode;
-  /** PCI_DEVFN(slot, function). */
-  readonly devfn: number;
-  /** Vendor ID. */
-  readonly vendor: number;
-  /** Device ID. */
-  readonly device: number;
-  /** Subsystem vendor ID. */
-  readonly subsystemVendor: number;
-  /** Subsystem device ID. */
-  readonly subsystemDevice: number;
-  /** The 24-bit class code (base, sub-class, prog-if). */
-  readonly classCode: number;
-  /** Revision ID. */
-  readonly revision: number;
-  /** Header type without the multifunction bit. */
-  readonly hdrType: number;
-  /** Header type bit 7. */
-  readonly multifunction: boolean;
-  /** The PCIe capability's device/port type, or null for a conventional PCI function. */
-  readonly pcieType: PciExpType | null;
-  /** ACS capability bits (0 and `hasAcsCap` false when the function has no ACS capability). */
-  readonly acsCap: number;
-  /** The function has an ACS extended capability (dev->acs_cap != 0). */
-  readonly hasAcsCap: boolean;
-  /** ACS control bits as firmware left them. */
-  readonly acsCtrl: number;
-  /** Quirk DMA alias devfns on the same bus (pci_add_dma_alias()). */
-  readonly dmaAliases: readonly number[];
-  /** PCIe Device Control "Enable No Snoop". */
-  readonly noSnoop: boolean;
-  /** PCI_DEV_FLAGS_BRIDGE_XLATE_ROOT quirk: DMA alias walks stop at this bridge. */
-  readonly bridgeXlateRoot: boolean;
-  /** PCI_DEV_FLAG_PCIE_BRIDGE_ALIAS quirk: a conventional bridge that aliases like a PCIe-to-PCI bridge. */
-  readonly pcieBridgeAlias: boolean;
   /** The DT node drivers/pci/of.c gave it, or null. */
   readonly fwnode: Fwnode | null;
   /** Optional capabilities (default none). */
@@ -114,7 +80,7 @@ export interface PciDeviceInit {
  * class, header and PCIe port type, ACS capability/control, quirk DMA
  * aliases and topology (its bus, and for a bridge the bus below it).
  */
-export class PciDevice extends Device {
+export class PciDevice extends Device implements PciFunctionConfig {
   /** The bus the function sits on (pdev->bus). */
   readonly pciBus: PciBusNode;
   /** PCI_DEVFN(slot, function). */
@@ -187,7 +153,7 @@ export class PciDevice extends Device {
     this.noSnoop = init.noSnoop;
     this.bridgeXlateRoot = init.bridgeXlateRoot;
     this.pcieBridgeAlias = init.pcieBridgeAlias;
-    this.caps = { hotplug: false, aer: false, dpc: false, linkBandwidthNotification: false, shpc: false, ...init.caps };
+    this.caps = { ...NO_PCI_CAPS, ...init.caps };
   }
 
   /** pci_domain_nr() */

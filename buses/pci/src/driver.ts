@@ -1,4 +1,4 @@
-import type { Device, DriverSpec, ProbeType } from '@kdsim/core';
+import { busDriverSpec, type Device, type DriverCoreOptions, type DriverSpec } from '@kdsim/core';
 import type { PciDevice } from './device.js';
 import { PCI_ANY_ID } from './regs.js';
 
@@ -23,7 +23,7 @@ export interface PciDeviceId {
 }
 
 /** What a PCI driver is made of (struct pci_driver). */
-export interface PciDriverSpec {
+export interface PciDriverSpec extends DriverCoreOptions {
   /** Driver name (`virtio-pci`, `pcieport`). */
   readonly name: string;
   /** The id table, tried in order. */
@@ -32,12 +32,6 @@ export interface PciDriverSpec {
   readonly probe?: (dev: PciDevice, id: PciDeviceId) => number;
   /** remove(pdev) */
   readonly remove?: (dev: PciDevice) => void;
-  /** The driver manages DMA itself (pcieport, vfio-pci). */
-  readonly driverManagedDma?: boolean;
-  /** Probe type. */
-  readonly probeType?: ProbeType;
-  /** Virtual time its probe takes (ns). */
-  readonly probeCost?: number;
 }
 
 /** The PCI match data a driver carries: its id table and its dynamic ids (sysfs `new_id`). */
@@ -55,15 +49,9 @@ export class PciMatchTable {
  * `k.driverRegister()` or list it in `driverModule()`.
  */
 export function pciDriver(bus: DriverSpec['bus'], spec: PciDriverSpec): DriverSpec {
-  return {
-    name: spec.name,
-    bus,
-    matchTable: new PciMatchTable(spec),
+  return busDriverSpec(bus, spec, new PciMatchTable(spec), {
     ...(spec.remove ? { remove: (dev: Device) => spec.remove!(dev as PciDevice) } : {}),
-    ...(spec.driverManagedDma !== undefined ? { driverManagedDma: spec.driverManagedDma } : {}),
-    ...(spec.probeType !== undefined ? { probeType: spec.probeType } : {}),
-    ...(spec.probeCost !== undefined ? { probeCost: spec.probeCost } : {}),
-  };
+  });
 }
 
 /** The fields of a function that ID matching reads. */

@@ -87,13 +87,13 @@ export interface PciHostNative {
   readonly pme?: boolean;
 }
 
-/** One function after validation: numbers instead of strings. */
-export interface PciFunctionSpec {
-  /** `devices[3] (00:05.0)`, for messages. */
-  readonly label: string;
-  /** Bus number. */
-  readonly busNr: number;
-  /** devfn */
+/**
+ * What config space (and quirks) say about one function: the fields
+ * pci_setup_device() and its quirks read, shared by the validated device list
+ * ({@link PciFunctionSpec}) and a live `PciDevice`.
+ */
+export interface PciFunctionConfig {
+  /** PCI_DEVFN(slot, function). */
   readonly devfn: number;
   /** Vendor ID. */
   readonly vendor: number;
@@ -103,32 +103,43 @@ export interface PciFunctionSpec {
   readonly subsystemVendor: number;
   /** Subsystem device ID. */
   readonly subsystemDevice: number;
-  /** Class code. */
+  /** The 24-bit class code (base, sub-class, prog-if). */
   readonly classCode: number;
-  /** Revision. */
+  /** Revision ID. */
   readonly revision: number;
-  /** Header type. */
+  /** Header type (0 normal, 1 bridge, 2 CardBus), multifunction bit masked. */
   readonly hdrType: number;
-  /** Header bit 7. */
+  /** Header type bit 7. */
   readonly multifunction: boolean;
-  /** PCIe type or null. */
+  /** The PCIe capability's device/port type, or null for a conventional PCI function. */
   readonly pcieType: PciExpType | null;
+  /** ACS capability bits (0 and `hasAcsCap` false when the function has no ACS capability). */
+  readonly acsCap: number;
+  /** The function has an ACS extended capability (dev->acs_cap != 0). */
+  readonly hasAcsCap: boolean;
+  /** ACS control bits as firmware left them. */
+  readonly acsCtrl: number;
+  /** Quirk DMA alias devfns on the same bus (pci_add_dma_alias()). */
+  readonly dmaAliases: readonly number[];
+  /** PCIe Device Control "Enable No Snoop". */
+  readonly noSnoop: boolean;
+  /** PCI_DEV_FLAGS_BRIDGE_XLATE_ROOT quirk: DMA alias walks stop at this bridge. */
+  readonly bridgeXlateRoot: boolean;
+  /** PCI_DEV_FLAG_PCIE_BRIDGE_ALIAS quirk: a conventional bridge that aliases like a PCIe-to-PCI bridge. */
+  readonly pcieBridgeAlias: boolean;
+}
+
+/** Capabilities a function has when a device list names none. */
+export const NO_PCI_CAPS: Required<PciCaps> = Object.freeze({ hotplug: false, aer: false, dpc: false, linkBandwidthNotification: false, shpc: false });
+
+/** One function after validation: numbers instead of strings. */
+export interface PciFunctionSpec extends PciFunctionConfig {
+  /** `devices[3] (00:05.0)`, for messages. */
+  readonly label: string;
+  /** Bus number. */
+  readonly busNr: number;
   /** Bridge numbering, for bridges (subordinate: as listed, or for a configured bridge the highest bus below it). */
   readonly bridge: { readonly secondary: number; readonly subordinate: number | null; readonly configured: boolean } | null;
-  /** ACS capability bits. */
-  readonly acsCap: number;
-  /** Has an ACS capability. */
-  readonly hasAcsCap: boolean;
-  /** ACS control bits from firmware. */
-  readonly acsCtrl: number;
-  /** Quirk alias devfns. */
-  readonly dmaAliases: readonly number[];
-  /** No-snoop enabled. */
-  readonly noSnoop: boolean;
-  /** Quirk: alias walk stops here. */
-  readonly bridgeXlateRoot: boolean;
-  /** Quirk: conventional bridge aliasing with its secondary bus. */
-  readonly pcieBridgeAlias: boolean;
   /** Capabilities. */
   readonly caps: Required<PciCaps>;
   /** ACPI companion path, or null. */
@@ -252,7 +263,7 @@ function parseEntry(e: PciDeviceEntry, index: number, segment: number): PciFunct
     label, busNr, devfn, vendor: ids[0], device: ids[1], subsystemVendor: sub[0], subsystemDevice: sub[1], classCode, revision, hdrType,
     multifunction: e.multifunction ?? false, pcieType, bridge, acsCap, hasAcsCap: e.acs !== undefined, acsCtrl: acsCtrl & acsCap, dmaAliases,
     noSnoop: e.noSnoop ?? false, bridgeXlateRoot: e.quirks?.bridgeXlateRoot ?? false, pcieBridgeAlias: e.quirks?.pcieBridgeAlias ?? false,
-    caps: { hotplug: false, aer: false, dpc: false, linkBandwidthNotification: false, shpc: false, ...e.caps },
+    caps: { ...NO_PCI_CAPS, ...e.caps },
     acpiPath: acpiPathOf(e.acpiPath, bad),
   };
 }

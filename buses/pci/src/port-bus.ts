@@ -1,4 +1,4 @@
-import { BusType, Device, type Driver, type DriverSpec, type Kernel, type ProbeType } from '@kdsim/core';
+import { BusType, busDriverSpec, Device, type Driver, type DriverCoreOptions, type DriverSpec, type Kernel } from '@kdsim/core';
 import type { PciDevice } from './device.js';
 import { PCI_EXP_TYPE, type PciExpType } from './regs.js';
 
@@ -37,7 +37,7 @@ export function pcieServiceName(port: PciDevice, service: number): string {
 }
 
 /** What a port service driver is made of (struct pcie_port_service_driver). */
-export interface PcieServiceDriverSpec {
+export interface PcieServiceDriverSpec extends DriverCoreOptions {
   /** Driver name (`pcie_pme`, `aer`, `pciehp`, `dpc`). */
   readonly name: string;
   /** The service it handles. */
@@ -48,8 +48,6 @@ export interface PcieServiceDriverSpec {
   readonly probe?: (dev: PcieServiceDevice) => number;
   /** remove() */
   readonly remove?: (dev: PcieServiceDevice) => void;
-  /** Probe type. */
-  readonly probeType?: ProbeType;
 }
 
 /** The port-service match data a driver carries. */
@@ -60,14 +58,10 @@ export class PcieServiceMatchTable {
 
 /** pcie_port_service_register(): the core DriverSpec of a port service driver. */
 export function pcieServiceDriver(bus: BusType, spec: PcieServiceDriverSpec): DriverSpec {
-  return {
-    name: spec.name,
-    bus,
-    matchTable: new PcieServiceMatchTable(spec),
+  return busDriverSpec(bus, spec, new PcieServiceMatchTable(spec), {
     ...(spec.probe ? { probe: (d: Device) => spec.probe!(d as PcieServiceDevice) } : {}),
     ...(spec.remove ? { remove: (d: Device) => spec.remove!(d as PcieServiceDevice) } : {}),
-    ...(spec.probeType !== undefined ? { probeType: spec.probeType } : {}),
-  };
+  });
 }
 
 /**

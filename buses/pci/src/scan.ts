@@ -79,11 +79,7 @@ function busOfNode(bus: PciBusNode): OfNode | null {
 function pciDeviceAdd(k: Kernel, pci: PciBus, bus: PciBusNode, fn: PciFunctionSpec, multifunction: boolean): PciDevice {
   const parentNode = busOfNode(bus);
   const dev = new PciDevice({
-    busType: pci, pciBus: bus, devfn: fn.devfn, vendor: fn.vendor, device: fn.device,
-    subsystemVendor: fn.subsystemVendor, subsystemDevice: fn.subsystemDevice, classCode: fn.classCode,
-    revision: fn.revision, hdrType: fn.hdrType, multifunction, pcieType: fn.pcieType, acsCap: fn.acsCap,
-    hasAcsCap: fn.hasAcsCap, acsCtrl: fn.acsCtrl, dmaAliases: fn.dmaAliases, noSnoop: fn.noSnoop,
-    bridgeXlateRoot: fn.bridgeXlateRoot, pcieBridgeAlias: fn.pcieBridgeAlias, caps: fn.caps,
+    ...fn, busType: pci, pciBus: bus, multifunction,
     // pci_set_of_node() on DT; acpi_pci_find_companion() (the _ADR device) on ACPI
     fwnode: parentNode !== null ? ofPciFindChildDevice(parentNode, fn.devfn) : fn.acpiPath !== null ? new AcpiDeviceFwnode(fn.acpiPath, bus.host.fwnode) : null,
   });

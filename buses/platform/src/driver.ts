@@ -1,4 +1,4 @@
-import type { BusType, Device, DriverSpec, ProbeType } from '@kdsim/core';
+import { busDriverSpec, type BusType, type Device, type DriverCoreOptions, type DriverSpec } from '@kdsim/core';
 import { OfNode, type OfDeviceId, ofMatchNode } from '@kdsim/firmware';
 import { AcpiCompanion } from './acpi-companion.js';
 import type { AmbaDevice, PlatformDevice } from './device.js';
@@ -26,7 +26,7 @@ export interface PlatformId {
 }
 
 /** What a platform driver is made of (struct platform_driver). */
-export interface PlatformDriverSpec {
+export interface PlatformDriverSpec extends DriverCoreOptions {
   /** Driver name (also matched against pdev->name as the last resort). */
   readonly name: string;
   /** of_match_table */
@@ -41,14 +41,6 @@ export interface PlatformDriverSpec {
   readonly remove?: (dev: PlatformDevice) => void;
   /** sync_state() */
   readonly syncState?: (dev: PlatformDevice) => void;
-  /** driver_managed_dma */
-  readonly driverManagedDma?: boolean;
-  /** prevent_deferred_probe: -EPROBE_DEFER from probe becomes -ENXIO. */
-  readonly preventDeferredProbe?: boolean;
-  /** Probe type. */
-  readonly probeType?: ProbeType;
-  /** Virtual time its probe takes (ns). */
-  readonly probeCost?: number;
 }
 
 /** The platform match data a driver carries. */
@@ -68,7 +60,7 @@ export interface AmbaId {
 }
 
 /** What an AMBA driver is made of (struct amba_driver). */
-export interface AmbaDriverSpec {
+export interface AmbaDriverSpec extends DriverCoreOptions {
   /** Driver name (`uart-pl011`). */
   readonly name: string;
   /** id_table */
@@ -77,10 +69,6 @@ export interface AmbaDriverSpec {
   readonly probe?: (dev: AmbaDevice, id: AmbaId) => number;
   /** remove(adev) */
   readonly remove?: (dev: AmbaDevice) => void;
-  /** Probe type. */
-  readonly probeType?: ProbeType;
-  /** Virtual time its probe takes (ns). */
-  readonly probeCost?: number;
 }
 
 /** The AMBA match data a driver carries. */
@@ -95,30 +83,18 @@ export class AmbaMatchTable {
  * `driverProbeOnce()` (platform_driver_probe()) can wrap it.
  */
 export function platformDriver(bus: BusType, spec: PlatformDriverSpec): DriverSpec {
-  return {
-    name: spec.name,
-    bus,
-    matchTable: new PlatformMatchTable(spec),
+  return busDriverSpec(bus, spec, new PlatformMatchTable(spec), {
     ...(spec.probe ? { probe: (dev: Device) => spec.probe!(dev as PlatformDevice) } : {}),
     ...(spec.remove ? { remove: (dev: Device) => spec.remove!(dev as PlatformDevice) } : {}),
     ...(spec.syncState ? { syncState: (dev: Device) => spec.syncState!(dev as PlatformDevice) } : {}),
-    ...(spec.driverManagedDma !== undefined ? { driverManagedDma: spec.driverManagedDma } : {}),
-    ...(spec.preventDeferredProbe !== undefined ? { preventDeferredProbe: spec.preventDeferredProbe } : {}),
-    ...(spec.probeType !== undefined ? { probeType: spec.probeType } : {}),
-    ...(spec.probeCost !== undefined ? { probeCost: spec.probeCost } : {}),
-  };
+  });
 }
 
 /** The core DriverSpec of an AMBA driver for `bus` (amba_driver_register()). */
 export function ambaDriver(bus: BusType, spec: AmbaDriverSpec): DriverSpec {
-  return {
-    name: spec.name,
-    bus,
-    matchTable: new AmbaMatchTable(spec),
+  return busDriverSpec(bus, spec, new AmbaMatchTable(spec), {
     ...(spec.remove ? { remove: (dev: Device) => spec.remove!(dev as AmbaDevice) } : {}),
-    ...(spec.probeType !== undefined ? { probeType: spec.probeType } : {}),
-    ...(spec.probeCost !== undefined ? { probeCost: spec.probeCost } : {}),
-  };
+  });
 }
 
 /** of_match_device(): the best OF match of the device's node in `table`, or null. */

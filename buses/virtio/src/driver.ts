@@ -1,4 +1,4 @@
-import type { BusType, Device, DriverSpec, ProbeType } from '@kdsim/core';
+import { busDriverSpec, type BusType, type Device, type DriverCoreOptions, type DriverSpec } from '@kdsim/core';
 import type { VirtioDevice } from './device.js';
 import { VIRTIO_DEV_ANY_ID } from './ids.js';
 
@@ -11,7 +11,7 @@ export interface VirtioDeviceId {
 }
 
 /** What a virtio driver is made of (struct virtio_driver). */
-export interface VirtioDriverSpec {
+export interface VirtioDriverSpec extends DriverCoreOptions {
   /** Driver name (`virtio_net`). */
   readonly name: string;
   /** id_table */
@@ -26,10 +26,6 @@ export interface VirtioDriverSpec {
   readonly probe?: (dev: VirtioDevice) => number;
   /** remove() */
   readonly remove?: (dev: VirtioDevice) => void;
-  /** Probe type. */
-  readonly probeType?: ProbeType;
-  /** Virtual time its probe takes (ns). */
-  readonly probeCost?: number;
 }
 
 /** The virtio match data a driver carries. */
@@ -40,14 +36,9 @@ export class VirtioMatchTable {
 
 /** The core DriverSpec of a virtio driver for `bus` (register_virtio_driver()). */
 export function virtioDriver(bus: BusType, spec: VirtioDriverSpec): DriverSpec {
-  return {
-    name: spec.name,
-    bus,
-    matchTable: new VirtioMatchTable(spec),
+  return busDriverSpec(bus, spec, new VirtioMatchTable(spec), {
     ...(spec.remove ? { remove: (dev: Device) => spec.remove!(dev as VirtioDevice) } : {}),
-    ...(spec.probeType !== undefined ? { probeType: spec.probeType } : {}),
-    ...(spec.probeCost !== undefined ? { probeCost: spec.probeCost } : {}),
-  };
+  });
 }
 
 /** virtio.c: virtio_id_match() */

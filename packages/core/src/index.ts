@@ -18,7 +18,7 @@ export type { TraceBase, TraceEvent, TraceEventType } from './klog/trace.js';
 export { KernelProfile, kernelProfile, NAMED_PROFILES, DEFAULT_PROFILE, type KernelVersion, type FwDevlinkMode } from './profile/profile.js';
 export { KernelCmdline, type CmdlineParam, type CmdlineDiagnostic } from './profile/cmdline.js';
 export { Device, type DeviceInit, type DlDevState } from './base/device.js';
-export { Driver, type DriverSpec, type ProbeType } from './base/driver.js';
+export { Driver, busDriverSpec, type DriverCoreOptions, type DriverSpec, type ProbeType } from './base/driver.js';
 export { BusType, SimpleBus, BusNotify, type BusNotifyEvent, type BusNotifier } from './base/bus.js';
 export { DeviceLinks, initStatus } from './links/device-links.js';
 export { DeviceLink, type SupplierCheck } from './links/device-link.js';

@@ -36,6 +36,37 @@ export interface DriverSpec {
   readonly probeCost?: number;
 }
 
+/**
+ * The fields of a {@link DriverSpec} that a bus's driver wrapper
+ * (struct pci_driver, platform_driver, virtio_driver, ...) passes to the core
+ * unchanged; the wrapper specs extend it.
+ */
+export type DriverCoreOptions = Pick<DriverSpec, 'probeType' | 'probeCost' | 'driverManagedDma' | 'preventDeferredProbe'>;
+
+/**
+ * The core DriverSpec of a bus driver wrapper (what pci_register_driver(),
+ * __platform_driver_register() and their kind fill in): its name, bus and
+ * match data, `hooks` (its callbacks adapted to the core's Device), and the
+ * {@link DriverCoreOptions} of `spec` that are set.
+ */
+export function busDriverSpec(
+  bus: BusType,
+  spec: { readonly name: string } & DriverCoreOptions,
+  matchTable: unknown,
+  hooks: Pick<DriverSpec, 'probe' | 'remove' | 'syncState'> = {},
+): DriverSpec {
+  return {
+    name: spec.name,
+    bus,
+    matchTable,
+    ...hooks,
+    ...(spec.driverManagedDma !== undefined ? { driverManagedDma: spec.driverManagedDma } : {}),
+    ...(spec.preventDeferredProbe !== undefined ? { preventDeferredProbe: spec.preventDeferredProbe } : {}),
+    ...(spec.probeType !== undefined ? { probeType: spec.probeType } : {}),
+    ...(spec.probeCost !== undefined ? { probeCost: spec.probeCost } : {}),
+  };
+}
+
 /** struct device_driver: a registered (or registrable) driver. */
 export class Driver {
   /** The module that owns it (null: built in). Set when its module is loaded. */
