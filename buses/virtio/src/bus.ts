@@ -144,6 +144,24 @@ export function unregisterVirtioDevice(k: Kernel, bus: VirtioBus, dev: VirtioDev
   bus.freeIndex(dev.index);
 }
 
+/**
+ * The end of a transport's probe (virtio_mmio_probe(), virtio_pci_probe()):
+ * register the virtio device under its transport device and keep it as that
+ * device's driver data. 0 or a negative errno.
+ */
+export function virtioTransportAdd(k: Kernel, bus: VirtioBus, init: Omit<VirtioDeviceInit, 'bus'>): number {
+  const dev = registerVirtioDevice(k, bus, init);
+  if (typeof dev === 'number') return dev;
+  init.parent.driverData = dev;
+  return 0;
+}
+
+/** A transport's remove() (virtio_mmio_remove(), virtio_pci_remove()): unregister the virtio device it added. */
+export function virtioTransportRemove(k: Kernel, bus: VirtioBus, transport: Device): void {
+  const dev = transport.driverData as VirtioDevice | null;
+  if (dev !== null && dev.registered) unregisterVirtioDevice(k, bus, dev);
+}
+
 // virtio.c: virtio_device_of_init(): the transport node's only available child, if it is
 // compatible with "virtio,device<id>"; more than one available child is an error.
 function virtioDeviceOfInit(k: Kernel, dev: VirtioDevice): number {

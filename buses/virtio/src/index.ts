@@ -10,7 +10,7 @@ export {
 export { VirtioHardware, DEFAULT_VIRTIO_FEATURES, type VirtioDeviceModel, type VirtioPciModel, type VirtioMmioModel } from './hardware.js';
 export { VirtioDevice, type VirtioDeviceInit, type VirtioTransport } from './device.js';
 export { VirtioMatchTable, virtioDriver, virtioIdMatch, type VirtioDeviceId, type VirtioDriverSpec } from './driver.js';
-export { VirtioBus, registerVirtioDevice, unregisterVirtioDevice } from './bus.js';
+export { VirtioBus, registerVirtioDevice, unregisterVirtioDevice, virtioTransportAdd, virtioTransportRemove } from './bus.js';
 export { vringTransportFeatures } from './ring.js';
 export { PCI_VENDOR_ID_REDHAT_QUMRANET, virtioPciDeviceId, virtioPciDriver } from './pci-transport.js';
 export { VIRTIO_MMIO_MAGIC, virtioMmioDriver } from './mmio-transport.js';

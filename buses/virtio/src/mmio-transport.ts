@@ -1,6 +1,6 @@
 import { Errno, LogLevel, type DriverSpec, type Kernel } from '@kdsim/core';
 import { platformDriver, type PlatformBus, type PlatformDevice } from '@kdsim/bus-platform';
-import { registerVirtioDevice, unregisterVirtioDevice, type VirtioBus } from './bus.js';
+import { virtioTransportAdd, virtioTransportRemove, type VirtioBus } from './bus.js';
 import type { VirtioDevice, VirtioTransport } from './device.js';
 import { DEFAULT_VIRTIO_FEATURES, type VirtioHardware, type VirtioMmioModel } from './hardware.js';
 import { VIRTIO_F, bit, hasFeature } from './ids.js';
@@ -58,14 +58,8 @@ export function virtioMmioDriver(k: Kernel, platform: PlatformBus, virtio: Virti
       }
       // "virtio-mmio device with an ID 0 is a (dummy) placeholder with no function."
       if (model.deviceId === 0) return -Errno.ENODEV;
-      const dev = registerVirtioDevice(k, virtio, { parent: pdev, deviceId: model.deviceId, vendor: model.vendor ?? 0x554d4551, transport: mmioTransport(k, model, version) });
-      if (typeof dev === 'number') return dev;
-      pdev.driverData = dev;
-      return 0;
+      return virtioTransportAdd(k, virtio, { parent: pdev, deviceId: model.deviceId, vendor: model.vendor ?? 0x554d4551, transport: mmioTransport(k, model, version) });
     },
-    remove: (pdev) => {
-      const dev = pdev.driverData as VirtioDevice | null;
-      if (dev !== null && dev.registered) unregisterVirtioDevice(k, virtio, dev);
-    },
+    remove: (pdev) => virtioTransportRemove(k, virtio, pdev),
   });
 }

@@ -1,6 +1,6 @@
 import { Errno, LogLevel, type DriverSpec, type Kernel } from '@kdsim/core';
 import { pciDriver, type PciBus, type PciDevice } from '@kdsim/bus-pci';
-import { registerVirtioDevice, unregisterVirtioDevice, type VirtioBus } from './bus.js';
+import { virtioTransportAdd, virtioTransportRemove, type VirtioBus } from './bus.js';
 import type { VirtioDevice, VirtioTransport } from './device.js';
 import { DEFAULT_VIRTIO_FEATURES, type VirtioHardware, type VirtioPciModel } from './hardware.js';
 import { VIRTIO_F, bit, hasFeature } from './ids.js';
@@ -87,14 +87,8 @@ export function virtioPciDriver(k: Kernel, pci: PciBus, virtio: VirtioBus, hw: (
         transport = legacyTransport(model);
         id = pdev.subsystemDevice;
       }
-      const dev = registerVirtioDevice(k, virtio, { parent: pdev, deviceId: id!, vendor: pdev.subsystemVendor, transport });
-      if (typeof dev === 'number') return dev;
-      pdev.driverData = dev;
-      return 0;
+      return virtioTransportAdd(k, virtio, { parent: pdev, deviceId: id!, vendor: pdev.subsystemVendor, transport });
     },
-    remove: (pdev) => {
-      const dev = pdev.driverData as VirtioDevice | null;
-      if (dev !== null && dev.registered) unregisterVirtioDevice(k, virtio, dev);
-    },
+    remove: (pdev) => virtioTransportRemove(k, virtio, pdev),
   });
 }

@@ -154,14 +154,12 @@ describe('bad references reaching endpoint configuration (firmware.md §3.4, §6
   });
 });
 
-// A hand-assembled IORT (ARM DEN 0049 layout, firmware.md §3.2): SMMUv3 @0x30,
-// ITS group @0x74, one named component @0x8c with the given single mappings.
-function ncIort(name: string, maps: readonly { readonly out: number; readonly ref: 'smmu' | 'its' }[]): Iort {
-  const SMMU = 0x30, ITS = 0x74, NC = 0x8c;
-  const nameBytes = new TextEncoder().encode(name);
-  const mapOff = (29 + nameBytes.length + 1 + 3) & ~3;
-  const ncLen = mapOff + 20 * maps.length;
-  const total = NC + ncLen;
+// The SMMUv3 node every hand-assembled IORT below starts with (QEMU virt's).
+const SMMU = 0x30;
+
+// Writes a `total`-byte IORT (ARM DEN 0049 layout, firmware.md §3.2) of three nodes whose first,
+// at 0x30, is QEMU virt's SMMUv3 (COHACC override, its four GSIVs); the caller adds the other two.
+function iortWriter(total: number) {
   const b = new Uint8Array(total);
   const v = new DataView(b.buffer);
   b.set(new TextEncoder().encode('IORT'), 0);
@@ -172,10 +170,31 @@ function ncIort(name: string, maps: readonly { readonly out: number; readonly re
   const header = (at: number, type: number, len: number, rev: number, count: number, off: number): void => {
     b[at] = type; v.setUint16(at + 1, len, true); b[at + 3] = rev; v.setUint32(at + 8, count, true); v.setUint32(at + 12, off, true);
   };
+  const mapping = (at: number, input: number, count: number, out: number, ref: number, flags: number): void => {
+    v.setUint32(at, input, true); v.setUint32(at + 4, count, true); v.setUint32(at + 8, out, true); v.setUint32(at + 12, ref, true); v.setUint32(at + 16, flags, true);
+  };
   header(SMMU, 4, 68, 4, 0, 0);
   v.setBigUint64(SMMU + 16, 0x9050000n, true);
   v.setUint32(SMMU + 24, 1, true); // COHACC override
   for (const [i, gsiv] of [0x6a, 0x6b, 0x6d, 0x6c].entries()) v.setUint32(SMMU + 44 + 4 * i, gsiv, true);
+  // The table checksum, then the decode.
+  const decode = (file: string): Iort => {
+    let sum = 0;
+    for (const x of b) sum = (sum + x) & 0xff;
+    b[9] = (0x100 - sum) & 0xff;
+    return decodeIort(b, file);
+  };
+  return { b, v, header, mapping, decode };
+}
+
+// A hand-assembled IORT (ARM DEN 0049 layout, firmware.md §3.2): SMMUv3 @0x30,
+// ITS group @0x74, one named component @0x8c with the given single mappings.
+function ncIort(name: string, maps: readonly { readonly out: number; readonly ref: 'smmu' | 'its' }[]): Iort {
+  const ITS = 0x74, NC = 0x8c;
+  const nameBytes = new TextEncoder().encode(name);
+  const mapOff = (29 + nameBytes.length + 1 + 3) & ~3;
+  const ncLen = mapOff + 20 * maps.length;
+  const { b, v, header, decode } = iortWriter(NC + ncLen);
   header(ITS, 0, 24, 1, 0, 0);
   v.setUint32(ITS + 16, 1, true);
   header(NC, 1, ncLen, 4, maps.length, mapOff);
@@ -189,10 +208,7 @@ function ncIort(name: string, maps: readonly { readonly out: number; readonly re
     v.setUint32(at + 12, m.ref === 'smmu' ? SMMU : ITS, true);
     v.setUint32(at + 16, 1, true); // single mapping
   }
-  let sum = 0;
-  for (const x of b) sum = (sum + x) & 0xff;
-  b[9] = (0x100 - sum) & 0xff;
-  return decodeIort(b, 'nc-IORT');
+  return decode('nc-IORT');
 }
 
 describe('named components (iort_nc_iommu_map(): single mappings, matched by ACPI path)', () => {
@@ -249,24 +265,8 @@ describe('more bad references (firmware.md §3.4, §6)', () => {
 
 // SMMUv3 @0x30, PMCG @0x74 (single mapping → SMMU), RC @0xb0 (all RIDs → PMCG).
 function rcViaPmcgIort(): Iort {
-  const SMMU = 0x30, PMCG = 0x74, RC = 0xb0, total = RC + 56;
-  const b = new Uint8Array(total);
-  const v = new DataView(b.buffer);
-  b.set(new TextEncoder().encode('IORT'), 0);
-  v.setUint32(4, total, true);
-  b[8] = 5;
-  v.setUint32(36, 3, true);
-  v.setUint32(40, SMMU, true);
-  const header = (at: number, type: number, len: number, rev: number, count: number, off: number): void => {
-    b[at] = type; v.setUint16(at + 1, len, true); b[at + 3] = rev; v.setUint32(at + 8, count, true); v.setUint32(at + 12, off, true);
-  };
-  const mapping = (at: number, input: number, count: number, out: number, ref: number, flags: number): void => {
-    v.setUint32(at, input, true); v.setUint32(at + 4, count, true); v.setUint32(at + 8, out, true); v.setUint32(at + 12, ref, true); v.setUint32(at + 16, flags, true);
-  };
-  header(SMMU, 4, 68, 4, 0, 0);
-  v.setBigUint64(SMMU + 16, 0x9050000n, true);
-  v.setUint32(SMMU + 24, 1, true);
-  for (const [i, gsiv] of [0x6a, 0x6b, 0x6d, 0x6c].entries()) v.setUint32(SMMU + 44 + 4 * i, gsiv, true);
+  const PMCG = 0x74, RC = 0xb0;
+  const { b, v, header, mapping, decode } = iortWriter(RC + 56);
   header(PMCG, 5, 60, 1, 1, 40);
   v.setBigUint64(PMCG + 16, 0x9060000n, true);
   v.setUint32(PMCG + 24, 0x70, true); // overflow GSIV: no MSI DeviceID mapping to skip
@@ -277,10 +277,7 @@ function rcViaPmcgIort(): Iort {
   b[RC + 23] = 3;
   b[RC + 32] = 64;
   mapping(RC + 36, 0, 0xffff, 0, PMCG, 0);
-  let sum = 0;
-  for (const x of b) sum = (sum + x) & 0xff;
-  b[9] = (0x100 - sum) & 0xff;
-  return decodeIort(b, 'pmcg-IORT');
+  return decode('pmcg-IORT');
 }
 
 describe('an SMMU whose driver never registers (arm_smmu_v3 is a module nobody loads)', () => {

@@ -140,13 +140,19 @@ function isReferenceList(v: readonly unknown[]): v is readonly SwnodeReference[]
 // One frozen array per distinct string list: many nodes share a `compatible`, and
 // every driver_attach() walk compares it with each driver's table, so nodes that
 // share one read memory that stays cached instead of a string of their own.
+// The table is process-wide, so it stops growing at a bound: a process that builds many trees of
+// distinct strings (fuzzing, generated machines) keeps private copies beyond it.
 const SHARED_STRINGS = new Map<string, readonly string[]>();
+const SHARED_STRINGS_MAX = 4096;
 
 function shared(v: readonly string[] | undefined): readonly string[] | undefined {
   if (v === undefined) return undefined;
   const key = v.join('\0');
   let out = SHARED_STRINGS.get(key);
-  if (out === undefined) SHARED_STRINGS.set(key, (out = Object.freeze([...v])));
+  if (out === undefined) {
+    out = Object.freeze([...v]);
+    if (SHARED_STRINGS.size < SHARED_STRINGS_MAX) SHARED_STRINGS.set(key, out);
+  }
   return out;
 }
 
