@@ -1,26 +1,14 @@
 // Stories from issue 6: a user hands devices to vfio-pci (driver_override,
 // unbind, bind) on DT machines whose endpoints sit behind a mock IOMMU
 // shaped by its capability answers, then drives VFIO and iommufd.
-import { Errno, Kernel, KernelModule, SimpleBus, type Device, type DriverSpec } from '@kdsim/core';
+import { Errno, Kernel, KernelModule, type Device, type DriverSpec } from '@kdsim/core';
 import { MachineFirmware, OfTree, parseDts } from '@kdsim/firmware';
-import { IommuCap, iommuCoreModule } from '@kdsim/iommu';
+import { DmaSimpleBus, IommuCap, iommuCoreModule } from '@kdsim/iommu';
 import {
   MockIommu, VFIO_EXT, VFIO_GROUP_FLAGS, VfioCore, VfioProcess, VfioSteps, vfioModule, type MockIommuOptions, type VfioConfig,
 } from '@kdsim/vfio';
 import { describe, expect, it } from 'vitest';
 import { vfioPciDriver, vfioPciTakeOver } from './vfio-pci.js';
-
-class DmaBus extends SimpleBus {
-  kernel: Kernel | null = null;
-
-  override dmaConfigure(dev: Device): number {
-    return this.kernel!.dmaConfigure.configure(dev);
-  }
-
-  override dmaCleanup(dev: Device): void {
-    this.kernel!.dmaConfigure.cleanup(dev);
-  }
-}
 
 const DTS = `
   iommu: iommu@5000000 { compatible = "kdsim,iommu-mock"; reg = <0x5000000 0x1000>; #iommu-cells = <1>; };
@@ -39,7 +27,7 @@ interface World {
 /** Boots the DT machine: the mock IOMMU driver, kernel drivers for every endpoint, vfio-pci. */
 function boot(o: { profile: string; mock?: MockIommuOptions; vfio?: Partial<VfioConfig>; sysRawio?: boolean }): World {
   const tree = new OfTree(parseDts(`/dts-v1/;\n/ {\n#address-cells = <1>;\n#size-cells = <1>;\n${DTS}\n};\n`, { file: 't.dts', preprocess: false }));
-  const bus = new DmaBus('platform');
+  const bus = new DmaSimpleBus('platform');
   let kernel: Kernel | null = null;
   const k = (): Kernel => kernel!;
   const drivers = (): DriverSpec[] => [

@@ -1,9 +1,9 @@
 // Test support (not exported from the package): a booted kernel with the
 // IOMMU core, VFIO and the mock IOMMU, and the selftest's helper shapes
 // (iommufd_utils.h: test_cmd_mock_domain() and friends).
-import { Kernel, KernelModule, SimpleBus, type Device, type DriverSpec } from '@kdsim/core';
+import { Kernel, KernelModule, type Device, type DriverSpec } from '@kdsim/core';
 import { MachineFirmware, OfTree, parseDts } from '@kdsim/firmware';
-import { IommuCore, iommuCoreModule, type IommuCap } from '@kdsim/iommu';
+import { DmaSimpleBus as DmaBus, IommuCore, iommuCoreModule, type IommuCap } from '@kdsim/iommu';
 import type { IommufdCtx } from './iommufd/ctx.js';
 import type { IommufdDevice } from './iommufd/objects.js';
 import { MockIommu, type MockDeviceOptions, type MockIommuOptions } from './mock/mock-iommu.js';
@@ -54,19 +54,6 @@ export function mockDomain(w: MockWorld, ctx: IommufdCtx, ptId: number, options:
   if (typeof idev === 'number') return { errno: idev, dev, idev: null, hwptId: 0 };
   const a = ctx.attachDevice(idev, ptId);
   return { errno: a.errno, dev, idev, hwptId: a.out.ptId };
-}
-
-/** SimpleBus whose dma_configure is the kernel's DmaConfigure seam (platform_dma_configure()). */
-export class DmaBus extends SimpleBus {
-  kernel: Kernel | null = null;
-
-  override dmaConfigure(dev: Device): number {
-    return this.kernel!.dmaConfigure.configure(dev);
-  }
-
-  override dmaCleanup(dev: Device): void {
-    this.kernel!.dmaConfigure.cleanup(dev);
-  }
 }
 
 /** A DT machine with a platform bus, the IOMMU core and VFIO; `drivers` register at device_initcall. */
