@@ -32,4 +32,10 @@ describe('SoftwareNode string properties', () => {
     n.setProperty('compatible', [7]);
     expect(bus.match(dev, drv)).toBe(0);
   });
+
+  it('keeps string lists apart that join to the same text ([] and [\'\'], NUL inside a string)', () => {
+    const lists = [[], [''], ['a\0b'], ['a', 'b'], ['a', 'b', '']];
+    // Each list twice: the second node finds the first one's entry in the shared table.
+    for (const l of [...lists, ...lists]) expect(new SoftwareNode('n', null, { compatible: l }).readStringArray('compatible')).toEqual(l);
+  });
 });

@@ -148,12 +148,18 @@ const SHARED_STRINGS_MAX = 4096;
 function shared(v: readonly string[] | undefined): readonly string[] | undefined {
   if (v === undefined) return undefined;
   const key = v.join('\0');
-  let out = SHARED_STRINGS.get(key);
-  if (out === undefined) {
-    out = Object.freeze([...v]);
-    if (SHARED_STRINGS.size < SHARED_STRINGS_MAX) SHARED_STRINGS.set(key, out);
-  }
+  const found = SHARED_STRINGS.get(key);
+  // Lists the key cannot tell apart ([] and [''], strings holding NUL) keep their own copy.
+  if (found !== undefined) return sameStrings(found, v) ? found : Object.freeze([...v]);
+  const out = Object.freeze([...v]);
+  if (SHARED_STRINGS.size < SHARED_STRINGS_MAX) SHARED_STRINGS.set(key, out);
   return out;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 // The value as a string array, or undefined if it is absent or not one.
