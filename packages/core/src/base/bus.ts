@@ -81,10 +81,13 @@ export class SimpleBus extends BusType {
   match(dev: Device, drv: Driver): number {
     const spec = drv.spec;
     if (dev.driverOverride !== null) return dev.driverOverride === spec.name ? 1 : 0;
+    const compatible = dev.fwnode === null ? undefined : dev.fwnode.readStringArray('compatible');
+    // Every match compares equal strings, so a pair whose id bits share none cannot match:
+    // the walks of driver_attach() and __device_attach() ask about every pair, and most don't.
+    if ((deviceIdBits(dev, compatible) & driverIdBits(drv)) === 0) return 0;
     const table = spec.matchTable;
     if (Array.isArray(table)) {
       const ids = table as readonly unknown[];
-      const compatible = dev.fwnode === null ? undefined : dev.fwnode.readStringArray('compatible');
       if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) if (includes(ids, compatible[i])) return 1;
       if (includes(ids, dev.name)) return 1;
     }
@@ -96,4 +99,32 @@ export class SimpleBus extends BusType {
 function includes(ids: readonly unknown[], id: unknown): boolean {
   for (let i = 0; i < ids.length; i++) if (ids[i] === id) return true;
   return false;
+}
+
+// One of 32 bits for a string, from its length and last two characters (ids usually
+// differ there: `vendor,dev12`, `vendor,dev13`). Equal strings get equal bits.
+function idBit(s: string): number {
+  const n = s.length;
+  return 1 << ((n * 7 + s.charCodeAt(n - 1) * 3 + s.charCodeAt(n - 2)) & 31);
+}
+
+// The bits of every string a device can match by: its `compatible` entries and its name.
+// Cached on the device with the `compatible` list they came from (software and OF
+// nodes hand out the same frozen list until the property changes); never 0 once made.
+function deviceIdBits(dev: Device, compatible: readonly string[] | undefined): number {
+  if (dev.idBits !== 0 && dev.idBitsCompatible === compatible) return dev.idBits;
+  let bits = idBit(dev.name);
+  if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) bits |= idBit(compatible[i]!);
+  dev.idBitsCompatible = compatible;
+  return (dev.idBits = bits);
+}
+
+// The bits of every string a driver can be matched by: the strings of its table and its name
+// (a spec does not change once registered).
+function driverIdBits(drv: Driver): number {
+  if (drv.idBits !== 0) return drv.idBits;
+  let bits = idBit(drv.spec.name);
+  const table = drv.spec.matchTable;
+  if (Array.isArray(table)) for (const id of table as readonly unknown[]) if (typeof id === 'string') bits |= idBit(id);
+  return (drv.idBits = bits);
 }

@@ -88,6 +88,10 @@ export class Device {
   dependStamp = 0;
   /** The `waiting_for_supplier` sysfs file exists (fw_devlink on/rpm, until the driver binds). @internal */
   waitingForSupplierFile = false;
+  /** SimpleBus's match filter: bits of the ids the device matches by, 0 until computed (kdsim bookkeeping). @internal */
+  idBits = 0;
+  /** The `compatible` list {@link Device.idBits} was computed from. @internal */
+  idBitsCompatible: readonly string[] | undefined = undefined;
 
   /** Creates an unregistered device; `device_add()` registers it. */
   constructor(init: DeviceInit) {

@@ -79,6 +79,8 @@ export class Driver {
   probeDisabled = false;
   /** Devices bound to this driver, in bind order (klist_devices). */
   readonly devices: Device[] = [];
+  /** SimpleBus's match filter: bits of the ids the driver matches, 0 until computed (kdsim bookkeeping). @internal */
+  idBits = 0;
 
   /** Creates a driver from `spec`. */
   constructor(readonly spec: DriverSpec) {}
