@@ -1,8 +1,8 @@
-import { formatErrno, type Kernel } from '@kdsim/core';
+import { formatErrno, type Device, type Kernel } from '@kdsim/core';
 import type { ExpectDoc } from './document.js';
 import { parseErrno } from './errno-value.js';
 import type { YamlSource } from './source.js';
-import type { RunSummary } from './summary.js';
+import { deferredRows, deviceRow, listedDevice, type DeviceRow, type RunSummary } from './summary.js';
 
 /** The verdict on one expectation. */
 export interface ExpectationResult {
@@ -34,8 +34,8 @@ export function textMatcher(pattern: string): (line: string) => boolean {
 export interface ExpectInput {
   /** The booted kernel. */
   readonly kernel: Kernel;
-  /** Its summary. */
-  readonly summary: RunSummary;
+  /** The run, whose summary only the expectations that need more than the kernel's devices read (it is made on first read). */
+  readonly run: { readonly summary: RunSummary };
   /** Step id → result. */
   readonly stepResults: ReadonlyMap<string, number>;
   /** Source, for line numbers. */
@@ -97,23 +97,36 @@ function escapePointer(s: string): string {
   return s.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+/**
+ * Devices by `name` and `bus:name`, as the summary lists them (a search in order: the
+ * first listed device wins), read from the kernel so that a run judged by its `bound`
+ * entries alone never builds its summary. Rows are made on lookup.
+ */
+function deviceLookup(k: Kernel): (name: string) => DeviceRow | undefined {
+  let byName: Map<string, Device> | undefined;
+  return (name) => {
+    // `bus:name` holds a colon, so a name without one can only be a dev_name().
+    const d = name.includes(':') ? k.devices.find((x) => listedDevice(x) && (x.name === name || x.busName === name)) : (byName ??= firstByName(k)).get(name);
+    return d === undefined ? undefined : deviceRow(d);
+  };
+}
+
+function firstByName(k: Kernel): Map<string, Device> {
+  const m = new Map<string, Device>();
+  for (const d of k.devices) if (listedDevice(d) && !m.has(d.name)) m.set(d.name, d);
+  return m;
+}
+
 /** Evaluates every expectation of `expect` against a finished run, in document order. */
 export function evaluateExpectations(expect: ExpectDoc | undefined, input: ExpectInput): ExpectationResult[] {
   if (expect === undefined) return [];
-  const { kernel: k, summary, stepResults, source } = input;
+  const { kernel: k, stepResults, source } = input;
   const out: ExpectationResult[] = [];
   const add = (kind: string, subject: string, path: string, passed: boolean, message: string): void => {
     const line = source.position(path)?.line;
     out.push({ kind, subject, passed, message, path, ...(line !== undefined ? { line } : {}) });
   };
-  // Devices by `name` and `bus:name`; the first device listed wins, as a search in order would.
-  const byName = new Map<string, RunSummary['devices'][number]>();
-  for (const d of summary.devices) {
-    if (!byName.has(d.name)) byName.set(d.name, d);
-    const full = `${d.bus}:${d.name}`;
-    if (!byName.has(full)) byName.set(full, d);
-  }
-  const dev = (name: string) => byName.get(name);
+  const dev = deviceLookup(k);
 
   for (const { name, want, path, line } of boundEntries(expect.bound, source)) {
     const d = dev(name);
@@ -123,7 +136,7 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
   }
 
   if (expect.deferred !== undefined) {
-    const actual = summary.deferred;
+    const actual = deferredRows(k);
     const wanted = expect.deferred.map((e) => (typeof e === 'string' ? { device: e, reason: undefined } : e));
     for (const [i, w] of wanted.entries()) {
       const row = actual.find((r) => r.device === w.device || dev(w.device)?.name === r.device);
@@ -141,7 +154,7 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
 
   if (expect.groups !== undefined) {
     const norm = (g: readonly string[]): string => g.map((n) => dev(n)?.name ?? n).sort().join(' ');
-    const actual = summary.groups.map(norm);
+    const actual = input.run.summary.groups.map(norm);
     const wanted = expect.groups.map(norm);
     for (const [i, g] of wanted.entries()) add('groups', `[${g}]`, `/expect/groups/${i}`, actual.includes(g), actual.includes(g) ? 'group present' : `no group of exactly [${g}]; groups: ${actual.map((a) => `[${a}]`).join(' ') || 'none'}`);
     for (const a of actual) if (!wanted.includes(a)) add('groups', `[${a}]`, '/expect/groups', false, `unexpected group [${a}]`);
@@ -152,7 +165,7 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
     const con = dev(l.consumer)?.name ?? l.consumer;
     const subject = `${sup} -> ${con}`;
     const path = `/expect/devlinks/${i}`;
-    const link = summary.devlinks.find((e) => e.supplier === sup && e.consumer === con);
+    const link = input.run.summary.devlinks.find((e) => e.supplier === sup && e.consumer === con);
     if (l.present === false) {
       add('devlinks', subject, path, link === undefined, link === undefined ? 'no such link' : `link exists (${link.status})`);
       continue;
@@ -169,7 +182,8 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
     add('devlinks', subject, path, diffs.length === 0, diffs.length === 0 ? `link ${link.status}` : diffs.join(', '));
   }
   if (expect.devlinkCount !== undefined) {
-    add('devlinkCount', 'devlinks', '/expect/devlinkCount', summary.devlinks.length === expect.devlinkCount, `expected ${expect.devlinkCount} device links, found ${summary.devlinks.length}`);
+    const { devlinks } = input.run.summary;
+    add('devlinkCount', 'devlinks', '/expect/devlinkCount', devlinks.length === expect.devlinkCount, `expected ${expect.devlinkCount} device links, found ${devlinks.length}`);
   }
 
   if (expect.klog !== undefined) {
@@ -208,27 +222,29 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
     for (const [name, want] of Object.entries(table ?? {})) {
       const path = `/expect/counts/${field}/${escapePointer(name)}`;
       let got: number | undefined;
-      if (name === 'total') got = summary.devices.reduce((s, d) => s + d[field], 0);
+      if (name === 'total') got = input.run.summary.devices.reduce((s, d) => s + d[field], 0);
       else got = dev(name)?.[field];
-      if (field === 'probeAttempts' && name === 'total') got = summary.probeAttempts;
+      if (field === 'probeAttempts' && name === 'total') got = input.run.summary.probeAttempts;
       add(`counts.${field}`, name, path, got === want, got === undefined ? `no device '${name}'` : `expected ${want}, got ${got}`);
     }
   }
   if (counts.livelocks !== undefined) {
-    add('counts.livelocks', 'livelocks', '/expect/counts/livelocks', summary.livelocks.length === counts.livelocks, `expected ${counts.livelocks}, got ${summary.livelocks.length}${summary.livelocks.length > 0 ? ` (${summary.livelocks.join(', ')})` : ''}`);
+    const { livelocks } = input.run.summary;
+    add('counts.livelocks', 'livelocks', '/expect/counts/livelocks', livelocks.length === counts.livelocks, `expected ${counts.livelocks}, got ${livelocks.length}${livelocks.length > 0 ? ` (${livelocks.join(', ')})` : ''}`);
   }
 
   if (expect.bindOrder !== undefined) {
     const names = expect.bindOrder.map((n) => dev(n)?.name ?? n);
-    const positions = names.map((n) => summary.bindOrder.indexOf(n));
+    const { bindOrder } = input.run.summary;
+    const positions = names.map((n) => bindOrder.indexOf(n));
     const missing = names.filter((_, i) => positions[i]! < 0);
     const ordered = positions.every((p, i) => i === 0 || p > positions[i - 1]!);
     add('bindOrder', names.join(' < '), '/expect/bindOrder', missing.length === 0 && ordered,
-      missing.length > 0 ? `never bound: ${missing.join(', ')}` : ordered ? 'in order' : `actual order: ${summary.bindOrder.filter((n) => names.includes(n)).join(' < ')}`);
+      missing.length > 0 ? `never bound: ${missing.join(', ')}` : ordered ? 'in order' : `actual order: ${bindOrder.filter((n) => names.includes(n)).join(' < ')}`);
   }
 
   for (const [name, want] of Object.entries(expect.driversRegistered ?? {})) {
-    const got = summary.drivers.some((d) => d.name === name);
+    const got = input.run.summary.drivers.some((d) => d.name === name);
     add('driversRegistered', name, `/expect/driversRegistered/${escapePointer(name)}`, got === want, `expected ${want ? 'registered' : 'not registered'}, is ${got ? 'registered' : 'not registered'}`);
   }
   return out;

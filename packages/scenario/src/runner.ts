@@ -60,7 +60,7 @@ function strategyOf(options: RunOptions): ScheduleStrategy | undefined {
 
 /** Builds the machine and kernel of `scenario`, boots it to the end, and checks its expectations. */
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
-  const { doc, registry, source } = scenario;
+  const { doc, registry } = scenario;
   const profile = options.profile ?? doc.kernel?.profile;
   if (options.profile !== undefined && kernelProfile(options.profile) === undefined) {
     throw new ScenarioError('unknownProfile', { file: scenario.file, path: '/kernel/profile', message: `unknown kernel profile '${options.profile}' (given as an option); expected linux-X.Y, e.g. ${NAMED_PROFILES.join(', ')}` });
@@ -145,12 +145,29 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   kernel.locals.set(BUILD_CONTEXT, ctx);
   options.observe?.(kernel);
   kernel.boot();
-  const summary = summarize(kernel, doc.name, registry);
-  const expectations = [
-    ...evaluateExpectations(doc.expect, { kernel, summary, stepResults, source, stepOutputs: (id) => vfioStepOutput(kernel, id) }),
-    ...evaluateStepExpectations(scenario.steps, stepResults, source),
-  ];
-  return { scenario, kernel, summary, stepResults, expectations, passed: expectations.every((e) => e.passed) };
+  return new ScenarioRun(scenario, kernel, stepResults);
+}
+
+// The summary is made on first read: an exploration judges thousands of runs by their
+// expectations alone, and most expectations read the kernel's devices directly.
+class ScenarioRun implements RunResult {
+  readonly expectations: readonly ExpectationResult[];
+  readonly passed: boolean;
+  #summary: RunSummary | undefined;
+
+  constructor(readonly scenario: Scenario, readonly kernel: Kernel, readonly stepResults: ReadonlyMap<string, number>) {
+    const { doc, source } = scenario;
+    const k = kernel;
+    this.expectations = [
+      ...evaluateExpectations(doc.expect, { kernel: k, run: this, stepResults, source, stepOutputs: (id) => vfioStepOutput(k, id) }),
+      ...evaluateStepExpectations(scenario.steps, stepResults, source),
+    ];
+    this.passed = this.expectations.every((e) => e.passed);
+  }
+
+  get summary(): RunSummary {
+    return (this.#summary ??= summarize(this.kernel, this.scenario.doc.name, this.scenario.registry));
+  }
 }
 
 // The catalogue's modules are the same for every run of a scenario, so they are built once;

@@ -1,4 +1,4 @@
-import { devlinkClass, type DevlinkEntry, type Kernel, type Snapshot } from '@kdsim/core';
+import { devlinkClass, type Device, type DevlinkEntry, type Kernel, type Snapshot } from '@kdsim/core';
 import type { ScenarioRegistry } from './registry.js';
 
 /** Version of the JSON shapes below; bumped when a field changes meaning or goes away. */
@@ -90,9 +90,9 @@ export function deferredRows(k: Kernel): DeferredRow[] {
   });
 }
 
-/** The summary of a booted kernel. */
-export function summarize(k: Kernel, scenarioName: string, registry: ScenarioRegistry): RunSummary {
-  const devices: DeviceRow[] = k.devices.filter((d) => d.registered && !d.dead).map((d) => ({
+/** A device's row in the summary. */
+export function deviceRow(d: Device): DeviceRow {
+  return {
     name: d.name,
     bus: d.bus?.name ?? d.className ?? '',
     driver: d.bound && d.driver !== null ? d.driver.name : null,
@@ -102,7 +102,17 @@ export function summarize(k: Kernel, scenarioName: string, registry: ScenarioReg
     deferrals: d.deferCount,
     parent: d.parent?.name ?? null,
     fwnode: d.fwnode?.path ?? null,
-  }));
+  };
+}
+
+/** True for a device the summary lists: registered and not deleted. */
+export function listedDevice(d: Device): boolean {
+  return d.registered && !d.dead;
+}
+
+/** The summary of a booted kernel. */
+export function summarize(k: Kernel, scenarioName: string, registry: ScenarioRegistry): RunSummary {
+  const devices: DeviceRow[] = k.devices.filter(listedDevice).map(deviceRow);
   const drivers: DriverRow[] = [...k.buses.values()].flatMap((b) => b.drivers.map((drv) => ({
     name: drv.name, bus: b.name, module: drv.owner, devices: drv.devices.map((d) => d.name),
   })));
