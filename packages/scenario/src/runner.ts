@@ -129,8 +129,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     cmdline,
     config: { modules: doc.kernel?.config?.CONFIG_MODULES ?? true, arch: scenario.arch },
     ...(strategy !== undefined ? { strategy } : {}),
-    builtin: [...ctx.builtin, ...scenario.builtinModules.filter((m) => !ctx.builtin.some((b) => b.name === m)).map((m) => moduleOf(scenario, m))],
-    modules: scenario.loadableModules.map((m) => moduleOf(scenario, m)),
+    builtin: [...ctx.builtin, ...catalogueModules(scenario).builtin.filter((m) => !ctx.builtin.some((b) => b.name === m.name)).map((m) => m.module)],
+    modules: catalogueModules(scenario).loadable,
     userspace,
     ...(options.recordTrace === true ? { recordTrace: true } : {}),
     // The machine's services are bound when a module first needs the container; policies
@@ -173,7 +173,15 @@ class ScenarioRun implements RunResult {
 // The catalogue's modules are the same for every run of a scenario, so they are built once;
 // their initcalls find the run's build context in the kernel that calls them.
 const BUILD_CONTEXT = Symbol('scenario build context');
-const MODULES = new WeakMap<Scenario, Map<string, KernelModule>>();
+
+/** A scenario's built-in and loadable modules from the catalogue, in the scenario's order. */
+interface CatalogueModules {
+  /** Each with the name the scenario gives it (a machine step may provide a module of that name itself). */
+  readonly builtin: readonly { readonly name: string; readonly module: KernelModule }[];
+  readonly loadable: readonly KernelModule[];
+}
+
+const MODULES = new WeakMap<Scenario, CatalogueModules>();
 
 function contextOf(k: Kernel): BuildContext {
   const ctx = k.locals.get(BUILD_CONTEXT) as BuildContext | undefined;
@@ -181,13 +189,14 @@ function contextOf(k: Kernel): BuildContext {
   return ctx;
 }
 
-/** The kernel module `name` of `scenario`'s catalogue (built on first use). */
-function moduleOf(scenario: Scenario, name: string): KernelModule {
+/** The kernel modules of `scenario`'s catalogue (built on first use). */
+function catalogueModules(scenario: Scenario): CatalogueModules {
   let modules = MODULES.get(scenario);
-  if (modules === undefined) MODULES.set(scenario, (modules = new Map<string, KernelModule>()));
-  let m = modules.get(name);
-  if (m === undefined) modules.set(name, (m = buildModule(scenario, name)));
-  return m;
+  if (modules === undefined) {
+    modules = { builtin: scenario.builtinModules.map((m) => ({ name: m, module: buildModule(scenario, m) })), loadable: scenario.loadableModules.map((m) => buildModule(scenario, m)) };
+    MODULES.set(scenario, modules);
+  }
+  return modules;
 }
 
 // One kernel module from the catalogue entries of module `name`.

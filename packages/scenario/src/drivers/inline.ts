@@ -37,29 +37,38 @@ export function inlineDriver(doc: DriverDoc): DriverEntry {
 }
 
 function probe(ctx: BuildContext, k: Kernel, doc: DriverDoc, result: number, dev: Device): number {
-  const made: Device[] = [];
-  const fail = (err: number): number => {
-    // The error path unregisters what the probe registered.
-    for (const c of made.reverse()) k.deviceDel(c);
-    return err;
-  };
-  const addChildren = (): void => {
-    for (const c of doc.children ?? []) {
-      const fwnode = c.node !== undefined ? ctx.fwnodes.get(c.node) ?? null : null;
-      made.push(k.deviceRegister({ name: c.name, bus: ctx.bus(c.bus ?? doc.bus ?? 'platform'), parent: dev, fwnode }));
-    }
-  };
-  if (doc.childrenAfterNeeds !== true) addChildren();
-  for (const n of doc.needs ?? []) {
-    if (ctx.deviceOf(n)?.bound !== true) return fail(k.devErrProbe(dev, -Errno.EPROBE_DEFER, `waiting for ${n}`));
+  // Children registered before a failure are unregistered by the error path.
+  const made = doc.childrenAfterNeeds !== true ? addChildren(ctx, k, doc, dev) : NONE;
+  const needs = doc.needs ?? NONE_NAMES;
+  for (let i = 0; i < needs.length; i++) {
+    if (ctx.deviceOf(needs[i]!)?.bound !== true) return fail(k, made, k.devErrProbe(dev, -Errno.EPROBE_DEFER, `waiting for ${needs[i]!}`));
   }
-  for (const n of doc.optional ?? []) {
+  for (const n of doc.optional ?? NONE_NAMES) {
     if (ctx.deviceOf(n)?.bound === true) continue;
     // dd.c: driver_deferred_probe_check_state(): defer, or give up and carry on without it.
     const r = k.deferred.checkState(dev);
-    if (r === -Errno.EPROBE_DEFER) return fail(k.devErrProbe(dev, r, `optional supplier ${n} not ready`));
+    if (r === -Errno.EPROBE_DEFER) return fail(k, made, k.devErrProbe(dev, r, `optional supplier ${n} not ready`));
   }
-  if (doc.childrenAfterNeeds === true) addChildren();
-  if (result !== 0) return fail(k.devErrProbe(dev, result, doc.reason ?? 'probe failed'));
+  const late = doc.childrenAfterNeeds === true ? addChildren(ctx, k, doc, dev) : NONE;
+  if (result !== 0) return fail(k, late.length > 0 ? [...made, ...late] : made, k.devErrProbe(dev, result, doc.reason ?? 'probe failed'));
   return 0;
+}
+
+const NONE: readonly Device[] = Object.freeze([]);
+const NONE_NAMES: readonly string[] = Object.freeze([]);
+
+// Registers the driver's `children` under `dev` (none: no allocation, probes run thousands of times).
+function addChildren(ctx: BuildContext, k: Kernel, doc: DriverDoc, dev: Device): readonly Device[] {
+  const children = doc.children;
+  if (children === undefined || children.length === 0) return NONE;
+  return children.map((c) => {
+    const fwnode = c.node !== undefined ? ctx.fwnodes.get(c.node) ?? null : null;
+    return k.deviceRegister({ name: c.name, bus: ctx.bus(c.bus ?? doc.bus ?? 'platform'), parent: dev, fwnode });
+  });
+}
+
+// The error path: unregisters what the probe registered, last first, and returns `err`.
+function fail(k: Kernel, made: readonly Device[], err: number): number {
+  for (let i = made.length - 1; i >= 0; i--) k.deviceDel(made[i]!);
+  return err;
 }
