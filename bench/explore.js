@@ -10,7 +10,8 @@ import { asyncFleet, explore, exploreAsync, exploreParallel, runOnce, SampleStra
 
 const FLEET = { devices: 40, groupSize: 8 };
 const XEN = new URL('../docs/examples/xen-grant-dma.yaml', import.meta.url).pathname;
-// The same fleet written as a scenario file: parsed once, then booted through the scenario runner.
+// The fleet's devices and drivers written as a scenario file (one initcall per driver, devices from
+// software nodes): parsed once, then booted through the scenario runner.
 const FLEET_YAML = new URL('../test/scenarios/async-fleet-40.yaml', import.meta.url).pathname;
 
 const cpuSeconds = () => {
@@ -59,7 +60,7 @@ export async function exploreBench() {
     if (r.failures !== 0) throw new Error('async fleet: an ordering failed');
   }
   const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
-  // The scenario path: the same machine as a YAML scenario, as `kdsim explore` runs it.
+  // The scenario path: the fleet as a YAML scenario, as `kdsim explore` runs it.
   const yaml = scenarioFileTarget(FLEET_YAML);
   await exploreAsync(yaml, { runs: 1000, determinism: 'off', stopAtFirst: false });
   const yamlWall = [];
