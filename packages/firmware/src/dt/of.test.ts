@@ -58,6 +58,16 @@ describe('OF live tree (fdt.c, base.c)', () => {
     expect(u.root.matchString('nope', 'a')).toBe(-Errno.EINVAL);
   });
 
+  it('decodes `compatible` once: every read gives the same frozen list (bus matches cache by it)', () => {
+    const u = tree(`compatible = "vendor,a", "vendor,b"; n { compatible = [61 62]; };`);
+    const c = u.root.readStringArray('compatible');
+    expect(c).toEqual(['vendor,a', 'vendor,b']);
+    expect(u.root.readStringArray('compatible')).toBe(c);
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(u.root.children[0]!.readStringArray('compatible')).toBeUndefined();
+    expect(u.root.children[0]!.readStringArray('compatible')).toBeUndefined();
+  });
+
   it('is available without status or with "okay"/"ok", not with anything else or an empty status', () => {
     const u = tree(`
       n0 { }; n1 { status = "okay"; }; n2 { status = "ok"; }; n3 { status = "disabled"; };

@@ -134,6 +134,14 @@ export class OfNode implements Fwnode {
 
   /** property.c: of_property_read_string_helper(): all strings; undefined if absent, empty or not NUL-terminated. */
   readStringArray(name: string): readonly string[] | undefined {
+    // Every bus match reads `compatible`; the live tree is read-only, so it is decoded once.
+    if (name === 'compatible') return this.#compatible === null ? (this.#compatible = freeze(this.#decodeStrings(name))) : this.#compatible;
+    return this.#decodeStrings(name);
+  }
+
+  #compatible: readonly string[] | undefined | null = null;
+
+  #decodeStrings(name: string): string[] | undefined {
     const v = this.getProperty(name);
     if (v === undefined || v.length === 0 || v[v.length - 1] !== 0) return undefined;
     const out: string[] = [];
@@ -277,4 +285,8 @@ export class OfTree {
     }
     return n;
   }
+}
+
+function freeze(v: string[] | undefined): readonly string[] | undefined {
+  return v === undefined ? undefined : Object.freeze(v);
 }
