@@ -596,9 +596,6 @@ export class Kernel {
     // bus.c: bus_add_driver()
     if (this.dbg.bus) this.prDebug('drivers/base/bus.c', `bus: '${bus.name}': add driver ${drv.name}`);
     bus.drivers.push(drv);
-    let names = this.#driverNames.get(bus);
-    if (names === undefined) this.#driverNames.set(bus, (names = new Map<string, Driver>()));
-    names.set(drv.name, drv);
     drv.registered = true;
     this.stats.driversRegistered++;
     if (this.tracing) this.emit({ type: 'driver_register', driver: drv.name, bus: bus.name });
@@ -609,12 +606,10 @@ export class Kernel {
 
   /** The registered driver called `name` on `bus`, if any. */
   findDriver(bus: BusType, name: string): Driver | undefined {
-    return this.#driverNames.get(bus)?.get(name);
+    const drivers = bus.drivers;
+    for (let i = 0; i < drivers.length; i++) if (drivers[i]!.spec.name === name) return drivers[i];
+    return undefined;
   }
-
-  // driver_find() searches the bus's drivers by name; kdsim keeps them by name per bus
-  // (every registration asks, so a search would make registering n drivers O(n²)).
-  readonly #driverNames = new Map<BusType, Map<string, Driver>>();
 
   /** driver.c: driver_unregister() — unbind its devices (last bound first) and remove it. */
   driverUnregister(drv: Driver): void {
@@ -623,7 +618,6 @@ export class Kernel {
     this.dd.driverDetach(drv);
     const i = drv.bus.drivers.indexOf(drv);
     if (i >= 0) drv.bus.drivers.splice(i, 1);
-    this.#driverNames.get(drv.bus)?.delete(drv.name);
     drv.registered = false;
     if (this.tracing) this.emit({ type: 'driver_unregister', driver: drv.name, bus: drv.bus.name });
   }
@@ -794,8 +788,8 @@ export class Kernel {
       }
       const rest = builtin.get(level);
       while (rest !== undefined && rest.length > 0) {
-        const pick = rest.length > 1 ? this.scheduler.choose('initcall', namesOf(rest)) : 0;
-        const body = this.#doInitcall(level, removeAt(rest, pick));
+        const pick = rest.length > 1 ? this.scheduler.choose('initcall', rest.map((ic) => ic.name)) : 0;
+        const body = this.#doInitcall(level, rest.splice(pick, 1)[0]!);
         if (body !== null) yield* body;
         yield;
       }
@@ -987,19 +981,4 @@ function describeStep(step: UserspaceStep): string {
     case 'wait': return `wait ${step.what}`;
     case 'run': return step.name;
   }
-}
-
-// The names of `initcalls`, in order (a loop: the init thread asks at every initcall of a level).
-function namesOf(initcalls: readonly Initcall[]): string[] {
-  const out = new Array<string>(initcalls.length);
-  for (let i = 0; i < initcalls.length; i++) out[i] = initcalls[i]!.name;
-  return out;
-}
-
-// Removes and returns `list[i]`, keeping the order of the rest (splice() without its result array).
-function removeAt<T>(list: T[], i: number): T {
-  const x = list[i]!;
-  for (let j = i + 1; j < list.length; j++) list[j - 1] = list[j]!;
-  list.length--;
-  return x;
 }

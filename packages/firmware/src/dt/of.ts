@@ -45,6 +45,8 @@ export class OfNode implements Fwnode {
   readonly source: DtNode;
   readonly #props: readonly DtProperty[];
   readonly #byName = new Map<string, DtProperty>();
+  // `compatible` decoded once (null: not yet); see readStringArray().
+  #compatible: readonly string[] | undefined | null = null;
   /** See {@link Fwnode.kernelRecord}. @internal */
   kernelRecord: FwnodeKernelRecord | null = null;
 
@@ -138,8 +140,6 @@ export class OfNode implements Fwnode {
     if (name === 'compatible') return this.#compatible === null ? (this.#compatible = freeze(this.#decodeStrings(name))) : this.#compatible;
     return this.#decodeStrings(name);
   }
-
-  #compatible: readonly string[] | undefined | null = null;
 
   #decodeStrings(name: string): string[] | undefined {
     const v = this.getProperty(name);
