@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from './runner.js';
 import { loadScenario, parseScenario } from './scenario.js';
 import { vfioStepRecords } from './vfio-steps.js';
-import { catchScenarioError } from './testing/errors.js';
+import { catchError } from '@kdsim/testing';
+import { ScenarioError } from './errors.js';
 
 /** A machine with nothing on it and CONFIG_VFIO built in (or not), then `steps`. */
 const doc = (steps: string, builtin = '[vfio]', policies = ''): string =>
@@ -10,18 +11,18 @@ const doc = (steps: string, builtin = '[vfio]', policies = ''): string =>
 
 describe('VFIO/iommufd userspace steps in scenarios', () => {
   it('an unknown argument, uapi name or step kind is a located error at load time', () => {
-    const arg = catchScenarioError(() => parseScenario(doc('  - { id: c, vfio.open: { path: /dev/vfio/vfio, mode: rw } }\n'), 's.yaml'));
+    const arg = catchError(ScenarioError, () => parseScenario(doc('  - { id: c, vfio.open: { path: /dev/vfio/vfio, mode: rw } }\n'), 's.yaml'));
     expect(arg.details).toMatchObject({ path: '/userspace/0/vfio.open/mode', line: 7 });
     expect(arg.message).toContain("unknown argument 'mode'; expected path");
-    const sym = catchScenarioError(() => parseScenario(doc('  - { id: c, vfio.open: { path: /dev/vfio/vfio } }\n  - { vfio.set_iommu: { fd: $c.fd, type: TYPE9_IOMMU } }\n')));
+    const sym = catchError(ScenarioError, () => parseScenario(doc('  - { id: c, vfio.open: { path: /dev/vfio/vfio } }\n  - { vfio.set_iommu: { fd: $c.fd, type: TYPE9_IOMMU } }\n')));
     expect(sym.details.path).toBe('/userspace/1/vfio.set_iommu/type');
     expect(sym.message).toMatch(/unknown type 'TYPE9_IOMMU'; expected a number or .*TYPE1v2_IOMMU/);
-    const kind = catchScenarioError(() => parseScenario(doc('  - { vfio.reboot: {} }\n')));
+    const kind = catchError(ScenarioError, () => parseScenario(doc('  - { vfio.reboot: {} }\n')));
     expect(kind.kind).toBe('unknownStep');
   });
 
   it('a $reference must name an earlier step', () => {
-    const later = catchScenarioError(() => parseScenario(doc('  - { vfio.set_iommu: { fd: $c.fd, type: 3 } }\n  - { id: c, vfio.open: { path: /dev/vfio/vfio } }\n')));
+    const later = catchError(ScenarioError, () => parseScenario(doc('  - { vfio.set_iommu: { fd: $c.fd, type: 3 } }\n  - { id: c, vfio.open: { path: /dev/vfio/vfio } }\n')));
     expect(later.details.path).toBe('/userspace/0/vfio.set_iommu/fd');
     expect(later.message).toContain("reference to 'c' which is not the id of an earlier step");
   });
@@ -41,7 +42,7 @@ describe('VFIO/iommufd userspace steps in scenarios', () => {
 
   it('an output field the step did not produce is a located error when the step runs', () => {
     const s = parseScenario(doc('  - { id: c, vfio.open: { path: /dev/vfio/vfio } }\n  - { vfio.set_iommu: { fd: $c.nosuch, type: 3 } }\n'));
-    expect(catchScenarioError(() => runScenario(s)).details.path).toBe('/userspace/1/vfio.set_iommu');
+    expect(catchError(ScenarioError, () => runScenario(s)).details.path).toBe('/userspace/1/vfio.set_iommu');
   });
 
   it('without CONFIG_VFIO there is no /dev/vfio: open is -ENOENT', () => {
@@ -54,7 +55,7 @@ describe('VFIO/iommufd userspace steps in scenarios', () => {
     expect(runScenario(parseScenario(doc(steps))).stepResults.get('bind')).toBe(-25);
     const on = parseScenario(doc(steps, '[vfio]', 'policies: { bind_pasid_table: rfc }\n'));
     expect(runScenario(on).stepResults.get('bind')).toBe(-22);
-    expect(catchScenarioError(() => parseScenario(doc(steps, '[vfio]', 'policies: { bind_pasid_table: maybe }\n'))).kind).toBe('unknownPolicy');
+    expect(catchError(ScenarioError, () => parseScenario(doc(steps, '[vfio]', 'policies: { bind_pasid_table: maybe }\n'))).kind).toBe('unknownPolicy');
   });
 
   it('kvm.vfio_add on SMMUv3 without CANWBS: KVM registers non-coherent DMA and the noSnoop device is not blocked', () => {

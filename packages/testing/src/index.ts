@@ -96,3 +96,18 @@ export function truthDmesg(m: TruthMachine): string[] {
   const text = gunzipSync(readFileSync(join(sharedDir(), 'truth', m, 'serial.log.gz'))).toString('latin1');
   return text.split('\n').filter((l) => /^\[\s*\d+\.\d+\] /.test(l)).map((l) => l.replace(/^\[\s*\d+\.\d+\] /, '').trimEnd());
 }
+
+/**
+ * Runs `f` and returns the error of class `type` it throws (a typed error such
+ * as FirmwareError or ScenarioError, to check its fields); fails the test if
+ * `f` throws nothing or something else.
+ */
+export function catchError<E extends Error>(type: abstract new (...args: never[]) => E, f: () => unknown): E {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof type) return e;
+    throw e;
+  }
+  throw new Error(`expected a ${type.name}`);
+}

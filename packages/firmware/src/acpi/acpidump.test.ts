@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { catchFirmwareError } from '../testing/errors.js';
-import { fixture } from '@kdsim/testing';
+import { catchError, fixture } from '@kdsim/testing';
+import { FirmwareError } from '../errors.js';
 import { parseAcpidump, renderAcpidump } from './acpidump.js';
 import { loadAcpiTables } from './load.js';
 
@@ -8,7 +8,7 @@ const IORT = fixture('acpi/qemu-virt-IORT-smmuv3-legacy.bin');
 const VIOT = fixture('acpi/qemu-virt-VIOT.bin');
 const DUMP = renderAcpidump([{ signature: 'IORT', bytes: IORT }, { signature: 'VIOT', bytes: VIOT }]);
 
-const err = catchFirmwareError;
+const err = (f: () => unknown): FirmwareError => catchError(FirmwareError, f);
 
 describe('acpidump text', () => {
   it('renders as acpidump does: header line, 16 bytes per line, ASCII column', () => {

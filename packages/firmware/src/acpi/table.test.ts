@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { acpiTable } from '../testing/acpi-build.js';
-import { catchFirmwareError } from '../testing/errors.js';
-import { fixture } from '@kdsim/testing';
+import { catchError, fixture } from '@kdsim/testing';
+import { FirmwareError } from '../errors.js';
 import { decodeAcpiTableHeader, readAcpiTable, splitAcpiTables } from './table.js';
 
-const catch_ = catchFirmwareError;
+const catch_ = (f: () => unknown): FirmwareError => catchError(FirmwareError, f);
 
 describe('ACPI table header', () => {
   it('decodes the 36-byte header of a QEMU IORT', () => {

@@ -3,10 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { FirmwareError } from '../errors.js';
-import { catchFirmwareError } from '../testing/errors.js';
+import { FirmwareError } from '../errors.js';
 import { dtcCompile, haveCpp, haveDtc, noDtcReason, runDtc } from '../testing/dtc.js';
-import { sharedDir } from '@kdsim/testing';
+import { catchError, sharedDir } from '@kdsim/testing';
 import { compileDts, parseDts } from './dts-compile.js';
 import { decodeFdt } from './fdt-decode.js';
 import { encodeFdt } from './fdt-encode.js';
@@ -91,7 +90,7 @@ describe('DTS compiler behaviour', () => {
 });
 
 function error(text: string, opts: Parameters<typeof parseDts>[1] = {}): FirmwareError {
-  return catchFirmwareError(() => parseDts(text, { file: 't.dts', ...opts }));
+  return catchError(FirmwareError, () => parseDts(text, { file: 't.dts', ...opts }));
 }
 
 describe('DTS errors say where and what', () => {

@@ -2,11 +2,10 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { sharedDir } from '@kdsim/testing';
+import { catchError, sharedDir } from '@kdsim/testing';
 import { describe, expect, it } from 'vitest';
 import { Errno, kernelProfile, ofSupplierBindings, type PrintkReport } from '@kdsim/core';
 import { FirmwareError } from '../errors.js';
-import { catchFirmwareError } from '../testing/errors.js';
 import { haveDtc, noDtcReason, runDtc } from '../testing/dtc.js';
 import { decodeFdt } from './fdt-decode.js';
 import { type OfNode, OfTree } from './of.js';
@@ -225,11 +224,11 @@ describe('malformed interrupt-maps give the kernel\'s outcome (dtc-compiled)', (
 
   it.skipIf(!haveDtc)(`an interrupt-parent loop, which Linux never leaves, is a typed cycle error${noDtcReason}`, () => {
     const t = tree(`/ { a: a { interrupt-parent = <&b>; }; b: b { interrupt-parent = <&a>; }; d { interrupt-parent = <&a>; interrupts = <1>; }; };`);
-    expect(catchFirmwareError(() => ofIrqParseOne(at(t, '/d'), 0, b('6.12'))).kind).toBe('cycle');
+    expect(catchError(FirmwareError, () => ofIrqParseOne(at(t, '/d'), 0, b('6.12'))).kind).toBe('cycle');
     const m = tree(`/ { x: x { #interrupt-cells = <1>; #address-cells = <0>; interrupt-map = <1 &y 1>; };
       y: y { #interrupt-cells = <1>; #address-cells = <0>; interrupt-map = <1 &x 1>; };
       d { interrupt-parent = <&x>; interrupts = <1>; }; };`);
-    expect(catchFirmwareError(() => ofIrqParseOne(at(m, '/d'), 0, b('6.12'))).kind).toBe('cycle');
+    expect(catchError(FirmwareError, () => ofIrqParseOne(at(m, '/d'), 0, b('6.12'))).kind).toBe('cycle');
   });
 });
 

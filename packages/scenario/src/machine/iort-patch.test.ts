@@ -5,7 +5,8 @@ import { decodeIort, type IortRootComplexNode } from '@kdsim/firmware';
 import { IOMMU_FWSPEC, iommuCore } from '@kdsim/iommu';
 import { runScenario } from '../runner.js';
 import { parseScenario, type Scenario } from '../scenario.js';
-import { catchScenarioError } from '../testing/errors.js';
+import { catchError } from '@kdsim/testing';
+import { ScenarioError } from '../errors.js';
 
 // QEMU virt iommu=smmuv3,its=off: SMMUv3 IORT@0x30, root complex IORT@0x74 (segment 0, CCA 1, flags CPM|DACS, ATS 0).
 const FW = join(import.meta.dirname, '../../../../test/scenarios/firmware/arm64-virt-smmuv3-acpi');
@@ -51,36 +52,36 @@ describe('machine.iort: root complex edits before boot', () => {
   });
 
   it('refuses a machine without an IORT, at /machine/iort', () => {
-    const e = catchScenarioError(() => parseScenario(scenario('  iort:\n    rootComplex:\n      - { segment: 0, canwbs: true }\n', [DSDT]), 's.yaml'));
+    const e = catchError(ScenarioError, () => parseScenario(scenario('  iort:\n    rootComplex:\n      - { segment: 0, canwbs: true }\n', [DSDT]), 's.yaml'));
     expect(e.kind).toBe('missingFirmware');
     expect(e.details).toMatchObject({ path: '/machine/iort', line: 5 });
     expect(e.message).toMatch(/no IORT to edit: .*only DSDT/);
   });
 
   it('refuses a segment no root complex has, listing the root complexes', () => {
-    const e = catchScenarioError(() => parseScenario(scenario('  iort:\n    rootComplex:\n      - { segment: 1, canwbs: true }\n'), 's.yaml'));
+    const e = catchError(ScenarioError, () => parseScenario(scenario('  iort:\n    rootComplex:\n      - { segment: 1, canwbs: true }\n'), 's.yaml'));
     expect(e.kind).toBe('unknownNode');
     expect(e.details).toMatchObject({ path: '/machine/iort/rootComplex/0/segment', line: 7 });
     expect(e.message).toMatch(/no root complex node with PCI segment 1; root complexes: IORT@0x74 \(segment 0\)/);
   });
 
   it('refuses a node that is not a root complex, and an offset where no node starts', () => {
-    const smmu = catchScenarioError(() => parseScenario(scenario('  iort:\n    rootComplex:\n      - { node: IORT@0x30, canwbs: true }\n'), 's.yaml'));
+    const smmu = catchError(ScenarioError, () => parseScenario(scenario('  iort:\n    rootComplex:\n      - { node: IORT@0x30, canwbs: true }\n'), 's.yaml'));
     expect(smmu.kind).toBe('unknownNode');
     expect(smmu.message).toMatch(/\/machine\/iort\/rootComplex\/0\/node: IORT@0x30 is not a root complex node/);
-    const none = catchScenarioError(() => parseScenario(scenario('  iort:\n    rootComplex:\n      - { node: 0x75, canwbs: true }\n'), 's.yaml'));
+    const none = catchError(ScenarioError, () => parseScenario(scenario('  iort:\n    rootComplex:\n      - { node: 0x75, canwbs: true }\n'), 's.yaml'));
     expect(none.message).toMatch(/no IORT node at 117/);
   });
 
   it('refuses an unknown field, and neither or both selectors', () => {
-    const unknown = catchScenarioError(() => parseScenario(scenario('  iort:\n    rootComplex:\n      - { segment: 0, canwb: true }\n'), 's.yaml'));
+    const unknown = catchError(ScenarioError, () => parseScenario(scenario('  iort:\n    rootComplex:\n      - { segment: 0, canwb: true }\n'), 's.yaml'));
     expect(unknown.kind).toBe('unknownKey');
     expect(unknown.details).toMatchObject({ path: '/machine/iort/rootComplex/0/canwb', line: 7 });
     expect(unknown.message).toMatch(/expected one of .*canwbs/);
-    const neither = catchScenarioError(() => parseScenario(scenario('  iort:\n    rootComplex:\n      - { canwbs: true }\n'), 's.yaml'));
+    const neither = catchError(ScenarioError, () => parseScenario(scenario('  iort:\n    rootComplex:\n      - { canwbs: true }\n'), 's.yaml'));
     expect(neither.kind).toBe('schema');
     expect(neither.message).toMatch(/rootComplex\/0: expected exactly one of segment .* or node/);
-    const both = catchScenarioError(() => parseScenario(scenario('  iort:\n    rootComplex:\n      - { segment: 0, node: IORT@0x74 }\n'), 's.yaml'));
+    const both = catchError(ScenarioError, () => parseScenario(scenario('  iort:\n    rootComplex:\n      - { segment: 0, node: IORT@0x74 }\n'), 's.yaml'));
     expect(both.kind).toBe('schema');
   });
 
