@@ -24,6 +24,8 @@ export abstract class BusType {
   readonly devices: Device[] = [];
   /** Drivers on the bus in registration order (klist_drivers). */
   readonly drivers: Driver[] = [];
+  /** The registered drivers by name, kept with {@link BusType.drivers} by the kernel (driver_find()). @internal */
+  readonly driversByName = new Map<string, Driver>();
   /** The bus notifier chain, called in registration order. */
   readonly notifiers: BusNotifier[] = [];
   /** drivers_autoprobe (sysfs), default on. */
@@ -79,20 +81,29 @@ export class SimpleBus extends BusType {
   }
 
   match(dev: Device, drv: Driver): number {
-    const spec = drv.spec;
-    if (dev.driverOverride !== null) return dev.driverOverride === spec.name ? 1 : 0;
+    if (dev.driverOverride !== null) return dev.driverOverride === drv.spec.name ? 1 : 0;
     const compatible = dev.fwnode === null ? undefined : dev.fwnode.readStringArray('compatible');
     // Every match compares equal strings, so a pair whose id bits share none cannot match:
-    // the walks of driver_attach() and __device_attach() ask about every pair, and most don't.
-    if ((deviceIdBits(dev, compatible) & driverIdBits(drv)) === 0) return 0;
-    const table = spec.matchTable;
-    if (Array.isArray(table)) {
-      const ids = table as readonly unknown[];
-      if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) if (includes(ids, compatible[i])) return 1;
-      if (includes(ids, dev.name)) return 1;
-    }
-    return dev.name === spec.name ? 1 : 0;
+    // the walks of driver_attach() and __device_attach() ask about every pair, and most
+    // don't. This test is kept small enough to be inlined into those walks.
+    const devBits = dev.idBits;
+    const drvBits = drv.idBits;
+    if ((devBits & drvBits) === 0 && devBits !== 0 && drvBits !== 0 && dev.idBitsCompatible === compatible) return 0;
+    return matchIds(dev, drv, compatible);
   }
+}
+
+// The rest of SimpleBus.match(), with the id bits made (or remade) first.
+function matchIds(dev: Device, drv: Driver, compatible: readonly string[] | undefined): number {
+  if ((deviceIdBits(dev, compatible) & driverIdBits(drv)) === 0) return 0;
+  const spec = drv.spec;
+  const table = spec.matchTable;
+  if (Array.isArray(table)) {
+    const ids = table as readonly unknown[];
+    if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) if (includes(ids, compatible[i])) return 1;
+    if (includes(ids, dev.name)) return 1;
+  }
+  return dev.name === spec.name ? 1 : 0;
 }
 
 // A plain loop: match() runs for every device and driver pair, and the tables are short.
