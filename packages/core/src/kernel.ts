@@ -596,6 +596,7 @@ export class Kernel {
     // bus.c: bus_add_driver()
     if (this.dbg.bus) this.prDebug('drivers/base/bus.c', `bus: '${bus.name}': add driver ${drv.name}`);
     bus.drivers.push(drv);
+    bus.driversByName.set(drv.name, drv);
     drv.registered = true;
     this.stats.driversRegistered++;
     if (this.tracing) this.emit({ type: 'driver_register', driver: drv.name, bus: bus.name });
@@ -606,9 +607,7 @@ export class Kernel {
 
   /** The registered driver called `name` on `bus`, if any. */
   findDriver(bus: BusType, name: string): Driver | undefined {
-    const drivers = bus.drivers;
-    for (let i = 0; i < drivers.length; i++) if (drivers[i]!.spec.name === name) return drivers[i];
-    return undefined;
+    return bus.driversByName.get(name);
   }
 
   /** driver.c: driver_unregister() — unbind its devices (last bound first) and remove it. */
@@ -618,6 +617,7 @@ export class Kernel {
     this.dd.driverDetach(drv);
     const i = drv.bus.drivers.indexOf(drv);
     if (i >= 0) drv.bus.drivers.splice(i, 1);
+    drv.bus.driversByName.delete(drv.name);
     drv.registered = false;
     if (this.tracing) this.emit({ type: 'driver_unregister', driver: drv.name, bus: drv.bus.name });
   }

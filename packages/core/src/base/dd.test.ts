@@ -114,6 +114,21 @@ describe('matching and probing (dd.c)', () => {
     expect(k.device('a')?.bound).toBe(false);
   });
 
+  it('refuses a second driver of the same name on a bus (driver_find()), and takes the name again once it is unregistered', () => {
+    const w = new World();
+    w.at('arch_sync', 'populate', (kk) => w.addDevices(kk, 'a'));
+    const k = w.kernel();
+    k.boot();
+    const first = w.driver('dup', () => 0, { matchTable: ['a'] });
+    expect(k.driverRegister(first)).toBe(0);
+    expect(k.driverRegister(w.driver('dup', () => 0))).toBe(-Errno.EBUSY);
+    expect(k.klog.records().some((r) => r.text === "Error: Driver 'dup' is already registered, aborting...")).toBe(true);
+    k.driverUnregister(k.findDriver(w.bus, 'dup')!);
+    expect(k.findDriver(w.bus, 'dup')).toBeUndefined();
+    expect(k.driverRegister(w.driver('dup', () => 0, { matchTable: ['a'] }))).toBe(0);
+    expect(k.device('a')?.driver?.name).toBe('dup');
+  });
+
   it('moves a retried device and its children to the end of devices_kset', () => {
     const w = new World();
     let k!: Kernel;
