@@ -1,5 +1,4 @@
 import type { OfNode } from './of.js';
-import { latin1 } from './tree.js';
 
 /**
  * base.c: __of_device_is_compatible(): how well `np` matches. A compatible
@@ -11,9 +10,9 @@ import { latin1 } from './tree.js';
 export function ofDeviceIsCompatible(np: OfNode, compat: string | null, type: string | null = null, name: string | null = null): number {
   let score = 0;
   if (compat !== null && compat !== '') {
-    const list = compatibleStrings(np);
+    const list = np.compatibleForMatch();
     const want = compat.toLowerCase();
-    const index = list.findIndex((c) => c.toLowerCase() === want);
+    const index = list.indexOf(want);
     if (index < 0) return 0;
     score = Math.floor(0x7fffffff / 2) - (index << 2);
   }
@@ -26,21 +25,6 @@ export function ofDeviceIsCompatible(np: OfNode, compat: string | null, type: st
     score++;
   }
   return score;
-}
-
-// property.c: of_prop_next_string() over `compatible` (a final unterminated string counts)
-function compatibleStrings(np: OfNode): string[] {
-  const v = np.getProperty('compatible');
-  if (v === undefined || v.length === 0) return [];
-  const out: string[] = [];
-  let start = 0;
-  while (start < v.length) {
-    let end = v.indexOf(0, start);
-    if (end < 0) end = v.length;
-    out.push(latin1(v, start, end));
-    start = end + 1;
-  }
-  return out;
 }
 
 /** One entry of a driver's of_match_table (struct of_device_id). */

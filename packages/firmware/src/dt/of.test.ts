@@ -313,4 +313,13 @@ describe('compatible matching (__of_device_is_compatible())', () => {
     expect(ofDeviceIsCompatible(n, 'generic', 'memory')).toBe(0);
     expect(ofMatchNode([{ compatible: 'generic' }, { compatible: 'vendor,exact' }], n)).toEqual({ compatible: 'vendor,exact' });
   });
+
+  it('walks compatible as of_prop_next_string() does: a final unterminated string still matches', () => {
+    const bytes = new Uint8Array([...'acme,a\0ACME,B'].map((c) => c.charCodeAt(0)));
+    const u = new OfTree(deviceTree(dtNode('', [], [dtNode('u', [dtProperty('compatible', bytes)], [])]))).root.children[0]!;
+    expect(ofDeviceIsCompatible(u, 'acme,b')).toBe(0x3fffffff - 4);
+    expect(ofDeviceIsCompatible(u, 'ACME,A')).toBe(0x3fffffff);
+    // of_property_read_string_helper() refuses the same property.
+    expect(u.readStringArray('compatible')).toBeUndefined();
+  });
 });

@@ -47,6 +47,8 @@ export class OfNode implements Fwnode {
   readonly #byName = new Map<string, DtProperty>();
   // `compatible` decoded once (null: not yet); see readStringArray().
   #compatible: readonly string[] | undefined | null = null;
+  // `compatible` as of_prop_next_string() walks it, lower-cased (null: not yet); see compatibleForMatch().
+  #compatibleLower: readonly string[] | null = null;
   /** See {@link Fwnode.kernelRecord}. @internal */
   kernelRecord: FwnodeKernelRecord | null = null;
 
@@ -139,6 +141,25 @@ export class OfNode implements Fwnode {
     // Every bus match reads `compatible`; the live tree is read-only, so it is decoded once.
     if (name === 'compatible') return this.#compatible === null ? (this.#compatible = freeze(this.#decodeStrings(name))) : this.#compatible;
     return this.#decodeStrings(name);
+  }
+
+  /**
+   * The `compatible` strings as __of_device_is_compatible() walks them with
+   * of_prop_next_string() (a final unterminated string counts), lower-cased for
+   * of_compat_cmp(). Decoded once: every OF match reads it. @internal
+   */
+  compatibleForMatch(): readonly string[] {
+    if (this.#compatibleLower !== null) return this.#compatibleLower;
+    const v = this.getProperty('compatible');
+    const out: string[] = [];
+    let start = 0;
+    while (v !== undefined && start < v.length) {
+      let end = v.indexOf(0, start);
+      if (end < 0) end = v.length;
+      out.push(latin1(v, start, end).toLowerCase());
+      start = end + 1;
+    }
+    return (this.#compatibleLower = Object.freeze(out));
   }
 
   #decodeStrings(name: string): string[] | undefined {
