@@ -64,8 +64,8 @@ export class SoftwareNode implements Fwnode {
   setProperty(name: string, value: SwnodePropertyValue): this {
     if (!this.#properties.has(name)) this.#names = undefined;
     this.#properties.set(name, value);
-    if (name === 'compatible') this.#compatible = shared(asStrings(value));
-    else if (name === 'status') this.#status = shared(asStrings(value));
+    if (name === 'compatible') this.#compatible = frozen(asStrings(value));
+    else if (name === 'status') this.#status = frozen(asStrings(value));
     return this;
   }
 
@@ -137,29 +137,10 @@ function isReferenceList(v: readonly unknown[]): v is readonly SwnodeReference[]
   return true;
 }
 
-// One frozen array per distinct string list: many nodes share a `compatible`, and
-// every driver_attach() walk compares it with each driver's table, so nodes that
-// share one read memory that stays cached instead of a string of their own.
-// The table is process-wide, so it stops growing at a bound: a process that builds many trees of
-// distinct strings (fuzzing, generated machines) keeps private copies beyond it.
-const SHARED_STRINGS = new Map<string, readonly string[]>();
-const SHARED_STRINGS_MAX = 4096;
-
-function shared(v: readonly string[] | undefined): readonly string[] | undefined {
-  if (v === undefined) return undefined;
-  const key = v.join('\0');
-  const found = SHARED_STRINGS.get(key);
-  // Lists the key cannot tell apart ([] and [''], strings holding NUL) keep their own copy.
-  if (found !== undefined) return sameStrings(found, v) ? found : Object.freeze([...v]);
-  const out = Object.freeze([...v]);
-  if (SHARED_STRINGS.size < SHARED_STRINGS_MAX) SHARED_STRINGS.set(key, out);
-  return out;
-}
-
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+// A frozen copy: the node hands out the same list until the property is set again
+// (SimpleBus caches a device's match bits against it), whatever the caller does to its array.
+function frozen(v: readonly string[] | undefined): readonly string[] | undefined {
+  return v === undefined ? undefined : Object.freeze([...v]);
 }
 
 // The value as a string array, or undefined if it is absent or not one.
