@@ -761,7 +761,8 @@ export class Kernel {
     return out;
   }
 
-  // The built-in initcalls by level, in link order (sorted once: the built-in modules are fixed).
+  // The built-in initcalls grouped by level, each group in link order (module order, then
+  // each module's own order); the init thread takes them out as it runs them.
   #builtinInitcalls(): Map<InitcallLevel, Initcall[]> {
     const byLevel = new Map<InitcallLevel, Initcall[]>();
     for (const m of this.#builtin) {

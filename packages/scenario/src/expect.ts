@@ -105,8 +105,9 @@ function escapePointer(s: string): string {
 function deviceLookup(k: Kernel): (name: string) => DeviceRow | undefined {
   let byName: Map<string, Device> | undefined;
   return (name) => {
-    // `bus:name` holds a colon, so a name without one can only be a dev_name().
-    const d = name.includes(':') ? k.devices.find((x) => listedDevice(x) && (x.name === name || x.busName === name)) : (byName ??= firstByName(k)).get(name);
+    // `bus:name` holds a colon, so a name without one can only be a dev_name(), looked up in
+    // one map for all the entries; after the boot the kernel's registered devices are the listed ones.
+    const d = name.includes(':') ? k.device(name) : (byName ??= firstByName(k)).get(name);
     return d === undefined ? undefined : deviceRow(d);
   };
 }
