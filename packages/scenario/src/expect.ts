@@ -2,7 +2,7 @@ import { formatErrno, type Device, type Kernel } from '@kdsim/core';
 import type { ExpectDoc } from './document.js';
 import { parseErrno } from './errno-value.js';
 import type { YamlSource } from './source.js';
-import { deferredRows, deviceRow, listedDevice, type DeviceRow, type RunSummary } from './summary.js';
+import { boundDriverName, deferredRows, deviceState, listedDevice, type RunSummary } from './summary.js';
 
 /** The verdict on one expectation. */
 export interface ExpectationResult {
@@ -73,10 +73,12 @@ interface BoundEntry {
   readonly want: string | null;
   readonly path: string;
   readonly line: number | undefined;
+  /** The first half of its message: `expected bound to <want>` or `expected unbound`. */
+  readonly expected: string;
 }
 
 // A scenario's `bound` expectations are checked on every run (an exploration runs thousands):
-// their pointers and lines are worked out once per document.
+// their pointers, lines and messages' first halves are worked out once per document.
 const BOUND_ENTRIES = new WeakMap<object, readonly BoundEntry[]>();
 
 function boundEntries(bound: ExpectDoc['bound'], source: YamlSource): readonly BoundEntry[] {
@@ -85,7 +87,7 @@ function boundEntries(bound: ExpectDoc['bound'], source: YamlSource): readonly B
   if (entries === undefined) {
     entries = Object.entries(bound).map(([name, want]) => {
       const path = `/expect/bound/${escapePointer(name)}`;
-      return { name, want, path, line: source.position(path)?.line };
+      return { name, want, path, line: source.position(path)?.line, expected: want === null ? 'expected unbound' : `expected bound to ${want}` };
     });
     BOUND_ENTRIES.set(bound, entries);
   }
@@ -100,16 +102,13 @@ function escapePointer(s: string): string {
 /**
  * Devices by `name` and `bus:name`, as the summary lists them (a search in order: the
  * first listed device wins), read from the kernel so that a run judged by its `bound`
- * entries alone never builds its summary. Rows are made on lookup.
+ * entries alone never builds its summary.
  */
-function deviceLookup(k: Kernel): (name: string) => DeviceRow | undefined {
+function deviceLookup(k: Kernel): (name: string) => Device | undefined {
   let byName: Map<string, Device> | undefined;
-  return (name) => {
-    // `bus:name` holds a colon, so a name without one can only be a dev_name(), looked up in
-    // one map for all the entries; after the boot the kernel's registered devices are the listed ones.
-    const d = name.includes(':') ? k.device(name) : (byName ??= firstByName(k)).get(name);
-    return d === undefined ? undefined : deviceRow(d);
-  };
+  // `bus:name` holds a colon, so a name without one can only be a dev_name(), looked up in
+  // one map for all the entries; after the boot the kernel's registered devices are the listed ones.
+  return (name) => (name.includes(':') ? k.device(name) : (byName ??= firstByName(k)).get(name));
 }
 
 function firstByName(k: Kernel): Map<string, Device> {
@@ -125,15 +124,16 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
   const out: ExpectationResult[] = [];
   const add = (kind: string, subject: string, path: string, passed: boolean, message: string): void => {
     const line = source.position(path)?.line;
-    out.push({ kind, subject, passed, message, path, ...(line !== undefined ? { line } : {}) });
+    out.push(line !== undefined ? { kind, subject, passed, message, path, line } : { kind, subject, passed, message, path });
   };
   const dev = deviceLookup(k);
 
-  for (const { name, want, path, line } of boundEntries(expect.bound, source)) {
+  for (const { name, want, path, line, expected } of boundEntries(expect.bound, source)) {
     const d = dev(name);
-    const message = d === undefined ? `no device '${name}'`
-      : `expected ${want === null ? 'unbound' : `bound to ${want}`}, ${d.driver === null ? `is ${d.state}` : `bound to ${d.driver}`}`;
-    out.push({ kind: 'bound', subject: name, passed: d !== undefined && d.driver === want, message, path, ...(line !== undefined ? { line } : {}) });
+    const driver = d === undefined ? null : boundDriverName(d);
+    const message = d === undefined ? `no device '${name}'` : `${expected}, ${driver === null ? `is ${deviceState(d)}` : `bound to ${driver}`}`;
+    const passed = d !== undefined && driver === want;
+    out.push(line !== undefined ? { kind: 'bound', subject: name, passed, message, path, line } : { kind: 'bound', subject: name, passed, message, path });
   }
 
   if (expect.deferred !== undefined) {
@@ -224,7 +224,7 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
       const path = `/expect/counts/${field}/${escapePointer(name)}`;
       let got: number | undefined;
       if (name === 'total') got = input.run.summary.devices.reduce((s, d) => s + d[field], 0);
-      else got = dev(name)?.[field];
+      else got = dev(name)?.[field === 'probeAttempts' ? 'probeAttempts' : 'deferCount'];
       if (field === 'probeAttempts' && name === 'total') got = input.run.summary.probeAttempts;
       add(`counts.${field}`, name, path, got === want, got === undefined ? `no device '${name}'` : `expected ${want}, got ${got}`);
     }

@@ -90,13 +90,23 @@ export function deferredRows(k: Kernel): DeferredRow[] {
   });
 }
 
+/** The name of the driver `d` is bound to, or null. */
+export function boundDriverName(d: Device): string | null {
+  return d.bound && d.driver !== null ? d.driver.name : null;
+}
+
+/** What {@link DeviceRow.state} says about `d`. */
+export function deviceState(d: Device): DeviceRow['state'] {
+  return d.bound ? 'bound' : d.deferredNode.list !== null ? 'deferred' : d.driver !== null ? 'probing' : 'no-driver';
+}
+
 /** A device's row in the summary. */
 export function deviceRow(d: Device): DeviceRow {
   return {
     name: d.name,
     bus: d.bus?.name ?? d.className ?? '',
-    driver: d.bound && d.driver !== null ? d.driver.name : null,
-    state: d.bound ? 'bound' : d.deferredNode.list !== null ? 'deferred' : d.driver !== null ? 'probing' : 'no-driver',
+    driver: boundDriverName(d),
+    state: deviceState(d),
     deferredReason: d.deferredReason,
     probeAttempts: d.probeAttempts,
     deferrals: d.deferCount,
