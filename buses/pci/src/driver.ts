@@ -50,7 +50,7 @@ export class PciMatchTable {
  */
 export function pciDriver(bus: DriverSpec['bus'], spec: PciDriverSpec): DriverSpec {
   return busDriverSpec(bus, spec, new PciMatchTable(spec), {
-    ...(spec.remove ? { remove: (dev: Device) => spec.remove!(dev as PciDevice) } : {}),
+    remove: spec.remove ? (dev: Device) => spec.remove!(dev as PciDevice) : undefined,
   });
 }
 

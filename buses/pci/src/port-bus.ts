@@ -59,8 +59,8 @@ export class PcieServiceMatchTable {
 /** pcie_port_service_register(): the core DriverSpec of a port service driver. */
 export function pcieServiceDriver(bus: BusType, spec: PcieServiceDriverSpec): DriverSpec {
   return busDriverSpec(bus, spec, new PcieServiceMatchTable(spec), {
-    ...(spec.probe ? { probe: (d: Device) => spec.probe!(d as PcieServiceDevice) } : {}),
-    ...(spec.remove ? { remove: (d: Device) => spec.remove!(d as PcieServiceDevice) } : {}),
+    probe: spec.probe ? (d: Device) => spec.probe!(d as PcieServiceDevice) : undefined,
+    remove: spec.remove ? (d: Device) => spec.remove!(d as PcieServiceDevice) : undefined,
   });
 }
 

@@ -84,16 +84,16 @@ export class AmbaMatchTable {
  */
 export function platformDriver(bus: BusType, spec: PlatformDriverSpec): DriverSpec {
   return busDriverSpec(bus, spec, new PlatformMatchTable(spec), {
-    ...(spec.probe ? { probe: (dev: Device) => spec.probe!(dev as PlatformDevice) } : {}),
-    ...(spec.remove ? { remove: (dev: Device) => spec.remove!(dev as PlatformDevice) } : {}),
-    ...(spec.syncState ? { syncState: (dev: Device) => spec.syncState!(dev as PlatformDevice) } : {}),
+    probe: spec.probe ? (dev: Device) => spec.probe!(dev as PlatformDevice) : undefined,
+    remove: spec.remove ? (dev: Device) => spec.remove!(dev as PlatformDevice) : undefined,
+    syncState: spec.syncState ? (dev: Device) => spec.syncState!(dev as PlatformDevice) : undefined,
   });
 }
 
 /** The core DriverSpec of an AMBA driver for `bus` (amba_driver_register()). */
 export function ambaDriver(bus: BusType, spec: AmbaDriverSpec): DriverSpec {
   return busDriverSpec(bus, spec, new AmbaMatchTable(spec), {
-    ...(spec.remove ? { remove: (dev: Device) => spec.remove!(dev as AmbaDevice) } : {}),
+    remove: spec.remove ? (dev: Device) => spec.remove!(dev as AmbaDevice) : undefined,
   });
 }
 

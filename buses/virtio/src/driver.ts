@@ -37,7 +37,7 @@ export class VirtioMatchTable {
 /** The core DriverSpec of a virtio driver for `bus` (register_virtio_driver()). */
 export function virtioDriver(bus: BusType, spec: VirtioDriverSpec): DriverSpec {
   return busDriverSpec(bus, spec, new VirtioMatchTable(spec), {
-    ...(spec.remove ? { remove: (dev: Device) => spec.remove!(dev as VirtioDevice) } : {}),
+    remove: spec.remove ? (dev: Device) => spec.remove!(dev as VirtioDevice) : undefined,
   });
 }
 

@@ -58,7 +58,8 @@ export interface ProbeCosts {
   readonly initStart: number;
 }
 
-const DEFAULT_COSTS: ProbeCosts = {
+// Shared by every kernel that sets no costs of its own, hence frozen.
+const DEFAULT_COSTS: ProbeCosts = Object.freeze({
   deviceAdd: 20 * NSEC_PER_USEC,
   driverRegister: 20 * NSEC_PER_USEC,
   reallyProbe: 10 * NSEC_PER_USEC,
@@ -67,37 +68,37 @@ const DEFAULT_COSTS: ProbeCosts = {
   initcall: 1 * NSEC_PER_USEC,
   moduleLoad: 20 * NSEC_PER_MSEC,
   initStart: 400 * NSEC_PER_MSEC,
-};
+});
 
-/** Everything one simulated boot is made of. */
+/** Everything one simulated boot is made of (an option left out or `undefined` takes its default). */
 export interface KernelOptions {
   /** Kernel profile name (`linux-6.12`) or object. */
-  readonly profile?: string | KernelProfile;
+  readonly profile?: string | KernelProfile | undefined;
   /** The kernel command line. */
-  readonly cmdline?: string;
+  readonly cmdline?: string | undefined;
   /** Build configuration. */
-  readonly config?: Partial<KernelConfig>;
+  readonly config?: Partial<KernelConfig> | undefined;
   /** Decides every timing-dependent choice (default: in order). */
-  readonly strategy?: ScheduleStrategy;
+  readonly strategy?: ScheduleStrategy | undefined;
   /** Built-in modules, in link order. */
-  readonly builtin?: readonly KernelModule[];
+  readonly builtin?: readonly KernelModule[] | undefined;
   /** Loadable modules userspace can insmod. */
-  readonly modules?: readonly KernelModule[];
+  readonly modules?: readonly KernelModule[] | undefined;
   /** What userspace does once init runs. */
-  readonly userspace?: readonly UserspaceStep[];
+  readonly userspace?: readonly UserspaceStep[] | undefined;
   /** Records kept in the klog ring. */
-  readonly klogCapacity?: number;
+  readonly klogCapacity?: number | undefined;
   /** Work costs. */
-  readonly costs?: Partial<ProbeCosts>;
+  readonly costs?: Partial<ProbeCosts> | undefined;
   /** Keep every trace event in {@link Kernel.traceLog}. */
-  readonly recordTrace?: boolean;
+  readonly recordTrace?: boolean | undefined;
   /** Cap on deferred-list retries of one device before the simulator calls it a livelock. */
-  readonly maxRetriesPerDevice?: number;
+  readonly maxRetriesPerDevice?: number | undefined;
   /**
    * Rebinds services before the kernel resolves them: the way to prototype a
    * policy (`c => c.rebind(DeferredProbePolicy).toConstantValue(...)`).
    */
-  readonly configure?: (container: Container) => void;
+  readonly configure?: ((container: Container) => void) | undefined;
   /**
    * Binds the machine's own services (firmware, hardware models) when the
    * container is made, before `configure`. Unlike `configure` it must not
@@ -105,7 +106,7 @@ export interface KernelOptions {
    * `DeferredProbePolicy`), so a kernel whose modules bind no services never
    * makes a container at all.
    */
-  readonly services?: (container: Container) => void;
+  readonly services?: ((container: Container) => void) | undefined;
 }
 
 /** A state snapshot taken by a userspace `snap` step. */
@@ -224,8 +225,9 @@ export class Kernel {
     if (profile === undefined) throw new Error(`unknown kernel profile '${typeof options.profile === 'string' ? options.profile : ''}'`);
     this.profile = profile;
     this.cmdline = new KernelCmdline(options.cmdline ?? '');
-    this.config = { modules: true, arch: 'arm64', ...options.config };
-    this.costs = { ...DEFAULT_COSTS, ...options.costs };
+    // Plain reads, not object spreads: a kernel is made per explored ordering, and spreads cost.
+    this.config = { modules: options.config?.modules ?? true, arch: options.config?.arch ?? 'arm64' };
+    this.costs = options.costs === undefined ? DEFAULT_COSTS : { ...DEFAULT_COSTS, ...options.costs };
     this.klog = new Klog(this.clock, options.klogCapacity);
     this.scheduler = new Scheduler(this.clock, options.strategy ?? new InOrderStrategy());
     this.maxRetriesPerDevice = options.maxRetriesPerDevice ?? 1000;

@@ -7,7 +7,7 @@ export function scenarioTarget(scenario: Scenario): ExploreTarget {
   return {
     name: scenario.doc.name,
     boot(strategy: ScheduleStrategy, hooks: BootHooks = {}): TargetRun {
-      const r = runScenario(scenario, { strategy, ...(hooks.observe !== undefined ? { observe: hooks.observe } : {}) });
+      const r = runScenario(scenario, { strategy, observe: hooks.observe });
       return { kernel: r.kernel, failures: r.expectations.filter((e) => !e.passed).map((e) => `${e.kind} ${e.subject}: ${e.message}`) };
     },
   };

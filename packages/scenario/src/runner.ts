@@ -11,24 +11,24 @@ import type { CompiledStep, Scenario } from './scenario.js';
 import { summarize, type RunSummary } from './summary.js';
 import { vfioStepOutput } from './vfio-steps.js';
 
-/** How to run a scenario. */
+/** How to run a scenario (an option left out or `undefined` takes its default). */
 export interface RunOptions {
   /** Seed of the schedule: timing-dependent choices are drawn from it (default: in order). */
-  readonly seed?: number;
+  readonly seed?: number | undefined;
   /** An explicit schedule: the choice index at each choice point (replayed; in order after it ends). */
-  readonly schedule?: readonly number[];
+  readonly schedule?: readonly number[] | undefined;
   /** Kernel profile instead of the scenario's. */
-  readonly profile?: string;
+  readonly profile?: string | undefined;
   /** Policy overrides on top of the scenario's (`{ fw_devlink: 'strict' }`). */
-  readonly policy?: Readonly<Record<string, string>>;
+  readonly policy?: Readonly<Record<string, string>> | undefined;
   /** Appended to the scenario's command line. */
-  readonly cmdline?: string;
+  readonly cmdline?: string | undefined;
   /** Keep every trace event in `kernel.traceLog`. */
-  readonly recordTrace?: boolean;
+  readonly recordTrace?: boolean | undefined;
   /** Decides every timing choice (the explorer's strategies); takes precedence over `schedule` and `seed`. */
-  readonly strategy?: ScheduleStrategy;
+  readonly strategy?: ScheduleStrategy | undefined;
   /** Called with the kernel after it is created and before it boots (the explorer observes its trace). */
-  readonly observe?: (k: Kernel) => void;
+  readonly observe?: ((k: Kernel) => void) | undefined;
 }
 
 /** What one run of a scenario produced. */
@@ -123,16 +123,16 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   const stepResults = new Map<string, number>();
   const userspace: UserspaceStep[] = [...scenario.timeline, ...scenario.steps.map((s) => toCoreStep(s, ctx, stepResults))];
   const cmdline = [doc.kernel?.cmdline ?? '', options.cmdline ?? ''].filter((s) => s !== '').join(' ');
-  const strategy = strategyOf(options);
+  // One options literal of one shape, without object spreads: this runs for every explored ordering.
   kernel = new Kernel({
-    ...(profile !== undefined ? { profile } : {}),
+    profile,
     cmdline,
     config: { modules: doc.kernel?.config?.CONFIG_MODULES ?? true, arch: scenario.arch },
-    ...(strategy !== undefined ? { strategy } : {}),
-    builtin: [...ctx.builtin, ...catalogueModules(scenario).builtin.filter((m) => !ctx.builtin.some((b) => b.name === m.name)).map((m) => m.module)],
+    strategy: strategyOf(options),
+    builtin: builtinModules(scenario, ctx.builtin),
     modules: catalogueModules(scenario).loadable,
     userspace,
-    ...(options.recordTrace === true ? { recordTrace: true } : {}),
+    recordTrace: options.recordTrace,
     // The machine's services are bound when a module first needs the container; policies
     // may rebind the kernel's own services, so only they make it build one at once.
     services: (c) => {
@@ -140,7 +140,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       else c.bind(MachineFirmware).toConstantValue(ctx.firmware);
       for (const f of ctx.configure) f(c);
     },
-    ...(rebinds.length > 0 ? { configure: (c: Container) => { for (const f of rebinds) f(c); } } : {}),
+    configure: rebinds.length > 0 ? (c: Container) => { for (const f of rebinds) f(c); } : undefined,
   });
   kernel.locals.set(BUILD_CONTEXT, ctx);
   options.observe?.(kernel);
@@ -197,6 +197,14 @@ function catalogueModules(scenario: Scenario): CatalogueModules {
     MODULES.set(scenario, modules);
   }
   return modules;
+}
+
+// The machine steps' built-in modules, then the catalogue's, except those a machine step
+// provides itself under the same name.
+function builtinModules(scenario: Scenario, machine: readonly KernelModule[]): KernelModule[] {
+  const out = machine.slice();
+  for (const m of catalogueModules(scenario).builtin) if (!machine.some((b) => b.name === m.name)) out.push(m.module);
+  return out;
 }
 
 // One kernel module from the catalogue entries of module `name`.

@@ -15,25 +15,25 @@ export interface DriverSpec {
   /** The bus it registers on. */
   readonly bus: BusType;
   /** The probe callback. Missing means "binds without doing anything". */
-  readonly probe?: (dev: Device) => number;
+  readonly probe?: ((dev: Device) => number) | undefined;
   /** The remove callback. */
-  readonly remove?: (dev: Device) => void;
+  readonly remove?: ((dev: Device) => void) | undefined;
   /** The shutdown callback (device_shutdown(), at reboot or power-off). */
-  readonly shutdown?: (dev: Device) => void;
+  readonly shutdown?: ((dev: Device) => void) | undefined;
   /** The sync_state() callback (§8). */
-  readonly syncState?: (dev: Device) => void;
+  readonly syncState?: ((dev: Device) => void) | undefined;
   /** Sync or async probing preference. */
-  readonly probeType?: ProbeType;
+  readonly probeType?: ProbeType | undefined;
   /** Platform drivers: turn -EPROBE_DEFER from probe into -ENXIO (platform_driver_probe()). */
-  readonly preventDeferredProbe?: boolean;
+  readonly preventDeferredProbe?: boolean | undefined;
   /** No `bind`/`unbind` sysfs files. */
-  readonly suppressBindAttrs?: boolean;
+  readonly suppressBindAttrs?: boolean | undefined;
   /** The driver manages DMA itself (vfio-pci, pcieport): no default-domain use at dma_configure. */
-  readonly driverManagedDma?: boolean;
+  readonly driverManagedDma?: boolean | undefined;
   /** Bus-specific match data (OF compatibles, PCI IDs, ...), read by the bus's match(). */
   readonly matchTable?: unknown;
   /** Virtual time the probe callback takes (ns). */
-  readonly probeCost?: number;
+  readonly probeCost?: number | undefined;
 }
 
 /**
@@ -55,15 +55,18 @@ export function busDriverSpec(
   matchTable: unknown,
   hooks: Pick<DriverSpec, 'probe' | 'remove' | 'syncState'> = {},
 ): DriverSpec {
+  // One literal of one shape (drivers register on every explored boot; object spreads cost).
   return {
     name: spec.name,
     bus,
     matchTable,
-    ...hooks,
-    ...(spec.driverManagedDma !== undefined ? { driverManagedDma: spec.driverManagedDma } : {}),
-    ...(spec.preventDeferredProbe !== undefined ? { preventDeferredProbe: spec.preventDeferredProbe } : {}),
-    ...(spec.probeType !== undefined ? { probeType: spec.probeType } : {}),
-    ...(spec.probeCost !== undefined ? { probeCost: spec.probeCost } : {}),
+    probe: hooks.probe,
+    remove: hooks.remove,
+    syncState: hooks.syncState,
+    driverManagedDma: spec.driverManagedDma,
+    preventDeferredProbe: spec.preventDeferredProbe,
+    probeType: spec.probeType,
+    probeCost: spec.probeCost,
   };
 }
 

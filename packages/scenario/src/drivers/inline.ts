@@ -28,8 +28,8 @@ export function inlineDriver(doc: DriverDoc): DriverEntry {
         bus: ctx.bus(doc.bus ?? 'platform'),
         matchTable: doc.compatible ?? [],
         probe: (dev) => probe(ctx, k, doc, result, dev),
-        ...(doc.async === true ? { probeType: 'prefer-async' as const } : {}),
-        ...(probeCost !== undefined ? { probeCost } : {}),
+        probeType: doc.async === true ? 'prefer-async' : undefined,
+        probeCost,
       };
       return doc.probeOnce === true ? driverProbeOnce(k, spec) : k.driverRegister(spec);
     },
