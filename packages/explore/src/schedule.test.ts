@@ -54,3 +54,20 @@ describe('schedules replay a boot exactly', () => {
     }
   });
 });
+
+describe('a sample strategy varies the allowed kinds of choice only', () => {
+  const point = (kind: 'thread' | 'initcall') => ({ kind, time: 0, options: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] });
+  const picks = (s: SampleStrategy, kind: 'thread' | 'initcall') => Array.from({ length: 40 }, () => s.choose(point(kind)));
+
+  it('every real kind by default; run 0 is the default boot', () => {
+    expect(picks(new SampleStrategy(3, 5), 'thread').some((p) => p !== 0)).toBe(true);
+    expect(picks(new SampleStrategy(3, 5), 'initcall').some((p) => p !== 0)).toBe(true);
+    expect(picks(new SampleStrategy(3, 0), 'thread').every((p) => p === 0)).toBe(true);
+  });
+
+  it('a kind left out of `kinds` always takes option 0', () => {
+    const s = new SampleStrategy(3, 5, ['initcall']);
+    expect(picks(s, 'thread').every((p) => p === 0)).toBe(true);
+    expect(picks(s, 'initcall').some((p) => p !== 0)).toBe(true);
+  });
+});

@@ -75,17 +75,18 @@ export function runSeed(seed: number, index: number): number {
  */
 export class SampleStrategy extends ScheduleStrategy {
   readonly #next: (() => number) | null;
-  readonly #kinds: ReadonlySet<ChoiceKind>;
+  // Every kind is varied unless `kinds` says otherwise: the common case asks no question per choice.
+  readonly #kinds: ReadonlySet<ChoiceKind> | null;
 
   /** Creates the strategy of random run `index` under base seed `seed`. */
   constructor(seed: number, index: number, kinds: readonly ChoiceKind[] = REAL_CHOICE_KINDS) {
     super();
     this.#next = index === 0 ? null : mulberry32(runSeed(seed, index));
-    this.#kinds = new Set(kinds);
+    this.#kinds = REAL_CHOICE_KINDS.every((k) => kinds.includes(k)) ? null : new Set(kinds);
   }
 
   choose(point: ChoicePoint): number {
-    if (this.#next === null || !this.#kinds.has(point.kind)) return 0;
+    if (this.#next === null || (this.#kinds !== null && !this.#kinds.has(point.kind))) return 0;
     return Math.floor(this.#next() * point.options.length);
   }
 }
