@@ -584,7 +584,8 @@ export class Kernel {
   driverRegister(spec: DriverSpec | Driver): number {
     const drv = spec instanceof Driver ? spec : new Driver(spec);
     const bus = drv.bus;
-    if (!this.buses.has(bus.name) || this.buses.get(bus.name) !== bus) return -Errno.EINVAL;
+    // The bus must be registered (undefined when it is not).
+    if (this.buses.get(bus.name) !== bus) return -Errno.EINVAL;
     // driver_find()
     if (this.findDriver(bus, drv.name) !== undefined) {
       this.printk(LogLevel.ERR, `Error: Driver '${drv.name}' is already registered, aborting...`);
