@@ -224,7 +224,10 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
       const path = `/expect/counts/${field}/${escapePointer(name)}`;
       let got: number | undefined;
       if (name === 'total') got = input.run.summary.devices.reduce((s, d) => s + d[field], 0);
-      else got = dev(name)?.[field === 'probeAttempts' ? 'probeAttempts' : 'deferCount'];
+      else {
+        const d = dev(name);
+        got = d === undefined ? undefined : field === 'probeAttempts' ? d.probeAttempts : d.deferCount;
+      }
       if (field === 'probeAttempts' && name === 'total') got = input.run.summary.probeAttempts;
       add(`counts.${field}`, name, path, got === want, got === undefined ? `no device '${name}'` : `expected ${want}, got ${got}`);
     }
