@@ -94,8 +94,13 @@ function references(v: unknown, at: string): { label: string; at: string }[] {
 /** Per-run step state (the process, saved outputs): one per kernel, kept in the kernel. */
 const VFIO_STEPS = Symbol('scenario VFIO steps');
 
+// The run's step state, if a VFIO step made it.
+function existingSteps(k: Kernel): VfioSteps | undefined {
+  return k.locals.get(VFIO_STEPS) as VfioSteps | undefined;
+}
+
 function stepsOf(k: Kernel): VfioSteps {
-  let s = k.locals.get(VFIO_STEPS) as VfioSteps | undefined;
+  let s = existingSteps(k);
   if (s === undefined) {
     let proc: VfioProcess | undefined;
     s = new VfioSteps({
@@ -116,12 +121,12 @@ function stepsOf(k: Kernel): VfioSteps {
 
 /** The VFIO/iommufd/KVM steps run so far on kernel `k`, with their outputs (empty before the first). */
 export function vfioStepRecords(k: Kernel): readonly StepRecord[] {
-  return (k.locals.get(VFIO_STEPS) as VfioSteps | undefined)?.records ?? [];
+  return existingSteps(k)?.records ?? [];
 }
 
 /** The outputs of the VFIO/iommufd/KVM step with id `id` on kernel `k` (what `$id.field` reads), or undefined if it did not run. */
 export function vfioStepOutput(k: Kernel, id: string): Readonly<Record<string, unknown>> | undefined {
-  return (k.locals.get(VFIO_STEPS) as VfioSteps | undefined)?.output(id);
+  return existingSteps(k)?.output(id);
 }
 
 /** A scenario step kind running VFIO/iommufd step `name` through the run's {@link VfioSteps}. */

@@ -56,3 +56,10 @@ describe('of_supplier_bindings[]: the release each binding first appears in', ()
     expect(suppliers('linux-5.12', 'reset-gpios', (s) => [ref(s)])).toEqual(['sup@1000']);
   });
 });
+
+describe('the interrupt-parent supplier binding', () => {
+  it('links a node to its interrupt-parent up to v6.12; v6.13 dropped the binding ("Do not use interrupt-parent directly")', () => {
+    expect(suppliers('linux-6.12', 'interrupt-parent', (s) => [ref(s)])).toEqual(['sup@1000']);
+    expect(suppliers('linux-6.13', 'interrupt-parent', (s) => [ref(s)])).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
-import { Errno, type KernelProfile, NO_PRINTK_REPORTS, OF_IRQ_FILE, type PrintkReport } from '@kdsim/core';
+import { Errno, type FwnodeIrqWalkResult, type KernelProfile, NO_PRINTK_REPORTS, OF_IRQ_FILE, type PrintkReport } from '@kdsim/core';
 import { FirmwareError } from '../errors.js';
 import type { OfNode } from './of.js';
+import { ofBusNAddrCells } from './of-address.js';
 import { MAX_PHANDLE_ARGS, ofParsePhandleWithArgs } from './of-phandle.js';
 
 /**
@@ -89,13 +90,8 @@ export interface OfIrqResult {
   readonly reports: readonly PrintkReport[];
 }
 
-/** A supplier found by an fw_devlink interrupt binding, with what the kernel logged finding it. */
-export interface OfIrqSupplierResult {
-  /** The supplier node, or null. */
-  readonly supplier: OfNode | null;
-  /** What the kernel logged during the walk, in order. */
-  readonly reports: readonly PrintkReport[];
-}
+/** A supplier found by an fw_devlink interrupt binding (an OF node), with what the kernel logged finding it. */
+export type OfIrqSupplierResult = FwnodeIrqWalkResult & { readonly supplier: OfNode | null };
 
 // The log lines of one walk: WARNs always, pr_debug() text only when `debug` (each costs a string).
 class IrqLog {
@@ -400,15 +396,6 @@ export function ofIrqSupplier(np: OfNode, index: number, b: OfIrqBehaviour, debu
   return { supplier: r.np, reports: r.reports };
 }
 
-// base.c: of_bus_n_addr_cells(): own or nearest ancestor's #address-cells, else 1.
-function busAddrCells(np: OfNode): number {
-  for (let n: OfNode | null = np; n !== null; n = n.parent) {
-    const c = n.readU32('#address-cells');
-    if (c !== undefined) return c;
-  }
-  return 1;
-}
-
 /**
  * property.c: parse_interrupt_map() (fw_devlink, v6.10+): the parent named
  * by entry `index` of `np`'s `interrupt-map` (child unit address by
@@ -424,7 +411,7 @@ export function ofInterruptMapParent(np: OfNode, index: number, b: OfIrqBehaviou
   const none = (): OfIrqSupplierResult => ({ supplier: null, reports: log.reports });
   const intcells = np.readU32('#interrupt-cells');
   if (intcells === undefined) return none();
-  const addrcells = busAddrCells(np);
+  const addrcells = ofBusNAddrCells(np);
   const imap = np.getProperty('interrupt-map');
   if (imap === undefined) return none();
   const end = Math.floor(imap.length / 4);

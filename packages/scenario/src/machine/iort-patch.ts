@@ -3,7 +3,7 @@
 // the table's bytes (checksum fixed), so everything downstream (the decode,
 // acpi_iort_init(), the fwspec flags at dma_configure) comes from the
 // patched table like from any other.
-import { decodeIort, FirmwareError, withChecksum, type AcpiTable, type Iort, type IortRootComplexNode } from '@kdsim/firmware';
+import { acpiChecksumSum, decodeIort, FirmwareError, withChecksum, type AcpiTable, type Iort, type IortRootComplexNode } from '@kdsim/firmware';
 import type { IortRootComplexPatchDoc, ScenarioDoc } from '../document.js';
 import type { YamlSource } from '../source.js';
 
@@ -89,9 +89,7 @@ export function patchIort(doc: ScenarioDoc, source: YamlSource, tables: Readonly
   }
   // The checksum byte makes the table sum to zero again.
   bytes[9] = 0;
-  let sum = 0;
-  for (const b of bytes) sum = (sum + b) & 0xff;
-  bytes[9] = (0x100 - sum) & 0xff;
+  bytes[9] = (0x100 - acpiChecksumSum(bytes)) & 0xff;
   const patched = withChecksum(table.signature, table.header === null ? null : { ...table.header, checksum: bytes[9] }, bytes, table.file, table.offset);
   const out = new Map(tables);
   out.set('IORT', [patched, ...list.slice(1)]);
