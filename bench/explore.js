@@ -27,7 +27,7 @@ export function traceFingerprint(runs = 200) {
   for (const target of [asyncFleet(FLEET), scenarioFileTarget(XEN)]) {
     for (let i = 0; i < runs; i++) {
       let k;
-      const v = runOnce(target, new SampleStrategy(7, i), {}, { observe: (kk) => { k = kk; } });
+      const v = runOnce(target, new SampleStrategy(7, i, undefined, true), {}, { observe: (kk) => { k = kk; } });
       h.update(`${v.failures.join(';')}|${v.endTime}\n`);
       for (const r of k.klog.records()) h.update(`${r.seq} ${r.time} ${r.level} ${r.file ?? ''} ${r.text}\n`);
       for (const d of k.scheduler.decisions) h.update(`${d.kind} ${d.time} ${d.chosen} ${d.options.join(',')}\n`);

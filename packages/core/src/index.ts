@@ -8,7 +8,7 @@ export { Errno, errnoName, formatErrno, type ErrnoName } from './errno.js';
 export { type Fwnode, type FwnodeKernelRecord, type FwnodeReferenceResult, fwnodeAndAncestors, fwnodeIsAncestorOf } from './fwnode/fwnode.js';
 export { SoftwareNode, type SoftwareNodeOptions, type SwnodeReference, type SwnodePropertyValue } from './fwnode/swnode.js';
 export { VirtualClock, formatTimestamp, NSEC_PER_SEC, NSEC_PER_MSEC, NSEC_PER_USEC } from './time/clock.js';
-export { Scheduler, SimThread, type ThreadKind, type ThreadBody, type Yield, type WaitFor, type SleepUntil, type Decision, type RunResult } from './time/scheduler.js';
+export { Scheduler, SimThread, type Named, type ThreadKind, type ThreadBody, type Yield, type WaitFor, type SleepUntil, type Decision, type RunResult } from './time/scheduler.js';
 export { ScheduleStrategy, InOrderStrategy, SeededStrategy, ReplayStrategy, mulberry32, type ChoicePoint, type ChoiceKind } from './time/strategy.js';
 export { Klog, type KlogRecord, type DmesgOptions } from './klog/klog.js';
 export { LogLevel, levelName, parseLevel, type LogLevelValue } from './klog/levels.js';

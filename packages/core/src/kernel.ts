@@ -654,12 +654,12 @@ export class Kernel {
     return this.#asyncStar !== this.#asyncNames.has(name);
   }
 
-  /** async_schedule_dev(): run `fn` on an async worker; `asyncPending` counts it until it ends. */
-  asyncSchedule(name: string, dev: Device, drv: Driver | null, fn: () => void): void {
+  /** async_schedule_dev(): run `fn` on an async worker (thread `async:<dev>`); `asyncPending` counts it until it ends. */
+  asyncSchedule(dev: Device, drv: Driver | null, fn: () => void): void {
     this.asyncPending++;
     if (this.tracing) this.emit(drv ? { type: 'async_schedule', device: dev.name, driver: drv.name } : { type: 'async_schedule', device: dev.name });
     // One async job runs to completion in one step: completion order is what the strategy picks.
-    this.scheduler.spawnJob(name, 'async', () => {
+    this.scheduler.spawnJob('async:', dev, 'async', () => {
       try {
         fn();
       } finally {
@@ -792,7 +792,7 @@ export class Kernel {
       }
       const rest = builtin.get(level);
       while (rest !== undefined && rest.length > 0) {
-        const pick = rest.length > 1 ? this.scheduler.choose('initcall', rest.map((ic) => ic.name)) : 0;
+        const pick = this.scheduler.chooseNamed('initcall', rest, rest.length);
         const body = this.#doInitcall(level, rest.splice(pick, 1)[0]!);
         if (body !== null) yield* body;
         yield;

@@ -56,7 +56,7 @@ describe('schedules replay a boot exactly', () => {
 });
 
 describe('a sample strategy varies the allowed kinds of choice only', () => {
-  const point = (kind: 'thread' | 'initcall') => ({ kind, time: 0, options: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] });
+  const point = (kind: 'thread' | 'initcall') => ({ kind, time: 0, count: 8, options: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] });
   const picks = (s: SampleStrategy, kind: 'thread' | 'initcall') => Array.from({ length: 40 }, () => s.choose(point(kind)));
 
   it('every real kind by default; run 0 is the default boot', () => {

@@ -49,7 +49,7 @@ export class ScheduleReplay extends ScheduleStrategy {
 
   choose(point: ChoicePoint): number {
     const c = this.#at.get(this.#i++) ?? 0;
-    return c < point.options.length ? c : point.options.length - 1;
+    return c < point.count ? c : point.count - 1;
   }
 }
 

@@ -4,12 +4,12 @@ import {
 import { describe, expect, it } from 'vitest';
 import { asyncFleet, xenGrantDmaStandIn } from './examples.js';
 import { checkInvariants } from './invariants.js';
-import { decodeSchedule, encodeSchedule } from './schedule.js';
-import { explore, exploreAsync } from './search.js';
+import { decodeSchedule, encodeSchedule, scheduleOf } from './schedule.js';
+import { explore, exploreAsync, SampleStrategy } from './search.js';
 import { shrink } from './shrink.js';
 import type { ExploreTarget } from './target.js';
 import { describeSchedule } from './report.js';
-import { runSchedule } from './verdict.js';
+import { runOnce, runSchedule } from './verdict.js';
 
 /**
  * Two async devices; `child` is a child device of `parent` when `related`.
@@ -97,6 +97,19 @@ describe('random search, shrink and replay on the Xen grant-DMA stand-in (§14.1
     expect(replay.hash).toBe(s.verdict.hash);
     expect(replay.failures).toContain(s.failure);
     expect(s.failure).toMatch(/probed without its IOMMU/);
+  });
+
+  it('sampled boots make no option labels, but the failure found is reported with them', () => {
+    const sampled = runOnce(target, new SampleStrategy(1, 3));
+    expect(sampled.decisions.length).toBeGreaterThan(0);
+    expect(sampled.decisions.every((d) => d.options.length === 0 && d.count >= 2)).toBe(true);
+    for (const determinism of ['first', 'off'] as const) {
+      const found = explore(target, { seed: 1, runs: 200, determinism });
+      const failing = found.failure!.verdict;
+      expect(failing.decisions.every((d) => d.options.length === d.count)).toBe(true);
+      const lines = describeSchedule(scheduleOf(failing.chosen), failing);
+      expect(lines.some((l) => /landing: after deferred_probe_timeout/.test(l))).toBe(true);
+    }
   });
 
   it('the lowest failing index does not depend on how the run range is split', () => {

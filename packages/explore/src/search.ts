@@ -3,7 +3,8 @@ import { ExploreError } from './errors.js';
 import { EVERYTHING, FootprintCollector, independent, type Footprint } from './footprint.js';
 import type { InvariantOptions } from './invariants.js';
 import type { ExploreTarget } from './target.js';
-import { checkDeterminism, runOnce, type RunVerdict } from './verdict.js';
+import { determinismFailure, runOnce, runSchedule, type RunVerdict } from './verdict.js';
+import { scheduleOf } from './schedule.js';
 
 /** Every kind of choice a real kernel can vary. */
 export const REAL_CHOICE_KINDS: readonly ChoiceKind[] = ['thread', 'initcall', 'module-order', 'landing'];
@@ -77,17 +78,27 @@ export class SampleStrategy extends ScheduleStrategy {
   readonly #next: (() => number) | null;
   // Every kind is varied unless `kinds` says otherwise: the common case asks no question per choice.
   readonly #kinds: ReadonlySet<ChoiceKind> | null;
+  readonly #labels: boolean;
 
-  /** Creates the strategy of random run `index` under base seed `seed`. */
-  constructor(seed: number, index: number, kinds: readonly ChoiceKind[] = REAL_CHOICE_KINDS) {
+  /**
+   * Creates the strategy of random run `index` under base seed `seed`. Its boots record no
+   * option labels unless `labels` is true: a sampled run is judged by its failures and trace
+   * hash, and {@link explore} replays a failing one (with labels) to report it.
+   */
+  constructor(seed: number, index: number, kinds: readonly ChoiceKind[] = REAL_CHOICE_KINDS, labels = false) {
     super();
     this.#next = index === 0 ? null : mulberry32(runSeed(seed, index));
     this.#kinds = REAL_CHOICE_KINDS.every((k) => kinds.includes(k)) ? null : new Set(kinds);
+    this.#labels = labels;
+  }
+
+  override get labels(): boolean {
+    return this.#labels;
   }
 
   choose(point: ChoicePoint): number {
     if (this.#next === null || (this.#kinds !== null && !this.#kinds.has(point.kind))) return 0;
-    return Math.floor(this.#next() * point.options.length);
+    return Math.floor(this.#next() * point.count);
   }
 }
 
@@ -141,15 +152,24 @@ class Tally {
 
   constructor(readonly target: ExploreTarget, readonly options: ExploreOptions) {}
 
-  // Judges one run; true when the exploration should stop.
-  record(index: number, verdict0: RunVerdict, redundant: boolean): boolean {
+  // Judges one run; true when the exploration should stop. A run whose boot made no
+  // option labels (`labelled` false) is replayed if it failed, to report it with them.
+  record(index: number, verdict0: RunVerdict, redundant: boolean, labelled = true): boolean {
     let verdict = verdict0;
     this.runs++;
     const o = this.options;
     const det = o.determinism ?? 'first';
-    if (det === 'every' || (det === 'first' && (this.runs === 1 || verdict.failures.length > 0))) {
-      const d = checkDeterminism(this.target, verdict, o.invariants);
+    const failed = verdict.failures.length > 0;
+    let again: RunVerdict | null = null;
+    if (det === 'every' || (det === 'first' && (this.runs === 1 || failed))) {
+      again = runSchedule(this.target, scheduleOf(verdict.chosen), o.invariants);
+      const d = determinismFailure(verdict, again);
       if (d !== null) verdict = { ...verdict, failures: [...verdict.failures, d] };
+    }
+    if (failed && !labelled) {
+      again ??= runSchedule(this.target, scheduleOf(verdict.chosen), o.invariants);
+      // The same trace made the same choices: the replay's decisions are the run's, labelled.
+      if (again.hash === verdict.hash) verdict = { ...verdict, decisions: again.decisions };
     }
     const run: ExploredRun = { index, verdict, redundant };
     o.onRun?.(run);
@@ -176,7 +196,7 @@ function* sample(target: ExploreTarget, o: ExploreOptions): Generator<void, Expl
   const seed = o.seed ?? 1;
   for (let i = first; i < first + budget; i++) {
     if (o.shouldStop?.() === true) return tally.result('random', false);
-    if (tally.record(i, runOnce(target, new SampleStrategy(seed, i, o.kinds), o.invariants), false)) break;
+    if (tally.record(i, runOnce(target, new SampleStrategy(seed, i, o.kinds), o.invariants), false, false)) break;
     yield;
   }
   return tally.result('random', false);

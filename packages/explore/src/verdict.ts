@@ -27,7 +27,7 @@ export interface RunVerdict {
 export function traceHash(k: Kernel): string {
   const h = new TraceHasher();
   for (const r of k.klog.records()) h.num(r.time).num(r.level).str(r.text);
-  for (const d of k.scheduler.decisions) h.num(KIND_CODE[d.kind]).num(d.time).num(d.chosen).num(d.options.length);
+  for (const d of k.scheduler.decisions) h.num(KIND_CODE[d.kind]).num(d.time).num(d.chosen).num(d.count);
   return h.digest();
 }
 
@@ -57,7 +57,11 @@ export function runSchedule(target: ExploreTarget, schedule: Schedule, invariant
  * same trace. Returns the failure line, or null when the replay matched.
  */
 export function checkDeterminism(target: ExploreTarget, run: RunVerdict, invariants: InvariantOptions = {}): string | null {
-  const again = runSchedule(target, scheduleOf(run.chosen), invariants);
+  return determinismFailure(run, runSchedule(target, scheduleOf(run.chosen), invariants));
+}
+
+/** {@link checkDeterminism} given the replay `again` of `run`'s choices. */
+export function determinismFailure(run: RunVerdict, again: RunVerdict): string | null {
   if (again.hash === run.hash) return null;
   return `determinism: replaying the same schedule gave trace ${again.hash.slice(0, 12)}, not ${run.hash.slice(0, 12)}`;
 }

@@ -57,7 +57,7 @@ export class Dd {
 
   // As for #driverAttachAsync(): no captured variable in __device_attach() itself.
   #deviceAttachAsync(dev: Device): void {
-    this.k.asyncSchedule(`async:${dev.name}`, dev, null, () => this.#deviceAttachAsyncHelper(dev));
+    this.k.asyncSchedule(dev, null, () => this.#deviceAttachAsyncHelper(dev));
   }
 
   // dd.c: __device_attach_driver(); `bus` is the device's, whose drivers are walked.
@@ -129,7 +129,7 @@ export class Dd {
   // context allocation on every one of the walk's device × driver calls.
   #driverAttachAsync(dev: Device, drv: Driver): void {
     dev.asyncDriver = drv;
-    this.k.asyncSchedule(`async:${dev.name}`, dev, drv, () => {
+    this.k.asyncSchedule(dev, drv, () => {
       // dd.c: __driver_attach_async_helper()
       const d = dev.asyncDriver;
       dev.asyncDriver = null;

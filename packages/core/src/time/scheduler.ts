@@ -27,8 +27,17 @@ export type Yield = undefined | WaitFor | SleepUntil;
 /** A thread body: a generator that runs until its next yield. */
 export type ThreadBody = Generator<Yield, void, void>;
 
+// The labels of a choice whose strategy asked for none.
+const NO_LABELS: readonly string[] = Object.freeze([]);
+
 // The body of every one-step thread: never resumed (the scheduler runs the job instead).
 const JOB_BODY: ThreadBody = (function* (): ThreadBody {})();
+
+/** Something with a name (a device): a thread's label may end with it. */
+export interface Named {
+  /** The name. */
+  readonly name: string;
+}
 
 /** One simulated execution context. */
 export class SimThread {
@@ -41,16 +50,27 @@ export class SimThread {
   /** A one-step thread's job (see {@link Scheduler.spawnJob}), run instead of the body. @internal */
   job: (() => void) | null = null;
 
+  readonly #prefix: string;
+  readonly #subject: Named | null;
+
   /** @internal */
   constructor(
     readonly id: number,
-    readonly name: string,
+    prefix: string,
+    subject: Named | null,
     readonly kind: ThreadKind,
     readonly body: ThreadBody,
     at: number,
     readonly daemon: boolean,
   ) {
     this.readyAt = at;
+    this.#prefix = prefix;
+    this.#subject = subject;
+  }
+
+  /** The thread's name (`init`, `async:<device>`); made when asked, since most are never shown. */
+  get name(): string {
+    return this.#subject === null ? this.#prefix : this.#prefix + this.#subject.name;
   }
 }
 
@@ -156,7 +176,7 @@ export class Scheduler {
    * that its start is not a choice point.
    */
   spawn(name: string, kind: ThreadKind, body: ThreadBody, options: { at?: number; daemon?: boolean; waitFor?: WaitFor } = {}): SimThread {
-    const t = new SimThread(this.#nextId++, name, kind, body, options.at ?? this.clock.now, options.daemon ?? false);
+    const t = new SimThread(this.#nextId++, name, null, kind, body, options.at ?? this.clock.now, options.daemon ?? false);
     if (options.waitFor !== undefined) t.waitFor = options.waitFor;
     this.#threads[this.#live++] = t;
     return t;
@@ -165,10 +185,11 @@ export class Scheduler {
   /**
    * Starts a thread that runs `job` to completion in its one step, first at
    * the current time (an async work item). It behaves as a body that never
-   * yields, without a generator per thread.
+   * yields, without a generator per thread. Its name is `prefix` followed by
+   * `subject`'s name, if any.
    */
-  spawnJob(name: string, kind: ThreadKind, job: () => void): SimThread {
-    const t = new SimThread(this.#nextId++, name, kind, JOB_BODY, this.clock.now, false);
+  spawnJob(prefix: string, subject: Named | null, kind: ThreadKind, job: () => void): SimThread {
+    const t = new SimThread(this.#nextId++, prefix, subject, kind, JOB_BODY, this.clock.now, false);
     t.job = job;
     this.#jobs[this.#jobCount++] = t;
     return t;
@@ -181,10 +202,30 @@ export class Scheduler {
    */
   choose(kind: ChoiceKind, options: readonly string[]): number {
     if (options.length < 2) return 0;
+    return this.#decide(kind, options.length, this.strategy.labels ? options : NO_LABELS);
+  }
+
+  /**
+   * {@link choose} among the first `count` of `items` (threads, initcalls), labelled by
+   * their names: the labels are made only if the strategy asks for them, since a choice
+   * is made at nearly every step of a boot.
+   */
+  chooseNamed(kind: ChoiceKind, items: readonly Named[], count: number): number {
+    if (count < 2) return 0;
+    let labels = NO_LABELS;
+    if (this.strategy.labels) {
+      const names = new Array<string>(count);
+      for (let i = 0; i < count; i++) names[i] = items[i]!.name;
+      labels = names;
+    }
+    return this.#decide(kind, count, labels);
+  }
+
+  #decide(kind: ChoiceKind, count: number, options: readonly string[]): number {
     // The strategy is shown the decision it is making (one object per choice, not two).
-    const d: { kind: ChoiceKind; time: number; options: readonly string[]; chosen: number } = { kind, time: this.clock.now, options, chosen: 0 };
+    const d: { kind: ChoiceKind; time: number; count: number; options: readonly string[]; chosen: number } = { kind, time: this.clock.now, count, options, chosen: 0 };
     const raw = this.strategy.choose(d);
-    d.chosen = raw >= 0 && raw < options.length ? raw | 0 : 0;
+    d.chosen = raw >= 0 && raw < count ? raw | 0 : 0;
     this.#decisions.push(d);
     return d.chosen;
   }
@@ -278,12 +319,7 @@ export class Scheduler {
         else options = mergeReady(ready, n, jobs, nj, this.#mergeScratch);
         total = n + nj;
       }
-      let pick = options[0]!;
-      if (total > 1) {
-        const names = new Array<string>(total);
-        for (let i = 0; i < total; i++) names[i] = options[i]!.name;
-        pick = options[this.choose('thread', names)] ?? pick;
-      }
+      const pick = total > 1 ? options[this.chooseNamed('thread', options, total)]! : options[0]!;
       // A job leaves the pending list when it runs (it never runs twice).
       if (pick.job !== null) this.#removeJob(pick);
       this.#step(pick);

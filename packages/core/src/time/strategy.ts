@@ -19,7 +19,12 @@ export interface ChoicePoint {
   readonly kind: ChoiceKind;
   /** Virtual time of the choice (ns). */
   readonly time: number;
-  /** Labels of the options, in the order the default strategy ranks them (index 0 is the default). */
+  /** Number of options (at least 2); index 0 is the default. */
+  readonly count: number;
+  /**
+   * Labels of the options, in the order the default strategy ranks them; empty when
+   * the strategy deciding asks for none ({@link ScheduleStrategy.labels}).
+   */
   readonly options: readonly string[];
 }
 
@@ -30,8 +35,17 @@ export interface ChoicePoint {
  * explorer can drive a boot down any ordering a real kernel could take.
  */
 export abstract class ScheduleStrategy {
-  /** Returns the index in `point.options` of the thread to run. */
+  /** Returns the index (below `point.count`) of the option to take. */
   abstract choose(point: ChoicePoint): number;
+
+  /**
+   * Whether choice points carry their options' labels. Labels are for people and for
+   * strategies that tell options apart by name; a strategy that only draws an index
+   * (an explorer's random sampling) says no, and a boot then makes no label per choice.
+   */
+  get labels(): boolean {
+    return true;
+  }
 }
 
 /** Always the first ready thread: earliest ready time, then spawn order. The default. */
@@ -64,7 +78,7 @@ export class SeededStrategy extends ScheduleStrategy {
   }
 
   choose(point: ChoicePoint): number {
-    return Math.floor(this.#next() * point.options.length);
+    return Math.floor(this.#next() * point.count);
   }
 }
 
@@ -84,6 +98,6 @@ export class ReplayStrategy extends ScheduleStrategy {
   choose(point: ChoicePoint): number {
     const c = this.choices[this.#at++];
     if (c === undefined) return this.fallback.choose(point);
-    return Math.min(Math.max(0, c), point.options.length - 1);
+    return Math.min(Math.max(0, c), point.count - 1);
   }
 }
