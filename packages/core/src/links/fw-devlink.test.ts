@@ -275,6 +275,34 @@ describe('fw_devlink with devicetree supplier bindings', () => {
     expect(on.links.fwnodes.test(uart, FWNODE_FLAG.LINKS_ADDED)).toBe(true);
     expect(off.links.fwnodes.test(uart, FWNODE_FLAG.LINKS_ADDED)).toBe(false);
   });
+
+  it('two kernels booting one tree in turns each keep their own links', () => {
+    const clk = node('clk', null, { '#clock-cells': [0] });
+    const uart = node('uart', null, { clocks: [ref(clk)] });
+    const kernel = () => {
+      const w = new World();
+      w.at('arch_sync', 'populate', (k) => w.fwDevices(k, clk, uart));
+      w.at('device', 'uart_drv', (k) => k.driverRegister(w.driver('uart')));
+      w.at('late', 'clk_drv', (k) => k.driverRegister(w.driver('clk')));
+      return w.kernel({ cmdline: 'deferred_probe_timeout=-1' });
+    };
+    const a = kernel();
+    const b = kernel();
+    // Each runs its initcalls up to the uart's deferral, in turns, then both finish.
+    a.boot(1);
+    b.boot(1);
+    for (let t = 1; t < 2_000_000_000; t *= 4) {
+      a.runUntil(t);
+      b.runUntil(t);
+    }
+    a.runUntil();
+    b.runUntil();
+    for (const k of [a, b]) {
+      expect(k.device('uart')?.bound).toBe(true);
+      expect(k.links.fwnodes.test(uart, FWNODE_FLAG.LINKS_ADDED)).toBe(true);
+      expect(k.device('uart')?.links.suppliers.map((l) => l.supplier)).toEqual([k.device('clk')]);
+    }
+  });
 });
 
 describe('proxy links for device-less descendants', () => {

@@ -43,8 +43,8 @@ export class FwnodeLink {
  * skip links that are not {@link FwnodeLink.live}.
  */
 export class FwnodeState implements FwnodeKernelRecord {
-  /** Creates the record of one node in store `owner`. */
-  constructor(readonly owner: FwnodeLinks) {}
+  /** Creates the record of `node` in store `owner`. */
+  constructor(readonly owner: FwnodeLinks, readonly node: Fwnode) {}
 
   /** FWNODE_FLAG_* bits. */
   flags = 0;
@@ -79,7 +79,13 @@ export class FwnodeState implements FwnodeKernelRecord {
  * __fwnode_link_del(), fwnode_links_purge*(), __fwnode_links_move_consumers()).
  */
 export class FwnodeLinks {
-  readonly #state = new Map<Fwnode, FwnodeState>();
+  // Each node caches the record of the kernel that last looked it up. While no other
+  // kernel has taken a cache slot from this one, the caches are the whole truth. Once one
+  // has, this store's next miss indexes its records by node (two kernels booting one tree
+  // in turn); an exploration boots one kernel after another and never needs the index.
+  readonly #records: FwnodeState[] = [];
+  #evicted = false;
+  #byNode: Map<Fwnode, FwnodeState> | null = null;
 
   /** Creates the store of kernel `k`. */
   constructor(readonly k: Kernel) {}
@@ -88,20 +94,36 @@ export class FwnodeLinks {
   state(fw: Fwnode): FwnodeState {
     const r = fw.kernelRecord;
     if (r != null && r.owner === this) return r as FwnodeState;
-    let s = this.#state.get(fw);
-    if (s === undefined) this.#state.set(fw, (s = new FwnodeState(this)));
-    fw.kernelRecord = s;
+    let s = this.#index()?.get(fw);
+    if (s === undefined) {
+      s = new FwnodeState(this, fw);
+      this.#records.push(s);
+      this.#byNode?.set(fw, s);
+    }
+    this.#cache(fw, s);
     return s;
   }
 
   /** The state of `fw` if it has any. */
   peek(fw: Fwnode): FwnodeState | undefined {
-    // The node caches the record of the kernel that last looked it up; the Map is the truth.
     const r = fw.kernelRecord;
     if (r != null && r.owner === this) return r as FwnodeState;
-    const s = this.#state.get(fw);
-    if (s !== undefined) fw.kernelRecord = s;
+    const s = this.#index()?.get(fw);
+    if (s !== undefined) this.#cache(fw, s);
     return s;
+  }
+
+  // Caches `s` in its node, telling the store whose record was there that it lost the slot.
+  #cache(fw: Fwnode, s: FwnodeState): void {
+    const prev = fw.kernelRecord?.owner;
+    if (prev instanceof FwnodeLinks && prev !== this) prev.#evicted = true;
+    fw.kernelRecord = s;
+  }
+
+  // The records by node, made once another store took a slot: null while the caches suffice.
+  #index(): Map<Fwnode, FwnodeState> | null {
+    if (this.#evicted && this.#byNode === null) this.#byNode = new Map(this.#records.map((s) => [s.node, s]));
+    return this.#byNode;
   }
 
   /** fwnode_test_flag() */
