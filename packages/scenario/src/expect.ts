@@ -75,6 +75,8 @@ interface BoundEntry {
   readonly line: number | undefined;
   /** The first half of its message: `expected bound to <want>` or `expected unbound`. */
   readonly expected: string;
+  /** Its verdict when the device is bound to `want` (null for `want: null`, whose message names the state). */
+  readonly held: ExpectationResult | null;
 }
 
 // A scenario's `bound` expectations are checked on every run (an exploration runs thousands):
@@ -87,11 +89,18 @@ function boundEntries(bound: ExpectDoc['bound'], source: YamlSource): readonly B
   if (entries === undefined) {
     entries = Object.entries(bound).map(([name, want]) => {
       const path = `/expect/bound/${escapePointer(name)}`;
-      return { name, want, path, line: source.position(path)?.line, expected: want === null ? 'expected unbound' : `expected bound to ${want}` };
+      const line = source.position(path)?.line;
+      const expected = want === null ? 'expected unbound' : `expected bound to ${want}`;
+      const held = want === null ? null : Object.freeze(boundResult(name, path, line, true, `${expected}, bound to ${want}`));
+      return { name, want, path, line, expected, held };
     });
     BOUND_ENTRIES.set(bound, entries);
   }
   return entries;
+}
+
+function boundResult(subject: string, path: string, line: number | undefined, passed: boolean, message: string): ExpectationResult {
+  return line !== undefined ? { kind: 'bound', subject, passed, message, path, line } : { kind: 'bound', subject, passed, message, path };
 }
 
 // RFC 6901: `~` and `/` in a JSON-pointer segment.
@@ -128,12 +137,16 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
   };
   const dev = deviceLookup(k);
 
-  for (const { name, want, path, line, expected } of boundEntries(expect.bound, source)) {
+  for (const { name, want, path, line, expected, held } of boundEntries(expect.bound, source)) {
     const d = dev(name);
     const driver = d === undefined ? null : boundDriverName(d);
-    const message = d === undefined ? `no device '${name}'` : `${expected}, ${driver === null ? `is ${deviceState(d)}` : `bound to ${driver}`}`;
     const passed = d !== undefined && driver === want;
-    out.push(line !== undefined ? { kind: 'bound', subject: name, passed, message, path, line } : { kind: 'bound', subject: name, passed, message, path });
+    if (passed && held !== null) {
+      out.push(held);
+      continue;
+    }
+    const message = d === undefined ? `no device '${name}'` : `${expected}, ${driver === null ? `is ${deviceState(d)}` : `bound to ${driver}`}`;
+    out.push(boundResult(name, path, line, passed, message));
   }
 
   if (expect.deferred !== undefined) {

@@ -9,7 +9,7 @@ export type * from './document.js';
 export { YamlSource } from './source.js';
 export { SCENARIO_SCHEMA_PATH, scenarioSchema, validateScenario } from './schema.js';
 export {
-  ScenarioRegistry, normaliseName, type BuildContext, type MachineStep, type DriverEntry, type PolicyEntry, type StepKind, type StepAction, type StepMeta,
+  ScenarioRegistry, FwnodePaths, normaliseName, type BuildContext, type MachineStep, type DriverEntry, type PolicyEntry, type StepKind, type StepAction, type StepMeta,
   type GroupsProvider, type BusFactory,
 } from './registry.js';
 export { defaultRegistry } from './defaults.js';

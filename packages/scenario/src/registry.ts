@@ -5,6 +5,29 @@ import type { ScenarioError } from './errors.js';
 import type { Scenario } from './scenario.js';
 
 /**
+ * Firmware nodes by path, for one run. A machine step adds the index of its firmware
+ * tree, which it builds once per scenario (firmware is read-only to a kernel); a path
+ * in more than one index is the last one's.
+ */
+export class FwnodePaths {
+  readonly #indexes: ReadonlyMap<string, Fwnode>[] = [];
+
+  /** Adds the nodes of `index`, which is kept (not copied). */
+  add(index: ReadonlyMap<string, Fwnode>): void {
+    this.#indexes.push(index);
+  }
+
+  /** The node at `path`, if any. */
+  get(path: string): Fwnode | undefined {
+    for (let i = this.#indexes.length - 1; i >= 0; i--) {
+      const fw = this.#indexes[i]!.get(path);
+      if (fw !== undefined) return fw;
+    }
+    return undefined;
+  }
+}
+
+/**
  * What the machine builder hands to every step, driver and policy while a
  * scenario's kernel is put together. One per run.
  */
@@ -18,7 +41,7 @@ export interface BuildContext {
   /** Buses by name, created by the bus step before anything registers. */
   readonly buses: Map<string, BusType>;
   /** Firmware nodes by path (software nodes and OF nodes). */
-  readonly fwnodes: Map<string, Fwnode>;
+  readonly fwnodes: FwnodePaths;
   /** The machine's firmware, bound into the kernel as `MachineFirmware`. */
   firmware: MachineFirmware;
   /** The ACPI tables by signature (empty without ACPI). */

@@ -1,12 +1,12 @@
 import {
   Kernel, KernelModule, kernelProfile, NAMED_PROFILES, ReplayStrategy, SeededStrategy, SimpleBus,
-  type BusType, type Device, type Fwnode, type ScheduleStrategy, type ThreadBody, type UserspaceStep, type Yield,
+  type BusType, type Device, type ScheduleStrategy, type ThreadBody, type UserspaceStep, type Yield,
 } from '@kdsim/core';
 import { MachineFirmware } from '@kdsim/firmware';
 import type { Container } from 'inversify';
 import { ScenarioError } from './errors.js';
 import { evaluateExpectations, evaluateStepExpectations, type ExpectationResult } from './expect.js';
-import { normaliseName, type BuildContext } from './registry.js';
+import { FwnodePaths, normaliseName, type BuildContext } from './registry.js';
 import type { CompiledStep, Scenario } from './scenario.js';
 import { summarize, type RunSummary } from './summary.js';
 import { vfioStepOutput } from './vfio-steps.js';
@@ -67,7 +67,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   }
   let kernel: Kernel | undefined;
   const buses = new Map<string, BusType>();
-  const fwnodes = new Map<string, Fwnode>();
+  const fwnodes = new FwnodePaths();
   const ctx: BuildContext = {
     scenario,
     registry,

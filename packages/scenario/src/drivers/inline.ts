@@ -43,7 +43,9 @@ function probe(ctx: BuildContext, k: Kernel, doc: DriverDoc, result: number, dev
   for (let i = 0; i < needs.length; i++) {
     if (ctx.deviceOf(needs[i]!)?.bound !== true) return fail(k, made, k.devErrProbe(dev, -Errno.EPROBE_DEFER, `waiting for ${needs[i]!}`));
   }
-  for (const n of doc.optional ?? NONE_NAMES) {
+  const optional = doc.optional ?? NONE_NAMES;
+  for (let i = 0; i < optional.length; i++) {
+    const n = optional[i]!;
     if (ctx.deviceOf(n)?.bound === true) continue;
     // dd.c: driver_deferred_probe_check_state(): defer, or give up and carry on without it.
     const r = k.deferred.checkState(dev);

@@ -1,5 +1,5 @@
 import { KernelModule } from '@kdsim/core';
-import { MachineFirmware, OfTree, type DeviceTree } from '@kdsim/firmware';
+import { MachineFirmware, OfTree, type DeviceTree, type OfNode } from '@kdsim/firmware';
 import type { MachineStep } from '../registry.js';
 import { populatePlatform } from './populate.js';
 
@@ -15,8 +15,8 @@ export const dtStep: MachineStep = {
   build(ctx) {
     const dt = ctx.scenario.firmware.dt;
     if (dt === null) return;
-    const tree = treeOf(dt);
-    for (const n of tree.allNodes()) ctx.fwnodes.set(n.path, n);
+    const { tree, byPath } = treeOf(dt);
+    ctx.fwnodes.add(byPath);
     ctx.firmware = new MachineFirmware({ of: tree, acpi: ctx.firmware.acpi });
     // A hardware machine populates through the platform package's of_platform module.
     if (ctx.scenario.hardware) return;
@@ -30,11 +30,16 @@ export const dtStep: MachineStep = {
 };
 
 // The live tree is read-only to a kernel (OF_POPULATED and every other per-boot
-// state live in the kernel), so every run of a scenario unflattens it once.
-const TREES = new WeakMap<DeviceTree, OfTree>();
+// state live in the kernel), so every run of a scenario unflattens it once, and
+// indexes its nodes by path once.
+const TREES = new WeakMap<DeviceTree, { readonly tree: OfTree; readonly byPath: ReadonlyMap<string, OfNode> }>();
 
-function treeOf(dt: DeviceTree): OfTree {
-  let tree = TREES.get(dt);
-  if (tree === undefined) TREES.set(dt, (tree = new OfTree(dt)));
-  return tree;
+function treeOf(dt: DeviceTree): { readonly tree: OfTree; readonly byPath: ReadonlyMap<string, OfNode> } {
+  let entry = TREES.get(dt);
+  if (entry === undefined) {
+    const tree = new OfTree(dt);
+    entry = { tree, byPath: new Map(tree.allNodes().map((n) => [n.path, n])) };
+    TREES.set(dt, entry);
+  }
+  return entry;
 }

@@ -24,8 +24,8 @@ export const swnodesStep: MachineStep = {
   build(ctx) {
     const docs = ctx.scenario.doc.machine?.nodes ?? [];
     if (docs.length === 0) return;
-    const { roots, nodes, wanted } = treeOf(docs);
-    for (const n of nodes) ctx.fwnodes.set(n.path, n);
+    const { roots, byPath, wanted } = treeOf(docs);
+    ctx.fwnodes.add(byPath);
     ctx.builtin.push(new KernelModule('swnode_populate', {
       initcalls: [{ level: 'arch_sync', name: 'swnode_platform_populate', fn: (k) => {
         populatePlatform(ctx, k, roots, (n) => wanted.get(n as SoftwareNode), true);
@@ -38,8 +38,8 @@ export const swnodesStep: MachineStep = {
 /** The software-node tree of one scenario's `machine.nodes`. */
 interface SwnodeTree {
   readonly roots: readonly SoftwareNode[];
-  /** Every node, parents first. */
-  readonly nodes: readonly SoftwareNode[];
+  /** Every node by path. */
+  readonly byPath: ReadonlyMap<string, SoftwareNode>;
   /** The `device` flag of each node's document. */
   readonly wanted: ReadonlyMap<SoftwareNode, boolean | undefined>;
 }
@@ -65,7 +65,7 @@ function treeOf(docs: readonly NodeDoc[]): SwnodeTree {
   for (const [node, doc] of created) {
     for (const [name, value] of Object.entries(doc.properties ?? {})) node.setProperty(name, toSwnodeValue(value, byPath));
   }
-  const tree: SwnodeTree = { roots, nodes: created.map(([n]) => n), wanted: new Map(created.map(([n, d]) => [n, d.device])) };
+  const tree: SwnodeTree = { roots, byPath, wanted: new Map(created.map(([n, d]) => [n, d.device])) };
   TREES.set(docs, tree);
   return tree;
 }
