@@ -201,8 +201,10 @@ export class Kernel {
   readonly stats = { probeAttempts: 0, binds: 0, devicesAdded: 0, driversRegistered: 0 };
   /** probe_count: probes in flight. @internal */
   probeCount = 0;
-  /** Async probe jobs not finished. @internal */
-  asyncPending = 0;
+  /** Async probe jobs not finished (the only jobs the kernel runs). @internal */
+  get asyncPending(): number {
+    return this.scheduler.unfinishedJobs;
+  }
   /** Debug switches. @internal */
   readonly dbg: CoreDebug;
   /** @internal */
@@ -654,18 +656,14 @@ export class Kernel {
     return this.#asyncStar !== this.#asyncNames.has(name);
   }
 
-  /** async_schedule_dev(): run `fn` on an async worker (thread `async:<dev>`); `asyncPending` counts it until it ends. */
-  asyncSchedule(dev: Device, drv: Driver | null, fn: () => void): void {
-    this.asyncPending++;
+  /**
+   * async_schedule_dev(): run `fn(dev)` on an async worker (thread `async:<dev>`);
+   * {@link asyncPending} counts it until it ends. One `fn` can serve every device.
+   */
+  asyncSchedule(dev: Device, drv: Driver | null, fn: (dev: Device) => void): void {
     if (this.tracing) this.emit(drv ? { type: 'async_schedule', device: dev.name, driver: drv.name } : { type: 'async_schedule', device: dev.name });
     // One async job runs to completion in one step: completion order is what the strategy picks.
-    this.scheduler.spawnJob('async:', dev, 'async', () => {
-      try {
-        fn();
-      } finally {
-        this.asyncPending--;
-      }
-    });
+    this.scheduler.spawnJob('async:', dev, 'async', fn);
   }
 
   // ---------------------------------------------------------------- modules

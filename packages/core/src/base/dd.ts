@@ -55,10 +55,13 @@ export class Dd {
     return ret;
   }
 
-  // As for #driverAttachAsync(): no captured variable in __device_attach() itself.
   #deviceAttachAsync(dev: Device): void {
-    this.k.asyncSchedule(dev, null, () => this.#deviceAttachAsyncHelper(dev));
+    this.k.asyncSchedule(dev, null, this.#deviceAttachAsyncJob);
   }
+
+  // The async jobs take their device as an argument: one function each per kernel, not a
+  // closure per job.
+  readonly #deviceAttachAsyncJob = (dev: Device): void => this.#deviceAttachAsyncHelper(dev);
 
   // dd.c: __device_attach_driver(); `bus` is the device's, whose drivers are walked.
   #deviceAttachDriver(bus: BusType, drv: Driver, data: AttachData): number {
@@ -125,19 +128,19 @@ export class Dd {
     this.driverProbeDevice(drv, dev);
   }
 
-  // The closure lives here, not in __driver_attach(): a captured `dev` would cost a
-  // context allocation on every one of the walk's device × driver calls.
   #driverAttachAsync(dev: Device, drv: Driver): void {
     dev.asyncDriver = drv;
-    this.k.asyncSchedule(dev, drv, () => {
-      // dd.c: __driver_attach_async_helper()
-      const d = dev.asyncDriver;
-      dev.asyncDriver = null;
-      if (d === null) return;
-      const ret = this.driverProbeDevice(d, dev);
-      if (this.k.dbg.dd) this.k.devDbg(dev, DD, `driver ${d.name} async attach completed: ${ret}`);
-    });
+    this.k.asyncSchedule(dev, drv, this.#driverAttachAsyncJob);
   }
+
+  // dd.c: __driver_attach_async_helper()
+  readonly #driverAttachAsyncJob = (dev: Device): void => {
+    const d = dev.asyncDriver;
+    dev.asyncDriver = null;
+    if (d === null) return;
+    const ret = this.driverProbeDevice(d, dev);
+    if (this.k.dbg.dd) this.k.devDbg(dev, DD, `driver ${d.name} async attach completed: ${ret}`);
+  };
 
   /** dd.c: driver_probe_device() — probe, and on deferral queue the device and re-check the trigger count. */
   driverProbeDevice(drv: Driver, dev: Device): number {

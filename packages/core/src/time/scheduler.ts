@@ -47,17 +47,17 @@ export class SimThread {
   waitFor: WaitFor | null = null;
   /** True when the body has returned. */
   done = false;
-  /** A one-step thread's job (see {@link Scheduler.spawnJob}), run instead of the body. @internal */
-  job: (() => void) | null = null;
+  /** A one-step thread's job (see {@link Scheduler.spawnJob}), run on its subject instead of the body. @internal */
+  job: ((subject: Named) => void) | null = null;
 
   readonly #prefix: string;
-  readonly #subject: Named | null;
 
   /** @internal */
   constructor(
     readonly id: number,
     prefix: string,
-    subject: Named | null,
+    /** What the thread works on (a device), named at the end of its name; null for none. */
+    readonly subject: Named | null,
     readonly kind: ThreadKind,
     readonly body: ThreadBody,
     at: number,
@@ -65,12 +65,11 @@ export class SimThread {
   ) {
     this.readyAt = at;
     this.#prefix = prefix;
-    this.#subject = subject;
   }
 
   /** The thread's name (`init`, `async:<device>`); made when asked, since most are never shown. */
   get name(): string {
-    return this.#subject === null ? this.#prefix : this.#prefix + this.#subject.name;
+    return this.subject === null ? this.#prefix : this.#prefix + this.subject.name;
   }
 }
 
@@ -154,6 +153,11 @@ export class Scheduler {
     readonly maxSteps = 50_000_000,
   ) {}
 
+  /** Jobs ({@link spawnJob}) not finished: waiting to run, or running now. */
+  get unfinishedJobs(): number {
+    return this.#jobCount + (this.#current !== null && this.#current.job !== null ? 1 : 0);
+  }
+
   /** The thread running now, or null outside a step. */
   get current(): SimThread | null {
     return this.#current;
@@ -183,14 +187,15 @@ export class Scheduler {
   }
 
   /**
-   * Starts a thread that runs `job` to completion in its one step, first at
-   * the current time (an async work item). It behaves as a body that never
+   * Starts a thread that runs `job(subject)` to completion in its one step, first
+   * at the current time (an async work item). It behaves as a body that never
    * yields, without a generator per thread. Its name is `prefix` followed by
-   * `subject`'s name, if any.
+   * `subject`'s name. A job takes its subject as an argument so that callers can
+   * pass one function for all their jobs instead of a closure per job.
    */
-  spawnJob(prefix: string, subject: Named | null, kind: ThreadKind, job: () => void): SimThread {
+  spawnJob<T extends Named>(prefix: string, subject: T, kind: ThreadKind, job: (subject: T) => void): SimThread {
     const t = new SimThread(this.#nextId++, prefix, subject, kind, JOB_BODY, this.clock.now, false);
-    t.job = job;
+    t.job = job as (subject: Named) => void;
     this.#jobs[this.#jobCount++] = t;
     return t;
   }
@@ -347,7 +352,7 @@ export class Scheduler {
     const job = t.job;
     if (job !== null) {
       try {
-        job();
+        job(t.subject!);
       } finally {
         this.#current = null;
       }
