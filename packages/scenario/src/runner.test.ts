@@ -65,6 +65,30 @@ describe('runScenario', () => {
     expect(failed[0]!.line).toBe(text.split('\n').findIndex((l) => l.includes('bound: {')) + 1);
   });
 
+  it('finds a bound entry\'s device by dev_name (the first listed) or by bus:name', () => {
+    // Two devices called `twin`, on two buses: `twin` is the first registered, `acme:twin` the other.
+    const r = runScenario(parseScenario(`
+name: twins
+machine:
+  devices:
+    - { name: twin, bus: platform }
+    - { name: twin, bus: acme }
+kernel:
+  drivers:
+    - { name: twin-platform, compatible: [twin] }
+    - { name: twin-acme, bus: acme, compatible: [twin] }
+  builtin: [twin-platform, twin-acme]
+expect:
+  bound: { twin: twin-platform, "acme:twin": twin-acme, "platform:twin": twin-acme, ghost: twin-acme }
+`));
+    expect(r.expectations.map((e) => [e.subject, e.passed, e.message])).toEqual([
+      ['twin', true, 'expected bound to twin-platform, bound to twin-platform'],
+      ['acme:twin', true, 'expected bound to twin-acme, bound to twin-acme'],
+      ['platform:twin', false, 'expected bound to twin-acme, bound to twin-platform'],
+      ['ghost', false, "no device 'ghost'"],
+    ]);
+  });
+
   it('applies policy overrides: without strict fw_devlink `iommus` makes no link (optional binding, spec §7.4)', () => {
     const r = runScenario(parseScenario(LATE_SMMU), { policy: { fw_devlink: 'nostrict' } });
     expect(r.summary.devlinks).toEqual([]);
