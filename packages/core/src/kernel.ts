@@ -658,7 +658,7 @@ export class Kernel {
 
   /**
    * async_schedule_dev(): run `fn(dev)` on an async worker (thread `async:<dev>`);
-   * {@link asyncPending} counts it until it ends. One `fn` can serve every device.
+   * `asyncPending` counts it until it ends. One `fn` can serve every device.
    */
   asyncSchedule(dev: Device, drv: Driver | null, fn: (dev: Device) => void): void {
     if (this.tracing) this.emit(drv ? { type: 'async_schedule', device: dev.name, driver: drv.name } : { type: 'async_schedule', device: dev.name });
