@@ -112,6 +112,14 @@ describe('random search, shrink and replay on the Xen grant-DMA stand-in (§14.1
     }
   });
 
+  it('boots again for labels only the failure it keeps, not every failing run', () => {
+    let boots = 0;
+    const counted: ExploreTarget = { name: target.name, boot: (s, h) => (boots++, target.boot(s, h)) };
+    const r = explore(counted, { seed: 1, runs: 200, determinism: 'off', stopAtFirst: false });
+    expect(r.failures).toBeGreaterThan(1);
+    expect(boots).toBe(200 + 1);
+  });
+
   it('the lowest failing index does not depend on how the run range is split', () => {
     const whole = explore(target, { seed: 5, runs: 60, stopAtFirst: false });
     const parts = [0, 20, 40].map((first) => explore(target, { seed: 5, runs: 20, firstIndex: first, stopAtFirst: false }));

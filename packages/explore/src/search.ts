@@ -152,24 +152,19 @@ class Tally {
 
   constructor(readonly target: ExploreTarget, readonly options: ExploreOptions) {}
 
-  // Judges one run; true when the exploration should stop. A run whose boot made no
-  // option labels (`labelled` false) is replayed if it failed, to report it with them.
+  // Judges one run; true when the exploration should stop. The failure kept (the lowest
+  // index) is reported with option labels: a run whose boot made none (`labelled` false)
+  // takes its replay's, so only that one run is booted again for them.
   record(index: number, verdict0: RunVerdict, redundant: boolean, labelled = true): boolean {
     let verdict = verdict0;
     this.runs++;
     const o = this.options;
     const det = o.determinism ?? 'first';
-    const failed = verdict.failures.length > 0;
     let again: RunVerdict | null = null;
-    if (det === 'every' || (det === 'first' && (this.runs === 1 || failed))) {
+    if (det === 'every' || (det === 'first' && (this.runs === 1 || verdict.failures.length > 0))) {
       again = runSchedule(this.target, scheduleOf(verdict.chosen), o.invariants);
       const d = determinismFailure(verdict, again);
       if (d !== null) verdict = { ...verdict, failures: [...verdict.failures, d] };
-    }
-    if (failed && !labelled) {
-      again ??= runSchedule(this.target, scheduleOf(verdict.chosen), o.invariants);
-      // The same trace made the same choices: the replay's decisions are the run's, labelled.
-      if (again.hash === verdict.hash) verdict = { ...verdict, decisions: again.decisions };
     }
     const run: ExploredRun = { index, verdict, redundant };
     o.onRun?.(run);
@@ -180,7 +175,14 @@ class Tally {
     this.hashes.add(verdict.hash);
     if (verdict.failures.length === 0) return false;
     this.failures++;
-    if (this.failure === null || index < this.failure.index) this.failure = run;
+    if (this.failure === null || index < this.failure.index) {
+      if (!labelled) {
+        again ??= runSchedule(this.target, scheduleOf(verdict.chosen), o.invariants);
+        // The same trace made the same choices: the replay's decisions are the run's, labelled.
+        if (again.hash === verdict.hash) verdict = { ...verdict, decisions: again.decisions };
+      }
+      this.failure = { index, verdict, redundant };
+    }
     return o.stopAtFirst ?? true;
   }
 
