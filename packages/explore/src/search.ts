@@ -83,7 +83,7 @@ export class SampleStrategy extends ScheduleStrategy {
   /**
    * Creates the strategy of random run `index` under base seed `seed`. Its boots record no
    * option labels unless `labels` is true: a sampled run is judged by its failures and trace
-   * hash, and {@link explore} replays a failing one (with labels) to report it.
+   * hash, and {@link explore} boots the failure it keeps once more, with labels, to report it.
    */
   constructor(seed: number, index: number, kinds: readonly ChoiceKind[] = REAL_CHOICE_KINDS, labels = false) {
     super();
@@ -160,10 +160,11 @@ class Tally {
     this.runs++;
     const o = this.options;
     const det = o.determinism ?? 'first';
+    // The run's choices booted again, at most once for both uses below.
     let again: RunVerdict | null = null;
+    const replay = (): RunVerdict => (again ??= runSchedule(this.target, scheduleOf(verdict0.chosen), o.invariants));
     if (det === 'every' || (det === 'first' && (this.runs === 1 || verdict.failures.length > 0))) {
-      again = runSchedule(this.target, scheduleOf(verdict.chosen), o.invariants);
-      const d = determinismFailure(verdict, again);
+      const d = determinismFailure(verdict, replay());
       if (d !== null) verdict = { ...verdict, failures: [...verdict.failures, d] };
     }
     const run: ExploredRun = { index, verdict, redundant };
@@ -177,9 +178,9 @@ class Tally {
     this.failures++;
     if (this.failure === null || index < this.failure.index) {
       if (!labelled) {
-        again ??= runSchedule(this.target, scheduleOf(verdict.chosen), o.invariants);
         // The same trace made the same choices: the replay's decisions are the run's, labelled.
-        if (again.hash === verdict.hash) verdict = { ...verdict, decisions: again.decisions };
+        const labelledRun = replay();
+        if (labelledRun.hash === verdict.hash) verdict = { ...verdict, decisions: labelledRun.decisions };
       }
       this.failure = { index, verdict, redundant };
     }

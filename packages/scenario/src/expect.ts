@@ -79,63 +79,29 @@ interface BoundEntry {
   readonly held: ExpectationResult | null;
 }
 
-/** A document's `bound` entries, with the index of each entry named by a dev_name(). */
-interface BoundTable {
-  readonly entries: readonly BoundEntry[];
-  /** Entry index by device name, for the names without a colon (a `bus:name` holds one). */
-  readonly byDevName: ReadonlyMap<string, number>;
-}
-
-const NO_BOUND: BoundTable = { entries: [], byDevName: new Map() };
-
 // A scenario's `bound` expectations are checked on every run (an exploration runs thousands):
 // their pointers, lines and messages' first halves are worked out once per document.
-const BOUND_TABLES = new WeakMap<object, BoundTable>();
+const BOUND_ENTRIES = new WeakMap<object, readonly BoundEntry[]>();
 
-function boundTable(bound: ExpectDoc['bound'], source: YamlSource): BoundTable {
-  if (bound === undefined) return NO_BOUND;
-  let table = BOUND_TABLES.get(bound);
-  if (table === undefined) {
-    const entries = Object.entries(bound).map(([name, want]): BoundEntry => {
+function boundEntries(bound: ExpectDoc['bound'], source: YamlSource): readonly BoundEntry[] {
+  if (bound === undefined) return [];
+  let entries = BOUND_ENTRIES.get(bound);
+  if (entries === undefined) {
+    entries = Object.entries(bound).map(([name, want]): BoundEntry => {
       const path = `/expect/bound/${escapePointer(name)}`;
       const line = source.position(path)?.line;
       const expected = want === null ? 'expected unbound' : `expected bound to ${want}`;
-      const held = want === null ? null : Object.freeze(boundResult(name, path, line, true, `${expected}, bound to ${want}`));
+      const held = want === null ? null : Object.freeze(result('bound', name, true, `${expected}, bound to ${want}`, path, line));
       return { name, want, path, line, expected, held };
     });
-    const byDevName = new Map<string, number>();
-    entries.forEach((e, i) => {
-      if (!e.name.includes(':')) byDevName.set(e.name, i);
-    });
-    table = { entries, byDevName };
-    BOUND_TABLES.set(bound, table);
+    BOUND_ENTRIES.set(bound, entries);
   }
-  return table;
+  return entries;
 }
 
-// The device of each entry, as deviceLookup() finds it: the first listed device of a
-// dev_name (one pass over the kernel's devices against the document's index, so a run
-// builds no map), or the kernel's lookup of a `bus:name`.
-function boundDevices(k: Kernel, table: BoundTable): (Device | undefined)[] {
-  const { entries, byDevName } = table;
-  const found = new Array<Device | undefined>(entries.length).fill(undefined);
-  let left = byDevName.size;
-  const devices = k.devices;
-  for (let i = 0; i < devices.length && left > 0; i++) {
-    const d = devices[i]!;
-    if (!listedDevice(d)) continue;
-    const j = byDevName.get(d.name);
-    if (j !== undefined && found[j] === undefined) {
-      found[j] = d;
-      left--;
-    }
-  }
-  for (let j = 0; j < entries.length; j++) if (entries[j]!.name.includes(':')) found[j] = k.device(entries[j]!.name);
-  return found;
-}
-
-function boundResult(subject: string, path: string, line: number | undefined, passed: boolean, message: string): ExpectationResult {
-  return line !== undefined ? { kind: 'bound', subject, passed, message, path, line } : { kind: 'bound', subject, passed, message, path };
+// One verdict; `line` is left out when the source does not know it.
+function result(kind: string, subject: string, passed: boolean, message: string, path: string, line: number | undefined): ExpectationResult {
+  return line !== undefined ? { kind, subject, passed, message, path, line } : { kind, subject, passed, message, path };
 }
 
 // RFC 6901: `~` and `/` in a JSON-pointer segment.
@@ -167,16 +133,12 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
   const { kernel: k, stepResults, source } = input;
   const out: ExpectationResult[] = [];
   const add = (kind: string, subject: string, path: string, passed: boolean, message: string): void => {
-    const line = source.position(path)?.line;
-    out.push(line !== undefined ? { kind, subject, passed, message, path, line } : { kind, subject, passed, message, path });
+    out.push(result(kind, subject, passed, message, path, source.position(path)?.line));
   };
   const dev = deviceLookup(k);
 
-  const table = boundTable(expect.bound, source);
-  const boundDevs = boundDevices(k, table);
-  for (let j = 0; j < table.entries.length; j++) {
-    const { name, want, path, line, expected, held } = table.entries[j]!;
-    const d = boundDevs[j];
+  for (const { name, want, path, line, expected, held } of boundEntries(expect.bound, source)) {
+    const d = dev(name);
     const driver = d === undefined ? null : boundDriverName(d);
     const passed = d !== undefined && driver === want;
     if (passed && held !== null) {
@@ -184,7 +146,7 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
       continue;
     }
     const message = d === undefined ? `no device '${name}'` : `${expected}, ${driver === null ? `is ${deviceState(d)}` : `bound to ${driver}`}`;
-    out.push(boundResult(name, path, line, passed, message));
+    out.push(result('bound', name, passed, message, path, line));
   }
 
   if (expect.deferred !== undefined) {

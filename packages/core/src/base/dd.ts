@@ -55,13 +55,11 @@ export class Dd {
     return ret;
   }
 
-  #deviceAttachAsync(dev: Device): void {
-    this.k.asyncSchedule(dev, null, this.#deviceAttachAsyncJob);
-  }
-
   // The async jobs take their device as an argument: one function each per kernel, not a
   // closure per job.
-  readonly #deviceAttachAsyncJob = (dev: Device): void => this.#deviceAttachAsyncHelper(dev);
+  #deviceAttachAsync(dev: Device): void {
+    this.k.asyncSchedule(dev, null, this.#deviceAttachAsyncHelper);
+  }
 
   // dd.c: __device_attach_driver(); `bus` is the device's, whose drivers are walked.
   #deviceAttachDriver(bus: BusType, drv: Driver, data: AttachData): number {
@@ -89,14 +87,14 @@ export class Dd {
   }
 
   // dd.c: __device_attach_async_helper()
-  #deviceAttachAsyncHelper(dev: Device): void {
+  readonly #deviceAttachAsyncHelper = (dev: Device): void => {
     const bus = dev.bus;
     if (dev.dead || dev.driver !== null || bus === null) return;
     const data: AttachData = { dev, checkAsync: true, wantAsync: true, haveAsync: false };
     const drivers = bus.drivers;
     for (let i = 0; i < drivers.length; i++) if (this.#deviceAttachDriver(bus, drivers[i]!, data) !== 0) break;
     if (this.k.dbg.dd) this.k.devDbg(dev, DD, 'async probe completed');
-  }
+  };
 
   /** dd.c: driver_attach() — a newly registered driver walks the bus's devices. */
   driverAttach(drv: Driver): void {

@@ -15,7 +15,7 @@
 // The walks return the kernel's log lines on that path (irq.c pr_debug()s and
 // WARNs) with their result; parse() prints them through its PrintkSink.
 import type { Fwnode } from '../fwnode/fwnode.js';
-import { NO_PRINTK_REPORTS, type PrintkReport, type PrintkSink } from '../klog/printk-report.js';
+import type { PrintkReport, PrintkSink } from '../klog/printk-report.js';
 import type { KernelProfile } from '../profile/profile.js';
 import { FWLINK_FLAG } from './flags.js';
 
@@ -122,7 +122,7 @@ export const OF_IRQ_FILE = 'drivers/of/irq.c';
 
 // Hands a walk's log lines to the calling kernel and returns its supplier.
 function reported(r: FwnodeIrqWalkResult, log: PrintkSink | undefined): Fwnode | null {
-  if (log !== undefined && r.reports !== NO_PRINTK_REPORTS && r.reports.length > 0) log.emit(r.reports);
+  if (log !== undefined && r.reports.length > 0) log.emit(r.reports);
   return r.supplier;
 }
 
