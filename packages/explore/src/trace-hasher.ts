@@ -40,6 +40,27 @@ export class TraceHasher {
     return this;
   }
 
+  /**
+   * Feeds four numbers, exactly as `num(w).num(x).num(y).num(z)` would, in one call: a
+   * trace hashes four per decision, over a hundred decisions per boot, and the lanes
+   * then stay in locals instead of going back to the fields after every number.
+   */
+  num4(w: number, x: number, y: number, z: number): this {
+    if ((w >>> 0) !== w || (x >>> 0) !== x || (y >>> 0) !== y || (z >>> 0) !== z) return this.num(w).num(x).num(y).num(z);
+    let a = this.#a;
+    let b = this.#b;
+    // num() of a 32-bit value: the value, then a zero high word.
+    a = Math.imul(Math.imul(a ^ w, 0x01000193), 0x01000193);
+    b = Math.imul(Math.imul(b ^ w, 0x5bd1e995), 0x5bd1e995);
+    a = Math.imul(Math.imul(a ^ x, 0x01000193), 0x01000193);
+    b = Math.imul(Math.imul(b ^ x, 0x5bd1e995), 0x5bd1e995);
+    a = Math.imul(Math.imul(a ^ y, 0x01000193), 0x01000193);
+    b = Math.imul(Math.imul(b ^ y, 0x5bd1e995), 0x5bd1e995);
+    this.#a = Math.imul(Math.imul(a ^ z, 0x01000193), 0x01000193);
+    this.#b = Math.imul(Math.imul(b ^ z, 0x5bd1e995), 0x5bd1e995);
+    return this;
+  }
+
   /** The hash so far, as 16 hex digits. */
   digest(): string {
     let a = this.#a;

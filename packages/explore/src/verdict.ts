@@ -27,12 +27,25 @@ export interface RunVerdict {
 export function traceHash(k: Kernel): string {
   const h = new TraceHasher();
   for (const r of k.klog.records()) h.num(r.time).num(r.level).str(r.text);
-  for (const d of k.scheduler.decisions) h.num(KIND_CODE[d.kind]).num(d.time).num(d.chosen).num(d.count);
+  const decisions = k.scheduler.decisions;
+  for (let i = 0; i < decisions.length; i++) {
+    const d = decisions[i]!;
+    h.num4(kindCode(d.kind), d.time, d.chosen, d.count);
+  }
   return h.digest();
 }
 
-// Choice kinds as numbers for the hash (a decision's kind is hashed per choice).
-const KIND_CODE: Readonly<Record<Decision['kind'], number>> = { thread: 1, initcall: 2, 'module-order': 3, landing: 4 };
+// A choice kind as a number for the hash. A switch, not a lookup table: a table read
+// with a different key per decision runs through V8's megamorphic keyed load. It has no
+// default, so a new kind fails to compile until it is given a code.
+function kindCode(kind: Decision['kind']): number {
+  switch (kind) {
+    case 'thread': return 1;
+    case 'initcall': return 2;
+    case 'module-order': return 3;
+    case 'landing': return 4;
+  }
+}
 
 /** Boots `target` under `strategy` and judges the run against its expectations and `invariants`. */
 export function runOnce(target: ExploreTarget, strategy: ScheduleStrategy, invariants: InvariantOptions = {}, hooks: BootHooks = {}): RunVerdict {
