@@ -16,8 +16,8 @@ const PROPERTY = 'drivers/of/property.c';
  */
 export class AddLinks {
   readonly #dbg: boolean;
-  // Property name → the bindings that recognise it, in table order (the table is fixed per kernel).
-  readonly #candidates = new Map<string, readonly SupplierBinding[]>();
+  // Property name → the bindings that recognise it, in table order.
+  readonly #candidates: Map<string, readonly SupplierBinding[]>;
 
   /** Creates the parser of kernel `k` over the binding table. */
   constructor(
@@ -28,6 +28,7 @@ export class AddLinks {
     readonly strict: boolean,
   ) {
     this.#dbg = k.dyndbg.enabled(PROPERTY);
+    this.#candidates = candidatesOf(bindings, strict);
   }
 
   /** fwnode_call_int_op(fwnode, add_links) */
@@ -132,4 +133,17 @@ export class AddLinks {
 // of_node_is_type(np, "pci")
 function isPciNode(fw: Fwnode): boolean {
   return fw.readStringArray('device_type')?.[0] === 'pci';
+}
+
+// A binding table belongs to a kernel profile and is shared by every kernel of that profile,
+// and which of its bindings recognise a property name depends on the table, the name and
+// strictness alone: kernels share the answers (an exploration boots thousands of kernels).
+const CANDIDATES = new WeakMap<readonly SupplierBinding[], [Map<string, readonly SupplierBinding[]>, Map<string, readonly SupplierBinding[]>]>();
+function candidatesOf(bindings: readonly SupplierBinding[], strict: boolean): Map<string, readonly SupplierBinding[]> {
+  let pair = CANDIDATES.get(bindings);
+  if (pair === undefined) {
+    pair = [new Map(), new Map()];
+    CANDIDATES.set(bindings, pair);
+  }
+  return pair[strict ? 1 : 0];
 }
