@@ -11,7 +11,7 @@ export {
 } from './schedule.js';
 export type { ExploreTarget, TargetRun, BootHooks } from './target.js';
 export { checkInvariants, type InvariantOptions } from './invariants.js';
-export { type RunVerdict, traceHash, runOnce, runSchedule, checkDeterminism } from './verdict.js';
+export { type RunVerdict, traceHash, scheduleHash, runOnce, runSchedule, checkDeterminism } from './verdict.js';
 export { type Footprint, EVERYTHING, independent, FootprintCollector } from './footprint.js';
 export {
   explore, exploreAsync, SampleStrategy, runSeed, REAL_CHOICE_KINDS, type ExploreOptions, type ExploreAsyncOptions, type ExploredRun,

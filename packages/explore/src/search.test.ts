@@ -169,6 +169,17 @@ describe('invariants', () => {
     const r = explore(leaky, { runs: 1 });
     expect(r.failure?.verdict.failures[0]).toMatch(/^determinism: /);
   });
+
+  it('counts as distinct traces the sampled boots that made different choices', () => {
+    const schedules = new Set<string>();
+    const r = explore(pair(false, 1), {
+      runs: 60, seed: 4, stopAtFirst: false, onRun: (run) => schedules.add(run.verdict.chosen.join(',')),
+    });
+    // Three async probes give a handful of orders: 60 samples repeat some of them.
+    expect(schedules.size).toBeGreaterThan(1);
+    expect(schedules.size).toBeLessThan(60);
+    expect(r.distinctTraces).toBe(schedules.size);
+  });
 });
 
 describe('exploreAsync', () => {

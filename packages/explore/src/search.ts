@@ -3,7 +3,7 @@ import { ExploreError } from './errors.js';
 import { EVERYTHING, FootprintCollector, independent, type Footprint } from './footprint.js';
 import type { InvariantOptions } from './invariants.js';
 import type { ExploreTarget } from './target.js';
-import { determinismFailure, runOnce, runSchedule, type RunVerdict } from './verdict.js';
+import { amendVerdict, determinismFailure, runOnce, runSchedule, type RunVerdict } from './verdict.js';
 import { scheduleOf } from './schedule.js';
 
 /** Every kind of choice a real kernel can vary. */
@@ -59,7 +59,7 @@ export interface ExploreResult {
   readonly complete: boolean;
   /** Failing runs seen. */
   readonly failures: number;
-  /** Distinct trace hashes seen. */
+  /** Distinct traces seen (counted by {@link RunVerdict.scheduleHash}). */
   readonly distinctTraces: number;
   /** The failing run with the lowest index, or null. */
   readonly failure: ExploredRun | null;
@@ -165,7 +165,7 @@ class Tally {
     const replay = (): RunVerdict => (again ??= runSchedule(this.target, scheduleOf(verdict0.chosen), o.invariants));
     if (det === 'every' || (det === 'first' && (this.runs === 1 || verdict.failures.length > 0))) {
       const d = determinismFailure(verdict, replay());
-      if (d !== null) verdict = { ...verdict, failures: [...verdict.failures, d] };
+      if (d !== null) verdict = amendVerdict(verdict, { failures: [...verdict.failures, d] });
     }
     const run: ExploredRun = { index, verdict, redundant };
     o.onRun?.(run);
@@ -173,14 +173,14 @@ class Tally {
       this.redundant++;
       return false;
     }
-    this.hashes.add(verdict.hash);
+    this.hashes.add(verdict.scheduleHash);
     if (verdict.failures.length === 0) return false;
     this.failures++;
     if (this.failure === null || index < this.failure.index) {
       if (!labelled) {
         // The same trace made the same choices: the replay's decisions are the run's, labelled.
         const labelledRun = replay();
-        if (labelledRun.hash === verdict.hash) verdict = { ...verdict, decisions: labelledRun.decisions };
+        if (labelledRun.hash === verdict.hash) verdict = amendVerdict(verdict, { decisions: labelledRun.decisions });
       }
       this.failure = { index, verdict, redundant };
     }
