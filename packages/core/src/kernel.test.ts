@@ -1,6 +1,7 @@
 import type { ContainerModuleLoadOptions } from 'inversify';
 import { describe, expect, it } from 'vitest';
 import { DmaConfigure, NoDmaConfigure } from './base/dma.js';
+import { SimpleBus } from './base/bus.js';
 import { KernelModule } from './init/module.js';
 import { DeferredProbePolicy, Kernel } from './kernel.js';
 import { DeviceLinks } from './links/device-links.js';
@@ -34,5 +35,27 @@ describe('the kernel container', () => {
     const k = new Kernel({ builtin: [new KernelModule('policy', { services })] });
     expect(k.deferred.timeout).toBe(0);
     expect(new Kernel().deferred.timeout).toBeGreaterThan(0);
+  });
+});
+
+describe('Kernel.device()', () => {
+  it('finds a device by dev_name() or by bus:name, whose name may hold colons too', () => {
+    const k = new Kernel();
+    const pci = new SimpleBus('pci');
+    const platform = new SimpleBus('platform');
+    k.busRegister(pci);
+    k.busRegister(platform);
+    const fn = k.deviceRegister({ name: '0000:00:05.0', bus: pci });
+    const plat = k.deviceRegister({ name: '9050000.smmuv3', bus: platform });
+    const cls = k.deviceRegister({ name: 'smmu3.0x9050000', className: 'iommu' });
+    expect(k.device('0000:00:05.0')).toBe(fn);
+    expect(k.device('pci:0000:00:05.0')).toBe(fn);
+    expect(k.device('platform:9050000.smmuv3')).toBe(plat);
+    expect(k.device('iommu:smmu3.0x9050000')).toBe(cls);
+    expect(k.device('platform:0000:00:05.0')).toBeUndefined();
+    expect(k.device('pci:9050000.smmuv3')).toBeUndefined();
+    expect(k.device('pci:0000:00:05')).toBeUndefined();
+    k.deviceDel(fn);
+    expect(k.device('pci:0000:00:05.0')).toBeUndefined();
   });
 });

@@ -924,12 +924,18 @@ export class Kernel {
 
   /** Finds a registered device by name, or by `bus:name`. */
   device(name: string): Device | undefined {
-    // A bus name always holds a colon: without one only dev_name() can match.
-    const byBusName = name.includes(':');
+    // A `bus:name` always holds a colon, and a bus or class name never does, so the first
+    // colon ends it. Comparing the two halves spares building every device's busName
+    // (a scenario's expectations look devices up after every explored boot).
+    const colon = name.indexOf(':');
+    const prefix = colon < 0 ? null : name.slice(0, colon);
+    const rest = colon < 0 ? null : name.slice(colon + 1);
     const devices = this.devices;
     for (let i = 0; i < devices.length; i++) {
       const d = devices[i]!;
-      if (d.registered && (d.name === name || (byBusName && d.busName === name))) return d;
+      if (!d.registered) continue;
+      if (d.name === name) return d;
+      if (d.name === rest && (d.bus?.name ?? d.className ?? '') === prefix) return d;
     }
     return undefined;
   }
