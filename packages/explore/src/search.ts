@@ -1,4 +1,5 @@
 import { mulberry32, ScheduleStrategy, type ChoiceKind, type ChoicePoint } from '@kdsim/core';
+import { HashSet64 } from './distinct.js';
 import { ExploreError } from './errors.js';
 import { EVERYTHING, FootprintCollector, independent, type Footprint } from './footprint.js';
 import type { InvariantOptions } from './invariants.js';
@@ -147,7 +148,7 @@ class Tally {
   runs = 0;
   redundant = 0;
   failures = 0;
-  readonly hashes = new Set<string>();
+  readonly hashes = new HashSet64();
   failure: ExploredRun | null = null;
 
   constructor(readonly target: ExploreTarget, readonly options: ExploreOptions) {}
