@@ -791,7 +791,7 @@ export class Kernel {
       const rest = builtin.get(level);
       while (rest !== undefined && rest.length > 0) {
         const pick = this.scheduler.chooseNamed('initcall', rest, rest.length);
-        const body = this.#doInitcall(level, takeAt(rest, pick));
+        const body = this.#doInitcall(level, rest.splice(pick, 1)[0]!);
         if (body !== null) yield* body;
         yield;
       }
@@ -977,15 +977,6 @@ export class DefaultDeferredProbePolicy extends DeferredProbePolicy {
 
 /** Cap on how many events one userspace step may be pushed past (a bound for explorers, never reached by default). */
 const MAX_LANDING_DELAYS = 64;
-
-// Takes item `i` out of `list`, keeping the order of the rest: splice() would also make an
-// array of what it took, once per initcall of every boot.
-function takeAt<T>(list: T[], i: number): T {
-  const item = list[i]!;
-  for (let j = i + 1; j < list.length; j++) list[j - 1] = list[j]!;
-  list.pop();
-  return item;
-}
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
