@@ -148,6 +148,9 @@ export const DEFAULT_PROFILE = 'linux-6.12';
  * (the patch level is accepted and ignored). Returns undefined for anything else.
  */
 export function kernelProfile(name: string): KernelProfile | undefined {
+  // Every explored boot asks again by the same name: answer it without the regex.
+  const known = BY_NAME.get(name);
+  if (known !== undefined) return known;
   const m = /^(?:linux-|v)?(\d+)\.(\d+)(?:\.\d+)?$/.exec(name.trim());
   if (!m) return undefined;
   const version = { major: Number(m[1]), minor: Number(m[2]) };
@@ -159,7 +162,10 @@ export function kernelProfile(name: string): KernelProfile | undefined {
     p = new KernelProfile(key, version);
     PROFILES.set(key, p);
   }
+  BY_NAME.set(name, p);
   return p;
 }
 
 const PROFILES = new Map<string, KernelProfile>();
+// Profiles by the names they were asked for (`linux-6.12`, `v6.12`, `6.12.3`); only valid ones.
+const BY_NAME = new Map<string, KernelProfile>();
