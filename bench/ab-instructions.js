@@ -6,7 +6,11 @@
 // 3 000 orderings of warm-up and then 1 000 or 2 000 more; the difference of the two counts is
 // the cost of 1 000 warm orderings, start-up and warm-up cancelled out. Instructions are not time
 // (a cache miss costs more than an add), so a change should also be checked against the clock.
-// Needs valgrind; the four runs take 2–3 minutes, two at a time.
+// SCENARIO `fleet` is the code-built 40-device fleet (asyncFleet()), warmed up with 8 000.
+// Needs valgrind; the four runs take 2–3 minutes, two at a time. Run it on an otherwise idle
+// machine: V8 starts some collections on timers, and a run slowed by other work (under
+// valgrind, 50 times slower already) then counts more of them — two A/Bs run at once gave
+// +14 % where the same builds measured alone gave −6 %.
 import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,15 +20,15 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const [baseRoot, newRoot, scenario = 'test/scenarios/async-fleet-40.yaml'] = process.argv.slice(2);
 if (baseRoot === undefined || newRoot === undefined) {
-  console.error('usage: node bench/ab-instructions.js BASE_ROOT NEW_ROOT [SCENARIO relative to each root]');
+  console.error('usage: node bench/ab-instructions.js BASE_ROOT NEW_ROOT [fleet | SCENARIO relative to each root]');
   process.exit(2);
 }
 
 // The program each cachegrind run executes: warm up, then explore `extra` more orderings.
 const program = (root, extra) => `
 const m = await import(${JSON.stringify(`${root}/packages/explore/dist/index.js`)});
-const t = m.scenarioFileTarget(${JSON.stringify(`${root}/${scenario}`)});
-await m.exploreAsync(t, { runs: 3000, determinism: 'off', stopAtFirst: false });
+const t = ${scenario === 'fleet' ? 'm.asyncFleet({ devices: 40, groupSize: 8 })' : `m.scenarioFileTarget(${JSON.stringify(`${root}/${scenario}`)})`};
+await m.exploreAsync(t, { runs: ${scenario === 'fleet' ? 8000 : 3000}, determinism: 'off', stopAtFirst: false });
 await m.exploreAsync(t, { runs: ${extra}, seed: 9, determinism: 'off', stopAtFirst: false });
 `;
 
