@@ -1,7 +1,7 @@
 import type { ContainerModuleLoadOptions } from 'inversify';
 import { describe, expect, it } from 'vitest';
-import { DmaConfigure, NoDmaConfigure } from './base/dma.js';
 import { SimpleBus } from './base/bus.js';
+import { DmaConfigure, NoDmaConfigure } from './base/dma.js';
 import { KernelModule } from './init/module.js';
 import { DeferredProbePolicy, Kernel } from './kernel.js';
 import { DeviceLinks } from './links/device-links.js';
