@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseScenario } from './scenario.js';
+import { parseScenario, type Scenario } from './scenario.js';
 import { runScenario, type RunResult } from './runner.js';
 
 // Full boots of a DTS compiled by the real dtc (skipped without it): fw_devlink's
@@ -72,6 +72,10 @@ afterAll(() => {
 
 // Every driver is built in but the controller bus's, a module loaded at 2 s.
 function boot(profile: string): RunResult {
+  return runScenario(scenarioFor(profile));
+}
+
+function scenarioFor(profile: string): Scenario {
   const yaml = `
 name: devices behind an interrupt nexus wait for the final controller
 machine: { dtb: guest.dtb }
@@ -92,7 +96,7 @@ kernel:
 `;
   const file = join(dir, `${profile}.yaml`);
   writeFileSync(file, yaml);
-  return runScenario(parseScenario(yaml, file));
+  return parseScenario(yaml, file);
 }
 
 const lines = (r: RunResult): string[] => r.kernel.klog.records().map((x) => x.text);
@@ -157,5 +161,17 @@ describe('a full boot through interrupt-map nexus nodes (DTS compiled by dtc)', 
     const now = boot('linux-6.12');
     expect(lines(now).filter((x) => x.includes('interrupt-map failed'))).toEqual([]);
     expect(linked(now, '5000.interrupt-controller', '6000.timer')).toBe(false);
+  });
+
+  it.skipIf(!haveDtc)(`every boot of one scenario walks the shared tree alike, WARN included, as a fresh tree does${skip}`, () => {
+    // The tree is unflattened once per scenario and its nodes keep their interrupt walks.
+    const sc = scenarioFor('linux-6.6');
+    const fresh = lines(boot('linux-6.6'));
+    const first = runScenario(sc);
+    const second = runScenario(sc);
+    expect(lines(first)).toEqual(fresh);
+    expect(lines(second)).toEqual(fresh);
+    expect(lines(second).filter((x) => x.includes('interrupt-map failed'))).toHaveLength(1);
+    expect(second.summary.devlinks).toEqual(first.summary.devlinks);
   });
 });

@@ -1,5 +1,5 @@
 import { Errno, type Fwnode, type FwnodeKernelRecord, type FwnodeReferenceResult, type KernelProfile } from '@kdsim/core';
-import { type OfIrqSupplierResult, ofInterruptMapParent, ofIrqBehaviour, ofIrqSupplier } from './of-irq.js';
+import { type OfIrqBehaviour, type OfIrqSupplierResult, ofInterruptMapParent, ofIrqBehaviour, ofIrqSupplier } from './of-irq.js';
 import { ofParsePhandleWithArgs } from './of-phandle.js';
 import { type DeviceTree, type DtNode, type DtProperty, be32, dtProperty, joinPath, latin1 } from './tree.js';
 
@@ -241,7 +241,10 @@ export class OfNode implements Fwnode {
    * carries what irq.c logs on the way (pr_debug() lines only with `debug`).
    */
   ofIrqSupplier(index: number, profile: KernelProfile, debug = false): OfIrqSupplierResult {
-    return ofIrqSupplier(this, index, ofIrqBehaviour(profile), debug);
+    const b = ofIrqBehaviour(profile);
+    if (debug) return ofIrqSupplier(this, index, b, true);
+    const walks = this.#walks(this.#irqSuppliers ??= new Map<OfIrqBehaviour, OfIrqSupplierResult[]>(), b);
+    return walks[index] ??= ofIrqSupplier(this, index, b, false);
   }
 
   /**
@@ -249,7 +252,27 @@ export class OfNode implements Fwnode {
    * this nexus's `interrupt-map`, or null, with what the walk logged.
    */
   ofInterruptMapParent(index: number, profile: KernelProfile, debug = false): OfIrqSupplierResult {
-    return ofInterruptMapParent(this, index, ofIrqBehaviour(profile), debug);
+    const b = ofIrqBehaviour(profile);
+    if (debug) return ofInterruptMapParent(this, index, b, true);
+    const walks = this.#walks(this.#imapParents ??= new Map<OfIrqBehaviour, OfIrqSupplierResult[]>(), b);
+    return walks[index] ??= ofInterruptMapParent(this, index, b, false);
+  }
+
+  // The interrupt-tree walks made from this node, by the kernel behaviour they followed and
+  // by index. The tree is read-only and a walk depends on nothing else, so every kernel that
+  // boots the tree gets the same result, log lines included (the callers print them): an
+  // exploration boots it thousands of times, and parse_interrupt_map() walks the map from its
+  // first entry for every index. Walks with pr_debug() lines are not kept.
+  #irqSuppliers: Map<OfIrqBehaviour, OfIrqSupplierResult[]> | undefined;
+  #imapParents: Map<OfIrqBehaviour, OfIrqSupplierResult[]> | undefined;
+
+  #walks(byBehaviour: Map<OfIrqBehaviour, OfIrqSupplierResult[]>, b: OfIrqBehaviour): OfIrqSupplierResult[] {
+    let walks = byBehaviour.get(b);
+    if (walks === undefined) {
+      walks = [];
+      byBehaviour.set(b, walks);
+    }
+    return walks;
   }
 
   /** The child with exactly this name (incl. unit address), or null. */
