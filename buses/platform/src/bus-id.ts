@@ -8,6 +8,19 @@ import { type OfNode, ofGetAddresses, ofTranslateAddress } from '@kdsim/firmware
  * their full name (`platform-bus@c000000`), joined with `:`, child last.
  */
 export function ofDeviceMakeBusId(np: OfNode): string {
+  let id = BUS_IDS.get(np);
+  if (id === undefined) {
+    id = makeBusId(np);
+    BUS_IDS.set(np, id);
+  }
+  return id;
+}
+
+// A node's bus id depends on the read-only tree alone (its `reg` and its ancestors'
+// `ranges`): every kernel that boots the tree, thousands in an exploration, gets the same.
+const BUS_IDS = new WeakMap<OfNode, string>();
+
+function makeBusId(np: OfNode): string {
   let name: string | null = null;
   for (let node: OfNode = np; node.parent !== null; node = node.parent) {
     const reg = ofGetAddresses(node)[0];
