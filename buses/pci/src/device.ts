@@ -63,16 +63,16 @@ export class PciBusNode {
   }
 }
 
-/** What a {@link PciDevice} is made of: its config-space fields, where it sits, its DT node. */
-export interface PciDeviceInit extends PciFunctionConfig {
+/** Where a {@link PciDevice} sits, as the scan found it. */
+export interface PciDevicePlace {
   /** The bus type (pci_bus_type). */
   readonly busType: BusType;
   /** The bus the function sits on. */
   readonly pciBus: PciBusNode;
-  /** The DT node drivers/pci/of.c gave it, or null. */
+  /** The DT node drivers/pci/of.c gave it, or its ACPI companion, or null. */
   readonly fwnode: Fwnode | null;
-  /** Optional capabilities (default none). */
-  readonly caps?: PciCaps;
+  /** The header says more functions share its slot (overrides the config's). */
+  readonly multifunction: boolean;
 }
 
 /**
@@ -127,13 +127,13 @@ export class PciDevice extends Device implements PciFunctionConfig {
   added = false;
 
   /** A function from its config-space fields; `pciDeviceAdd` (scan) registers it. */
-  constructor(init: PciDeviceInit) {
-    const bus = init.pciBus;
+  constructor(init: PciFunctionConfig & { readonly caps?: Required<PciCaps> }, place: PciDevicePlace) {
+    const bus = place.pciBus;
     super({
       name: pciName(bus.segment, bus.number, init.devfn),
-      bus: init.busType,
+      bus: place.busType,
       parent: bus.self ?? bus.host,
-      fwnode: init.fwnode,
+      fwnode: place.fwnode,
     });
     this.pciBus = bus;
     this.devfn = init.devfn;
@@ -144,16 +144,18 @@ export class PciDevice extends Device implements PciFunctionConfig {
     this.classCode = init.classCode;
     this.revision = init.revision;
     this.hdrType = init.hdrType;
-    this.multifunction = init.multifunction;
+    this.multifunction = place.multifunction;
     this.pcieType = init.pcieType;
     this.acsCap = init.acsCap;
     this.hasAcsCap = init.hasAcsCap;
     this.acsCtrl = init.acsCtrl;
-    this.dmaAliases = [...new Set(init.dmaAliases)].sort((a, b) => a - b);
+    // Its own list: quirks add aliases to it.
+    this.dmaAliases = init.dmaAliases.length === 0 ? [] : [...new Set(init.dmaAliases)].sort((a, b) => a - b);
     this.noSnoop = init.noSnoop;
     this.bridgeXlateRoot = init.bridgeXlateRoot;
     this.pcieBridgeAlias = init.pcieBridgeAlias;
-    this.caps = { ...NO_PCI_CAPS, ...init.caps };
+    // Read-only: the scanned function's capabilities are shared, not copied.
+    this.caps = init.caps ?? NO_PCI_CAPS;
   }
 
   /** pci_domain_nr() */

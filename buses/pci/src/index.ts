@@ -9,7 +9,7 @@ export {
   PCI_ANY_ID, PCI_HEADER_TYPE, PCI_EXP_TYPE, PCI_ACS, REQ_ACS_FLAGS, PCI_CLASS_BRIDGE_PCI,
   PCI_DEVFN, PCI_SLOT, PCI_FUNC, PCI_DEVID, pciTypeStr, type PciExpType, type PciAcsFlagName,
 } from './regs.js';
-export { PciDevice, PciHostBridge, PciBusNode, pciName, type PciDeviceInit } from './device.js';
+export { PciDevice, PciHostBridge, PciBusNode, pciName, type PciDevicePlace } from './device.js';
 export {
   PCIE_TYPE_NAMES, NO_PCI_CAPS, parsePciHost, pciScanOrder, type PciFunctionConfig,
   type PcieTypeName, type PciDeviceEntry, type PciCaps, type PciHostNative, type PciFunctionSpec, type PciHostEntry, type PciHostSpec, type PciScanStep,

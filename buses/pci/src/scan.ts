@@ -78,8 +78,8 @@ function busOfNode(bus: PciBusNode): OfNode | null {
  */
 function pciDeviceAdd(k: Kernel, pci: PciBus, bus: PciBusNode, fn: PciFunctionSpec, multifunction: boolean): PciDevice {
   const parentNode = busOfNode(bus);
-  const dev = new PciDevice({
-    ...fn, busType: pci, pciBus: bus, multifunction,
+  const dev = new PciDevice(fn, {
+    busType: pci, pciBus: bus, multifunction,
     // pci_set_of_node() on DT; acpi_pci_find_companion() (the _ADR device) on ACPI
     fwnode: parentNode !== null ? ofPciFindChildDevice(parentNode, fn.devfn) : fn.acpiPath !== null ? new AcpiDeviceFwnode(fn.acpiPath, bus.host.fwnode) : null,
   });
