@@ -95,14 +95,23 @@ export function primecellIdFromCompatible(np: OfNode): number {
   return 0;
 }
 
-function mmioOf(np: OfNode): bigint[] {
-  const out: bigint[] = [];
-  for (const r of ofGetAddresses(np)) {
-    const a = ofTranslateAddress(np, r.cells);
-    if (a !== undefined) out.push(a);
+function mmioOf(np: OfNode): readonly bigint[] {
+  let mmio = MMIO.get(np);
+  if (mmio === undefined) {
+    const out: bigint[] = [];
+    for (const r of ofGetAddresses(np)) {
+      const a = ofTranslateAddress(np, r.cells);
+      if (a !== undefined) out.push(a);
+    }
+    mmio = Object.freeze(out);
+    MMIO.set(np, mmio);
   }
-  return out;
+  return mmio;
 }
+
+// A node's CPU addresses depend on the read-only tree alone: worked out once per node,
+// not once per boot.
+const MMIO = new WeakMap<OfNode, readonly bigint[]>();
 
 /**
  * platform.c: of_platform_bus_create() — skips nodes without `compatible`

@@ -84,6 +84,19 @@ function busCells(parent: OfNode): { na: number; ns: number; flags: number } {
  * count (not 1..4).
  */
 export function ofGetAddresses(np: OfNode): readonly OfRegEntry[] {
+  let entries = ADDRESSES.get(np);
+  if (entries === undefined) {
+    entries = Object.freeze(getAddresses(np));
+    ADDRESSES.set(np, entries);
+  }
+  return entries;
+}
+
+// A node's `reg` entries depend on the read-only tree alone (its `reg` and its bus's cell
+// counts), and every kernel that boots the tree reads them (the explorer boots thousands).
+const ADDRESSES = new WeakMap<OfNode, readonly OfRegEntry[]>();
+
+function getAddresses(np: OfNode): OfRegEntry[] {
   if (np.parent === null) return [];
   const v = np.getProperty('reg');
   if (v === undefined) return [];
