@@ -226,7 +226,7 @@ export class Kernel {
     const profile = typeof options.profile === 'object' ? options.profile : kernelProfile(options.profile ?? DEFAULT_PROFILE);
     if (profile === undefined) throw new Error(`unknown kernel profile '${typeof options.profile === 'string' ? options.profile : ''}'`);
     this.profile = profile;
-    this.cmdline = new KernelCmdline(options.cmdline ?? '');
+    this.cmdline = KernelCmdline.parse(options.cmdline ?? '');
     // Plain reads, not object spreads: a kernel is made per explored ordering, and spreads cost.
     this.config = { modules: options.config?.modules ?? true, arch: options.config?.arch ?? 'arm64' };
     this.costs = options.costs === undefined ? DEFAULT_COSTS : { ...DEFAULT_COSTS, ...options.costs };

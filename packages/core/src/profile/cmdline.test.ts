@@ -65,3 +65,13 @@ describe('kernel profiles', () => {
     expect(kernelProfile('windows-11')).toBeUndefined();
   });
 });
+
+describe('KernelCmdline.parse()', () => {
+  it('parses a text once and shares the result, as the constructor would give it', () => {
+    const raw = 'fw_devlink=permissive deferred_probe_timeout=10 dyndbg="file drivers/base/dd.c +p" quiet';
+    const a = KernelCmdline.parse(raw);
+    expect(KernelCmdline.parse(raw)).toBe(a);
+    expect(a).toEqual(new KernelCmdline(raw));
+    expect(KernelCmdline.parse(`${raw} `)).not.toBe(a);
+  });
+});

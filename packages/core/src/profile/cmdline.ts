@@ -90,6 +90,21 @@ export class KernelCmdline {
   /** What the kernel prints about the command line. */
   readonly diagnostics: readonly CmdlineDiagnostic[];
 
+  /**
+   * `raw` parsed, shared with every earlier caller that gave the same text: a command line is
+   * read-only once parsed, and an exploration boots thousands of kernels with one.
+   */
+  static parse(raw: string): KernelCmdline {
+    let c = PARSED.get(raw);
+    if (c === undefined) {
+      // A bound, not a leak: a process that boots many command lines parses them again.
+      if (PARSED.size >= 64) PARSED.clear();
+      c = new KernelCmdline(raw);
+      PARSED.set(raw, c);
+    }
+    return c;
+  }
+
   /** Parses `raw`. */
   constructor(readonly raw = '') {
     this.params = splitArgs(raw);
@@ -174,3 +189,6 @@ export class KernelCmdline {
     return v;
   }
 }
+
+// Command lines by their text (KernelCmdline.parse()).
+const PARSED = new Map<string, KernelCmdline>();
