@@ -11,7 +11,7 @@ export {
 } from './regs.js';
 export { PciDevice, PciHostBridge, PciBusNode, pciName, type PciDevicePlace } from './device.js';
 export {
-  PCIE_TYPE_NAMES, NO_PCI_CAPS, parsePciHost, pciScanOrder, type PciFunctionConfig,
+  PCIE_TYPE_NAMES, NO_PCI_CAPS, parsePciHost, pciScanOrder, pciScanSteps, type PciFunctionConfig,
   type PcieTypeName, type PciDeviceEntry, type PciCaps, type PciHostNative, type PciFunctionSpec, type PciHostEntry, type PciHostSpec, type PciScanStep,
 } from './input.js';
 export { pciIsRootBus, pciUpstreamBridge, pciRealDmaDev, pciForEachDmaAlias, pciDmaAliases, pciDevsAreDmaAliases, pciAddDmaAlias, type PciDmaAliasFn } from './search.js';

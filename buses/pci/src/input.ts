@@ -337,6 +337,21 @@ export function* pciScanOrder(host: PciHostSpec): Generator<PciScanStep, number>
   return yield* scanBus(host, host.busStart);
 }
 
+/**
+ * {@link pciScanOrder} as a list, made once per host: a host's spec is read-only, and
+ * every kernel that boots it scans it in the same order.
+ */
+export function pciScanSteps(host: PciHostSpec): readonly PciScanStep[] {
+  let steps = SCAN_STEPS.get(host);
+  if (steps === undefined) {
+    steps = Object.freeze([...pciScanOrder(host)]);
+    SCAN_STEPS.set(host, steps);
+  }
+  return steps;
+}
+
+const SCAN_STEPS = new WeakMap<PciHostSpec, readonly PciScanStep[]>();
+
 function* scanBus(host: PciHostSpec, busNr: number): Generator<PciScanStep, number> {
   let max = busNr;
   const found: PciFunctionSpec[] = [];

@@ -3,7 +3,7 @@ import { AcpiDeviceFwnode, OfNode, ofPciFindChildDevice } from '@kdsim/firmware'
 import { pciEnableAcs } from './acs.js';
 import type { PciBus } from './bus.js';
 import { PciBusNode, PciDevice, PciHostBridge } from './device.js';
-import { pciScanOrder, type PciFunctionSpec, type PciHostSpec } from './input.js';
+import { pciScanSteps, type PciFunctionSpec, type PciHostSpec } from './input.js';
 import { pciTypeStr } from './regs.js';
 
 /**
@@ -28,7 +28,7 @@ export function pciScanRootBus(k: Kernel, pci: PciBus, host: PciHostSpec, parent
 
   const buses = new Map<number, PciBusNode>([[root.number, root]]);
   const devices = new Map<PciFunctionSpec, PciDevice>();
-  for (const step of pciScanOrder(host)) {
+  for (const step of pciScanSteps(host)) {
     switch (step.kind) {
       case 'function': {
         const bus = buses.get(step.fn.busNr)!;

@@ -68,6 +68,24 @@ export function pciTopology(scenario: Pick<Scenario, 'doc' | 'source'>, fwnode: 
   }
 }
 
+// On DT the host node belongs to the tree unflattened once per scenario, so the validated
+// topology is the same for every run: it is made once (the scan of each host then is too,
+// see pciScanSteps()). The ACPI companion is made per run, and so is its topology.
+const DT_TOPOLOGIES = new WeakMap<Pick<Scenario, 'doc' | 'source'>, Map<Fwnode | null, PciTopology | null>>();
+function dtPciTopology(scenario: Pick<Scenario, 'doc' | 'source'>, fwnode: Fwnode | null): PciTopology | null {
+  let byNode = DT_TOPOLOGIES.get(scenario);
+  if (byNode === undefined) {
+    byNode = new Map();
+    DT_TOPOLOGIES.set(scenario, byNode);
+  }
+  let topology = byNode.get(fwnode);
+  if (topology === undefined) {
+    topology = pciTopology(scenario, fwnode);
+    byNode.set(fwnode, topology);
+  }
+  return topology;
+}
+
 // The ACPI host bridge's companion (PNP0A08 under \_SB_ with the scenario's _CCA: pci_dma_configure() reads it), or the DT host controller node.
 function hostFwnode(ctx: BuildContext, acpi: boolean): Fwnode | null {
   if (!acpi) return dtHostNode(ctx);
@@ -100,7 +118,7 @@ export const hardwareStep: MachineStep = {
     mods.push(iommuCoreModule(debianIommuConfig(s.arch)));
     ctx.builtin.push(...mods);
 
-    const topology = pciTopology(s, hostFwnode(ctx, acpi));
+    const topology = acpi ? pciTopology(s, hostFwnode(ctx, acpi)) : dtPciTopology(s, hostFwnode(ctx, acpi));
     const virtio: Record<string, VirtioPciModel> = {};
     for (const e of s.doc.machine?.pci ?? []) {
       if (virtioType(e) !== VIRTIO_ID_IOMMU) continue;
