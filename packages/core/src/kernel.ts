@@ -441,7 +441,7 @@ export class Kernel {
       if (this.dbg.bus) this.prDebug('drivers/base/bus.c', `bus: '${bus.name}': add device ${dev.name}`);
       bus.devices.push(dev);
     }
-    if (this.tracing) this.emit({ type: 'device_add', device: dev.name, bus: bus?.name ?? dev.className ?? '' });
+    if (this.tracing) this.emit({ type: 'device_add', device: dev.name, bus: dev.devBusName });
     if (bus !== null) this.busNotify(dev, BusNotify.ADD_DEVICE);
     this.links.fw.deviceAdded(dev);
     // Links are created before the first probe attempt, so a consumer is gated at once.
@@ -935,7 +935,7 @@ export class Kernel {
       const d = devices[i]!;
       if (!d.registered) continue;
       if (d.name === name) return d;
-      if (d.name === rest && (d.bus?.name ?? d.className ?? '') === prefix) return d;
+      if (d.name === rest && d.devBusName === prefix) return d;
     }
     return undefined;
   }

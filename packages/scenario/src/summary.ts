@@ -104,7 +104,7 @@ export function deviceState(d: Device): DeviceRow['state'] {
 export function deviceRow(d: Device): DeviceRow {
   return {
     name: d.name,
-    bus: d.bus?.name ?? d.className ?? '',
+    bus: d.devBusName,
     driver: boundDriverName(d),
     state: deviceState(d),
     deferredReason: d.deferredReason,

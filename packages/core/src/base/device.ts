@@ -102,10 +102,15 @@ export class Device {
     this.className = init.className ?? null;
   }
 
+  /** core.c: dev_bus_name() — the bus's name, else the class's, else empty. */
+  get devBusName(): string {
+    return this.bus?.name ?? this.className ?? '';
+  }
+
   /** `bus:name` as device links name their ends (`pci:0000:00:05.0`). */
   get busName(): string {
     // The bus, class and name never change: build the string once.
-    return this.#busName ??= `${this.bus?.name ?? this.className ?? ''}:${this.name}`;
+    return this.#busName ??= `${this.devBusName}:${this.name}`;
   }
 
   #busName: string | undefined;
@@ -115,7 +120,7 @@ export class Device {
    * bus name, else the class name.
    */
   driverString(): string {
-    return this.driver?.name ?? this.bus?.name ?? this.className ?? '';
+    return this.driver?.name ?? this.devBusName;
   }
 
   /** The `<who> <name>: ` prefix dev_printk() puts before a message. */
