@@ -68,27 +68,22 @@ export function pciTopology(scenario: Pick<Scenario, 'doc' | 'source'>, fwnode: 
   }
 }
 
-// On DT the host node belongs to the tree unflattened once per scenario, so the validated
-// topology is the same for every run: it is made once (the scan of each host then is too,
-// see pciScanSteps()). The ACPI companion is made per run, and so is its topology.
-const DT_TOPOLOGIES = new WeakMap<Pick<Scenario, 'doc' | 'source'>, Map<Fwnode | null, PciTopology | null>>();
-function dtPciTopology(scenario: Pick<Scenario, 'doc' | 'source'>, fwnode: Fwnode | null): PciTopology | null {
-  let byNode = DT_TOPOLOGIES.get(scenario);
-  if (byNode === undefined) {
-    byNode = new Map();
-    DT_TOPOLOGIES.set(scenario, byNode);
-  }
-  let topology = byNode.get(fwnode);
+// On DT the host node is found in the tree unflattened once per scenario, so the validated
+// topology is the same for every run: it is made once per scenario (and the scan of its
+// host then is too, see pciScanSteps()). The ACPI companion is made per run, and so is its
+// topology.
+const DT_TOPOLOGIES = new WeakMap<Scenario, PciTopology | null>();
+function dtPciTopology(ctx: BuildContext): PciTopology | null {
+  let topology = DT_TOPOLOGIES.get(ctx.scenario);
   if (topology === undefined) {
-    topology = pciTopology(scenario, fwnode);
-    byNode.set(fwnode, topology);
+    topology = pciTopology(ctx.scenario, dtHostNode(ctx));
+    DT_TOPOLOGIES.set(ctx.scenario, topology);
   }
   return topology;
 }
 
-// The ACPI host bridge's companion (PNP0A08 under \_SB_ with the scenario's _CCA: pci_dma_configure() reads it), or the DT host controller node.
-function hostFwnode(ctx: BuildContext, acpi: boolean): Fwnode | null {
-  if (!acpi) return dtHostNode(ctx);
+// The ACPI host bridge's companion (PNP0A08 under \_SB_ with the scenario's _CCA: pci_dma_configure() reads it).
+function acpiHostCompanion(ctx: BuildContext): Fwnode {
   const host = ctx.scenario.doc.machine?.pciHost;
   return new AcpiCompanion(host?.acpiPath ?? '\\_SB_.PCI0', 'PNP0A08', ['PNP0A03'], null, host?.cca ?? null, new AcpiDeviceFwnode('\\_SB_'));
 }
@@ -118,7 +113,7 @@ export const hardwareStep: MachineStep = {
     mods.push(iommuCoreModule(debianIommuConfig(s.arch)));
     ctx.builtin.push(...mods);
 
-    const topology = acpi ? pciTopology(s, hostFwnode(ctx, acpi)) : dtPciTopology(s, hostFwnode(ctx, acpi));
+    const topology = acpi ? pciTopology(s, acpiHostCompanion(ctx)) : dtPciTopology(ctx);
     const virtio: Record<string, VirtioPciModel> = {};
     for (const e of s.doc.machine?.pci ?? []) {
       if (virtioType(e) !== VIRTIO_ID_IOMMU) continue;
