@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { Errno } from '@kdsim/core';
+import { defaultRegistry } from './defaults.js';
 import { loadScenario, parseScenario } from './scenario.js';
 import { runScenario } from './runner.js';
 
@@ -116,5 +118,59 @@ expect:
     expect(outcome(runScenario(swnodes))).toBe(a);
     // A fresh load of the same text boots the same way.
     expect(outcome(runScenario(parseScenario(LATE_SMMU)))).toBe(a);
+  });
+
+  describe('a module of several drivers', () => {
+    // Three drivers in module `pair_mod` (two at device level, one at subsys) and one alone.
+    const GROUPED = `
+name: grouped
+machine:
+  nodes:
+    - { name: a, properties: { compatible: "t,a" } }
+    - { name: b, properties: { compatible: "t,b" } }
+    - { name: c, properties: { compatible: "t,c" } }
+    - { name: d, properties: { compatible: "t,d" } }
+kernel:
+  drivers:
+    - { name: drv-b, module: pair_mod, compatible: ["t,b"] }
+    - { name: drv-a, module: pair_mod, compatible: ["t,a"] }
+    - { name: drv-c, module: pair_mod, compatible: ["t,c"], initcall: subsys }
+    - { name: drv-d, compatible: ["t,d"] }
+  builtin: [pair_mod, drv-d]
+`;
+    const initcalls = (r: ReturnType<typeof runScenario>): string[] =>
+      r.kernel.traceLog.flatMap((e) => (e.type === 'initcall' && /^(drv|pair)/.test(e.name) ? [`${e.level} ${e.name}`] : []));
+
+    it('has one init per initcall level, which registers its drivers in the order written', () => {
+      const r = runScenario(parseScenario(GROUPED), { recordTrace: true });
+      expect(initcalls(r)).toEqual(['subsys drv-c_init', 'device pair_mod_init', 'device drv-d_init']);
+      expect(r.kernel.buses.get('platform')!.drivers.map((d) => d.name)).toEqual(['drv-c', 'drv-b', 'drv-a', 'drv-d']);
+      expect(r.kernel.devices.every((d) => d.bound)).toBe(true);
+    });
+
+    it('is one choice in its level\'s link order, not one per driver', () => {
+      // Two built-in initcalls at device level: one choice between two, in every seeded order.
+      for (const seed of [1, 2, 3]) {
+        const r = runScenario(parseScenario(GROUPED), { seed });
+        expect(r.kernel.scheduler.decisions.filter((d) => d.kind === 'initcall').map((d) => d.options.length)).toEqual([2]);
+      }
+    });
+
+    it('loads as a module: insmod registers every driver of it', () => {
+      const r = runScenario(parseScenario(GROUPED.replace('builtin: [pair_mod, drv-d]', 'builtin: [drv-d]\n  modules: "pair_mod"')));
+      expect(r.summary.modulesLoaded).toEqual(['pair_mod']);
+      expect(r.kernel.devices.every((d) => d.bound)).toBe(true);
+    });
+
+    it('stops at the first init that fails, as platform_register_drivers() does', () => {
+      const registry = defaultRegistry();
+      const calls: string[] = [];
+      for (const [name, ret] of [['first', 0], ['broken', -Errno.ENOMEM], ['never', 0]] as const) {
+        registry.addDriver({ name, module: 'trio', description: name, level: 'device', init: () => { calls.push(name); return ret; } });
+      }
+      const r = runScenario(parseScenario('name: trio\nkernel:\n  builtin: [trio]\n', '<inline>', { registry }));
+      expect(calls).toEqual(['first', 'broken']);
+      expect(r.kernel.dmesg()).toContain('initcall trio_init returned -12');
+    });
   });
 });

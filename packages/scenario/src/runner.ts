@@ -1,12 +1,12 @@
 import {
   Kernel, KernelModule, kernelProfile, NAMED_PROFILES, ReplayStrategy, SeededStrategy, SimpleBus,
-  type BusType, type Device, type ScheduleStrategy, type ThreadBody, type UserspaceStep, type Yield,
+  type BusType, type Device, type InitcallLevel, type ScheduleStrategy, type ThreadBody, type UserspaceStep, type Yield,
 } from '@kdsim/core';
 import { MachineFirmware } from '@kdsim/firmware';
 import type { Container } from 'inversify';
 import { ScenarioError } from './errors.js';
 import { evaluateExpectations, evaluateStepExpectations, type ExpectationResult } from './expect.js';
-import { FwnodePaths, normaliseName, type BuildContext } from './registry.js';
+import { FwnodePaths, normaliseName, type BuildContext, type DriverEntry } from './registry.js';
 import type { CompiledStep, Scenario } from './scenario.js';
 import { summarize, type RunSummary } from './summary.js';
 import { vfioStepOutput } from './vfio-steps.js';
@@ -207,16 +207,46 @@ function builtinModules(scenario: Scenario, machine: readonly KernelModule[]): K
   return out;
 }
 
-// One kernel module from the catalogue entries of module `name`.
+// One kernel module from the catalogue entries of module `name`: one init per initcall
+// level, as a module's source has (a loadable module has a single module_init()), which
+// registers the level's drivers in catalogue order, like platform_register_drivers().
 function buildModule(scenario: Scenario, name: string): KernelModule {
   const entries = scenario.registry.driversOf(name);
   const real = entries.find((e) => e.kernelModule !== undefined)?.kernelModule;
   if (real !== undefined) return real;
   const services = entries.flatMap((e) => (e.services !== undefined ? [e.services] : []));
-  return new KernelModule(normaliseName(name), {
-    initcalls: entries.map((e) => ({ level: e.level, name: `${e.name}_init`, fn: (k: Kernel) => e.init(contextOf(k), k) })),
+  const module = normaliseName(name);
+  const byLevel = new Map<InitcallLevel, DriverEntry[]>();
+  for (const e of entries) {
+    const same = byLevel.get(e.level);
+    if (same === undefined) byLevel.set(e.level, [e]);
+    else same.push(e);
+  }
+  return new KernelModule(module, {
+    initcalls: [...byLevel].map(([level, inits]) => ({
+      level,
+      name: inits.length === 1 ? `${inits[0]!.name}_init` : `${module}_init`,
+      fn: (k: Kernel) => initAll(inits, 0, contextOf(k), k),
+    })),
     ...(services.length > 0 ? { services: (o) => { for (const s of services) s(o); } } : {}),
   });
+}
+
+// Runs the inits of `entries` from index `from` in order and stops at the first that fails,
+// returning its errno; an init that waits hands back a thread body that goes on with the rest.
+function initAll(entries: readonly DriverEntry[], from: number, ctx: BuildContext, k: Kernel): number | ThreadBody {
+  for (let i = from; i < entries.length; i++) {
+    const r = entries[i]!.init(ctx, k);
+    if (typeof r !== 'number') return initRest(r, entries, i + 1, ctx, k);
+    if (r !== 0) return r;
+  }
+  return 0;
+}
+
+function* initRest(body: ThreadBody, entries: readonly DriverEntry[], from: number, ctx: BuildContext, k: Kernel): ThreadBody {
+  yield* body;
+  const r = initAll(entries, from, ctx, k);
+  if (typeof r !== 'number') yield* r;
 }
 
 /** A compiled step as a core userspace step that waits for its time/event, acts, and records its result. */
