@@ -58,4 +58,25 @@ describe('Kernel.device()', () => {
     k.deviceDel(fn);
     expect(k.device('pci:0000:00:05.0')).toBeUndefined();
   });
+
+  it('answers a name shared by devices on two buses with the first registered, then the next when it goes', () => {
+    const k = new Kernel();
+    const a = new SimpleBus('a');
+    const b = new SimpleBus('b');
+    k.busRegister(a);
+    k.busRegister(b);
+    const first = k.deviceRegister({ name: 'twin', bus: a });
+    const second = k.deviceRegister({ name: 'twin', bus: b });
+    expect(k.device('twin')).toBe(first);
+    k.deviceDel(first);
+    expect(k.device('twin')).toBe(second);
+    expect(k.device('a:twin')).toBeUndefined();
+    // A device added later does not take the place of one registered before it.
+    const third = k.deviceRegister({ name: 'twin', bus: a });
+    expect(k.device('twin')).toBe(second);
+    k.deviceDel(second);
+    expect(k.device('twin')).toBe(third);
+    k.deviceDel(third);
+    expect(k.device('twin')).toBeUndefined();
+  });
 });

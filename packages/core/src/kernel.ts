@@ -189,6 +189,9 @@ export class Kernel {
   readonly locals = new Map<object | symbol, unknown>();
   /** Every device ever added, in order. */
   readonly devices: Device[] = [];
+  // The first registered device of each name, in `devices` order: what device(name) answers
+  // (a scenario's probes and expectations look devices up by name on every explored boot).
+  readonly #byName = new Map<string, Device>();
   /** devices_kset: shutdown order is its reverse. */
   readonly devicesKset = new LinkedList<Device>();
   /** Devices in the order they bound. */
@@ -433,6 +436,7 @@ export class Kernel {
     if (this.dbg.core) this.prDebug('drivers/base/core.c', `device: '${dev.name}': device_add`);
     dev.registered = true;
     this.devices.push(dev);
+    if (!this.#byName.has(dev.name)) this.#byName.set(dev.name, dev);
     this.stats.devicesAdded++;
     dev.parent?.children.push(dev);
     this.devicesKset.pushBack(dev.ksetNode);
@@ -490,8 +494,22 @@ export class Kernel {
       if (i >= 0) dev.parent.children.splice(i, 1);
     }
     dev.registered = false;
+    if (this.#byName.get(dev.name) === dev) this.#reindexName(dev.name);
     if (this.tracing) this.emit({ type: 'device_del', device: dev.name });
     if (bus !== null) this.busNotify(dev, BusNotify.REMOVED_DEVICE);
+  }
+
+  // The first registered device called `name` after the indexed one went.
+  #reindexName(name: string): void {
+    this.#byName.delete(name);
+    const devices = this.devices;
+    for (let i = 0; i < devices.length; i++) {
+      const d = devices[i]!;
+      if (d.registered && d.name === name) {
+        this.#byName.set(name, d);
+        return;
+      }
+    }
   }
 
   /** Sends a bus notifier event to the device's bus chain. */
@@ -922,14 +940,15 @@ export class Kernel {
     return this.links.syncState.writeStateSynced(dev, value);
   }
 
-  /** Finds a registered device by name, or by `bus:name`. */
+  /** Finds a registered device by name, or by `bus:name` (the first registered that matches). */
   device(name: string): Device | undefined {
     // A `bus:name` always holds a colon, and a bus or class name never does, so the first
-    // colon ends it. Comparing the two halves spares building every device's busName
-    // (a scenario's expectations look devices up after every explored boot).
+    // colon ends it. Comparing the two halves spares building every device's busName.
+    // A name without a colon can only be a dev_name().
     const colon = name.indexOf(':');
-    const prefix = colon < 0 ? null : name.slice(0, colon);
-    const rest = colon < 0 ? null : name.slice(colon + 1);
+    if (colon < 0) return this.#byName.get(name);
+    const prefix = name.slice(0, colon);
+    const rest = name.slice(colon + 1);
     const devices = this.devices;
     for (let i = 0; i < devices.length; i++) {
       const d = devices[i]!;

@@ -2,7 +2,7 @@ import { formatErrno, type Device, type Kernel } from '@kdsim/core';
 import type { ExpectDoc } from './document.js';
 import { parseErrno } from './errno-value.js';
 import type { YamlSource } from './source.js';
-import { boundDriverName, deferredRows, deviceState, listedDevice, type RunSummary } from './summary.js';
+import { boundDriverName, deferredRows, deviceState, type RunSummary } from './summary.js';
 
 /** The verdict on one expectation. */
 export interface ExpectationResult {
@@ -77,8 +77,6 @@ interface BoundEntry {
   readonly expected: string;
   /** Its verdict when the device is bound to `want` (null for `want: null`, whose message names the state). */
   readonly held: ExpectationResult | null;
-  /** `name` is a `bus:name` (it holds a colon), worked out once with the rest. */
-  readonly busName: boolean;
 }
 
 // A scenario's `bound` expectations are checked on every run (an exploration runs thousands):
@@ -94,7 +92,7 @@ function boundEntries(bound: ExpectDoc['bound'], source: YamlSource): readonly B
       const line = source.position(path)?.line;
       const expected = want === null ? 'expected unbound' : `expected bound to ${want}`;
       const held = want === null ? null : Object.freeze(result('bound', name, true, `${expected}, bound to ${want}`, path, line));
-      return { name, want, path, line, expected, held, busName: name.includes(':') };
+      return { name, want, path, line, expected, held };
     });
     BOUND_ENTRIES.set(bound, entries);
   }
@@ -111,26 +109,6 @@ function escapePointer(s: string): string {
   return s.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-/**
- * Devices by `name` and `bus:name`, as the summary lists them (a search in order: the
- * first listed device wins), read from the kernel so that a run judged by its `bound`
- * entries alone never builds its summary.
- */
-function deviceLookup(k: Kernel): (name: string, busName?: boolean) => Device | undefined {
-  let byName: Map<string, Device> | undefined;
-  // `bus:name` holds a colon, so a name without one can only be a dev_name(), looked up in
-  // one map for all the entries; after the boot the kernel's registered devices are the listed ones.
-  // A caller that knows whether the name holds a colon says so (`bound` entries: 40 per run of a
-  // 40-device fleet, where the search for the colon cost as much as the lookup).
-  return (name, busName = name.includes(':')) => (busName ? k.device(name) : (byName ??= firstByName(k)).get(name));
-}
-
-function firstByName(k: Kernel): Map<string, Device> {
-  const m = new Map<string, Device>();
-  for (const d of k.devices) if (listedDevice(d) && !m.has(d.name)) m.set(d.name, d);
-  return m;
-}
-
 /** Evaluates every expectation of `expect` against a finished run, in document order. */
 export function evaluateExpectations(expect: ExpectDoc | undefined, input: ExpectInput): ExpectationResult[] {
   if (expect === undefined) return [];
@@ -139,10 +117,12 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
   const add = (kind: string, subject: string, path: string, passed: boolean, message: string): void => {
     out.push(result(kind, subject, passed, message, path, source.position(path)?.line));
   };
-  const dev = deviceLookup(k);
+  // A `name` or `bus:name`, as the summary lists devices: after the boot the kernel's registered
+  // devices are the listed ones, so a run judged by its expectations alone never builds its summary.
+  const dev = (name: string): Device | undefined => k.device(name);
 
-  for (const { name, want, path, line, expected, held, busName } of boundEntries(expect.bound, source)) {
-    const d = dev(name, busName);
+  for (const { name, want, path, line, expected, held } of boundEntries(expect.bound, source)) {
+    const d = dev(name);
     const driver = d === undefined ? null : boundDriverName(d);
     const passed = d !== undefined && driver === want;
     if (passed && held !== null) {
