@@ -1,4 +1,5 @@
 import { KernelModule } from '@kdsim/core';
+import type { ScenarioDoc } from '../document.js';
 import type { MachineStep } from '../registry.js';
 import { HARDWARE_BUSES } from './hardware.js';
 
@@ -10,15 +11,8 @@ export const busesStep: MachineStep = {
   name: 'buses',
   keys: [],
   build(ctx) {
-    const doc = ctx.scenario.doc;
-    const names = new Set<string>(['platform']);
-    for (const d of doc.machine?.devices ?? []) names.add(d.bus ?? 'platform');
-    for (const d of doc.kernel?.drivers ?? []) {
-      names.add(d.bus ?? 'platform');
-      for (const c of d.children ?? []) names.add(c.bus ?? d.bus ?? 'platform');
-    }
     // On a hardware machine the bus packages register their own buses.
-    for (const n of names) if (!(ctx.scenario.hardware && HARDWARE_BUSES.has(n))) ctx.bus(n);
+    for (const n of busNames(ctx.scenario.doc)) if (!(ctx.scenario.hardware && HARDWARE_BUSES.has(n))) ctx.bus(n);
     ctx.builtin.push(new KernelModule('bus_init', {
       initcalls: [{ level: 'core', name: 'bus_init', fn: (k) => {
         for (const bus of ctx.buses.values()) if (!k.buses.has(bus.name)) k.busRegister(bus);
@@ -27,3 +21,20 @@ export const busesStep: MachineStep = {
     }));
   },
 };
+
+// The buses a scenario names: the same for every run of it.
+const NAMES = new WeakMap<ScenarioDoc, readonly string[]>();
+
+function busNames(doc: ScenarioDoc): readonly string[] {
+  let names = NAMES.get(doc);
+  if (names === undefined) {
+    const set = new Set<string>(['platform']);
+    for (const d of doc.machine?.devices ?? []) set.add(d.bus ?? 'platform');
+    for (const d of doc.kernel?.drivers ?? []) {
+      set.add(d.bus ?? 'platform');
+      for (const c of d.children ?? []) set.add(c.bus ?? d.bus ?? 'platform');
+    }
+    NAMES.set(doc, names = [...set]);
+  }
+  return names;
+}

@@ -9,14 +9,9 @@ export const devicesStep: MachineStep = {
   build(ctx) {
     const docs = ctx.scenario.doc.machine?.devices ?? [];
     if (docs.length === 0) return;
-    const byLevel = new Map<string, DeviceDoc[]>();
-    for (const d of docs) {
-      const level = d.initcall ?? 'arch_sync';
-      byLevel.set(level, [...(byLevel.get(level) ?? []), d]);
-    }
     ctx.builtin.push(new KernelModule('inline_devices', {
-      initcalls: [...byLevel].map(([level, list]) => ({
-        level: level as InitcallLevel,
+      initcalls: [...byLevelOf(docs)].map(([level, list]) => ({
+        level,
         name: `inline_devices_${level}`,
         fn: (k) => {
           for (const d of list) {
@@ -30,3 +25,21 @@ export const devicesStep: MachineStep = {
     }));
   },
 };
+
+// The devices of each initcall level, in order: the same for every run of a scenario.
+const BY_LEVEL = new WeakMap<readonly DeviceDoc[], ReadonlyMap<InitcallLevel, readonly DeviceDoc[]>>();
+
+function byLevelOf(docs: readonly DeviceDoc[]): ReadonlyMap<InitcallLevel, readonly DeviceDoc[]> {
+  let byLevel = BY_LEVEL.get(docs);
+  if (byLevel === undefined) {
+    const m = new Map<InitcallLevel, DeviceDoc[]>();
+    for (const d of docs) {
+      const level = d.initcall ?? 'arch_sync';
+      const list = m.get(level);
+      if (list === undefined) m.set(level, [d]);
+      else list.push(d);
+    }
+    BY_LEVEL.set(docs, byLevel = m);
+  }
+  return byLevel;
+}
