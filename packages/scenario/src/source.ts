@@ -1,4 +1,5 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { internString } from '@kdsim/core';
 import { ScenarioError, type ScenarioErrorKind } from './errors.js';
 
 /**
@@ -19,9 +20,9 @@ export class YamlSource {
     }
   }
 
-  /** The document as plain data. */
+  /** The document as plain data, its strings internalized (see {@link internStrings}). */
   toJS(): unknown {
-    return this.#doc.toJS();
+    return internStrings(this.#doc.toJS());
   }
 
   /**
@@ -69,4 +70,21 @@ export class YamlSource {
     const pos = this.position(pointer, key);
     return new ScenarioError(kind, { file: this.file, ...(pos ?? {}), path: pointer, message });
   }
+}
+
+/**
+ * Replaces every string of a parsed document (in arrays and plain objects, in place) with its
+ * internalized copy. The parser hands out a fresh string for each occurrence, so a device's
+ * `compatible` and its driver's match table held equal but distinct strings, and every compare
+ * of the many a boot makes read both through.
+ */
+function internStrings(value: unknown): unknown {
+  if (typeof value === 'string') return internString(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = internStrings(value[i]);
+  } else if (typeof value === 'object' && value !== null) {
+    const o = value as Record<string, unknown>;
+    for (const k of Object.keys(o)) o[k] = internStrings(o[k]);
+  }
+  return value;
 }

@@ -1,4 +1,4 @@
-import { Errno, type Fwnode, type FwnodeKernelRecord, type FwnodeReferenceResult, type KernelProfile } from '@kdsim/core';
+import { Errno, internString, type Fwnode, type FwnodeKernelRecord, type FwnodeReferenceResult, type KernelProfile } from '@kdsim/core';
 import { type OfIrqBehaviour, type OfIrqSupplierResult, ofInterruptMapParent, ofIrqBehaviour, ofIrqSupplier } from './of-irq.js';
 import { ofParsePhandleWithArgs } from './of-phandle.js';
 import { type DeviceTree, type DtNode, type DtProperty, be32, dtProperty, joinPath, latin1 } from './tree.js';
@@ -139,7 +139,8 @@ export class OfNode implements Fwnode {
   /** property.c: of_property_read_string_helper(): all strings; undefined if absent, empty or not NUL-terminated. */
   readStringArray(name: string): readonly string[] | undefined {
     // Every bus match reads `compatible`; the live tree is read-only, so it is decoded once.
-    if (name === 'compatible') return this.#compatible === null ? (this.#compatible = freeze(this.#decodeStrings(name))) : this.#compatible;
+    // Interned, as driver match tables' literals are: a match compares by identity.
+    if (name === 'compatible') return this.#compatible === null ? (this.#compatible = freeze(this.#decodeStrings(name)?.map(internString))) : this.#compatible;
     return this.#decodeStrings(name);
   }
 
@@ -156,7 +157,7 @@ export class OfNode implements Fwnode {
     while (v !== undefined && start < v.length) {
       let end = v.indexOf(0, start);
       if (end < 0) end = v.length;
-      out.push(latin1(v, start, end).toLowerCase());
+      out.push(internString(latin1(v, start, end).toLowerCase()));
       start = end + 1;
     }
     return (this.#compatibleLower = Object.freeze(out));
