@@ -79,4 +79,15 @@ describe('Kernel.device()', () => {
     k.deviceDel(third);
     expect(k.device('twin')).toBeUndefined();
   });
+
+  it('gives the same answers when devices came and went before the first lookup', () => {
+    const k = new Kernel();
+    const a = new SimpleBus('a');
+    k.busRegister(a);
+    const first = k.deviceRegister({ name: 'twin', bus: a });
+    const second = k.deviceRegister({ name: 'twin', bus: a });
+    k.deviceDel(first);
+    expect(k.device('twin')).toBe(second);
+    expect(k.device('nothing')).toBeUndefined();
+  });
 });

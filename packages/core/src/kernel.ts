@@ -191,7 +191,8 @@ export class Kernel {
   readonly devices: Device[] = [];
   // The first registered device of each name, in `devices` order: what device(name) answers
   // (a scenario's probes and expectations look devices up by name on every explored boot).
-  readonly #byName = new Map<string, Device>();
+  // Made on the first lookup, then kept up to date: a boot that never asks pays nothing.
+  #byName: Map<string, Device> | null = null;
   /** devices_kset: shutdown order is its reverse. */
   readonly devicesKset = new LinkedList<Device>();
   /** Devices in the order they bound. */
@@ -436,7 +437,8 @@ export class Kernel {
     if (this.dbg.core) this.prDebug('drivers/base/core.c', `device: '${dev.name}': device_add`);
     dev.registered = true;
     this.devices.push(dev);
-    if (!this.#byName.has(dev.name)) this.#byName.set(dev.name, dev);
+    const byName = this.#byName;
+    if (byName !== null && !byName.has(dev.name)) byName.set(dev.name, dev);
     this.stats.devicesAdded++;
     dev.parent?.children.push(dev);
     this.devicesKset.pushBack(dev.ksetNode);
@@ -494,22 +496,33 @@ export class Kernel {
       if (i >= 0) dev.parent.children.splice(i, 1);
     }
     dev.registered = false;
-    if (this.#byName.get(dev.name) === dev) this.#reindexName(dev.name);
+    if (this.#byName?.get(dev.name) === dev) this.#reindexName(this.#byName, dev.name);
     if (this.tracing) this.emit({ type: 'device_del', device: dev.name });
     if (bus !== null) this.busNotify(dev, BusNotify.REMOVED_DEVICE);
   }
 
   // The first registered device called `name` after the indexed one went.
-  #reindexName(name: string): void {
-    this.#byName.delete(name);
+  #reindexName(byName: Map<string, Device>, name: string): void {
+    byName.delete(name);
     const devices = this.devices;
     for (let i = 0; i < devices.length; i++) {
       const d = devices[i]!;
       if (d.registered && d.name === name) {
-        this.#byName.set(name, d);
+        byName.set(name, d);
         return;
       }
     }
+  }
+
+  // The index of device(): every registered device's name, the first of each name.
+  #indexNames(): Map<string, Device> {
+    const byName = new Map<string, Device>();
+    const devices = this.devices;
+    for (let i = 0; i < devices.length; i++) {
+      const d = devices[i]!;
+      if (d.registered && !byName.has(d.name)) byName.set(d.name, d);
+    }
+    return byName;
   }
 
   /** Sends a bus notifier event to the device's bus chain. */
@@ -946,7 +959,7 @@ export class Kernel {
     // colon ends it. Comparing the two halves spares building every device's busName.
     // A name without a colon can only be a dev_name().
     const colon = name.indexOf(':');
-    if (colon < 0) return this.#byName.get(name);
+    if (colon < 0) return (this.#byName ??= this.#indexNames()).get(name);
     const prefix = name.slice(0, colon);
     const rest = name.slice(colon + 1);
     const devices = this.devices;
