@@ -32,7 +32,7 @@ for (const [title, file, fn] of sections) {
   Object.assign(figures, out);
   if (!json) {
     console.log(`\n${title}`);
-    for (const [name, { value, unit }] of Object.entries(out)) console.log(`  ${name.padEnd(32)} ${String(value).padStart(14)} ${unit}`);
+    for (const [name, { value, unit }] of Object.entries(out)) console.log(`  ${name.padEnd(38)} ${String(value).padStart(14)} ${unit}`);
   }
 }
 if (json) console.log(JSON.stringify(figures));

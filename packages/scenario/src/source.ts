@@ -20,7 +20,7 @@ export class YamlSource {
     }
   }
 
-  /** The document as plain data, its strings internalized (see {@link internStrings}). */
+  /** The document as plain data, its strings interned (`internString()` of @kdsim/core). */
   toJS(): unknown {
     return internStrings(this.#doc.toJS());
   }
