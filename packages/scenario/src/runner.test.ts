@@ -172,5 +172,24 @@ kernel:
       expect(calls).toEqual(['first', 'broken']);
       expect(r.kernel.dmesg()).toContain('initcall trio_init returned -12');
     });
+
+    it('goes on with the next driver once an init that waits is done', () => {
+      const registry = defaultRegistry();
+      const calls: string[] = [];
+      registry.addDriver({
+        name: 'waits', module: 'duo', description: 'waits', level: 'device',
+        init: (_ctx, k) => (function* () {
+          calls.push(`waits from ${k.clock.now}`);
+          yield { at: k.clock.now + 1_000_000 };
+          calls.push(`waited until ${k.clock.now}`);
+        })(),
+      });
+      registry.addDriver({ name: 'after', module: 'duo', description: 'after', level: 'device', init: (_ctx, k) => { calls.push(`after at ${k.clock.now}`); return 0; } });
+      runScenario(parseScenario('name: duo\nkernel:\n  builtin: [duo]\n', '<inline>', { registry }));
+      expect(calls).toHaveLength(3);
+      const [from, until, after] = calls.map((c) => Number(c.split(' ').pop()));
+      expect(until! - from!).toBeGreaterThanOrEqual(1_000_000);
+      expect(after).toBe(until);
+    });
   });
 });
