@@ -496,22 +496,10 @@ export class Kernel {
       if (i >= 0) dev.parent.children.splice(i, 1);
     }
     dev.registered = false;
-    if (this.#byName?.get(dev.name) === dev) this.#reindexName(this.#byName, dev.name);
+    // Another device of that name may be next in line: the index is made again when next asked.
+    if (this.#byName?.get(dev.name) === dev) this.#byName = null;
     if (this.tracing) this.emit({ type: 'device_del', device: dev.name });
     if (bus !== null) this.busNotify(dev, BusNotify.REMOVED_DEVICE);
-  }
-
-  // The first registered device called `name` after the indexed one went.
-  #reindexName(byName: Map<string, Device>, name: string): void {
-    byName.delete(name);
-    const devices = this.devices;
-    for (let i = 0; i < devices.length; i++) {
-      const d = devices[i]!;
-      if (d.registered && d.name === name) {
-        byName.set(name, d);
-        return;
-      }
-    }
   }
 
   // The index of device(): every registered device's name, the first of each name.

@@ -1,4 +1,4 @@
-import { formatErrno, type Device, type Kernel } from '@kdsim/core';
+import { formatErrno, type Kernel } from '@kdsim/core';
 import type { ExpectDoc } from './document.js';
 import { parseErrno } from './errno-value.js';
 import type { YamlSource } from './source.js';
@@ -117,12 +117,12 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
   const add = (kind: string, subject: string, path: string, passed: boolean, message: string): void => {
     out.push(result(kind, subject, passed, message, path, source.position(path)?.line));
   };
-  // A `name` or `bus:name`, as the summary lists devices: after the boot the kernel's registered
-  // devices are the listed ones, so a run judged by its expectations alone never builds its summary.
-  const dev = (name: string): Device | undefined => k.device(name);
+  // Devices are named by `name` or `bus:name`, as the summary lists them: after the boot the
+  // kernel's registered devices are the listed ones, so k.device() finds them and a run judged by
+  // its expectations alone never builds its summary.
 
   for (const { name, want, path, line, expected, held } of boundEntries(expect.bound, source)) {
-    const d = dev(name);
+    const d = k.device(name);
     const driver = d === undefined ? null : boundDriverName(d);
     const passed = d !== undefined && driver === want;
     if (passed && held !== null) {
@@ -137,21 +137,21 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
     const actual = deferredRows(k);
     const wanted = expect.deferred.map((e) => (typeof e === 'string' ? { device: e, reason: undefined } : e));
     for (const [i, w] of wanted.entries()) {
-      const row = actual.find((r) => r.device === w.device || dev(w.device)?.name === r.device);
+      const row = actual.find((r) => r.device === w.device || k.device(w.device)?.name === r.device);
       const path = `/expect/deferred/${i}`;
       if (row === undefined) add('deferred', w.device, path, false, 'expected on devices_deferred, is not');
       else if (w.reason !== undefined && !textMatcher(w.reason)(row.reason)) add('deferred', w.device, path, false, `expected reason matching '${w.reason}', is '${row.reason}'`);
       else add('deferred', w.device, path, true, `deferred: ${row.reason || '(no reason)'}`);
     }
     for (const r of actual) {
-      if (!wanted.some((w) => w.device === r.device || dev(w.device)?.name === r.device)) {
+      if (!wanted.some((w) => w.device === r.device || k.device(w.device)?.name === r.device)) {
         add('deferred', r.device, '/expect/deferred', false, `unexpectedly on devices_deferred: ${r.reason || '(no reason)'}`);
       }
     }
   }
 
   if (expect.groups !== undefined) {
-    const norm = (g: readonly string[]): string => g.map((n) => dev(n)?.name ?? n).sort().join(' ');
+    const norm = (g: readonly string[]): string => g.map((n) => k.device(n)?.name ?? n).sort().join(' ');
     const actual = input.run.summary.groups.map(norm);
     const wanted = expect.groups.map(norm);
     for (const [i, g] of wanted.entries()) add('groups', `[${g}]`, `/expect/groups/${i}`, actual.includes(g), actual.includes(g) ? 'group present' : `no group of exactly [${g}]; groups: ${actual.map((a) => `[${a}]`).join(' ') || 'none'}`);
@@ -159,8 +159,8 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
   }
 
   for (const [i, l] of (expect.devlinks ?? []).entries()) {
-    const sup = dev(l.supplier)?.name ?? l.supplier;
-    const con = dev(l.consumer)?.name ?? l.consumer;
+    const sup = k.device(l.supplier)?.name ?? l.supplier;
+    const con = k.device(l.consumer)?.name ?? l.consumer;
     const subject = `${sup} -> ${con}`;
     const path = `/expect/devlinks/${i}`;
     const link = input.run.summary.devlinks.find((e) => e.supplier === sup && e.consumer === con);
@@ -222,7 +222,7 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
       let got: number | undefined;
       if (name === 'total') got = input.run.summary.devices.reduce((s, d) => s + d[field], 0);
       else {
-        const d = dev(name);
+        const d = k.device(name);
         got = d === undefined ? undefined : field === 'probeAttempts' ? d.probeAttempts : d.deferCount;
       }
       if (field === 'probeAttempts' && name === 'total') got = input.run.summary.probeAttempts;
@@ -235,7 +235,7 @@ export function evaluateExpectations(expect: ExpectDoc | undefined, input: Expec
   }
 
   if (expect.bindOrder !== undefined) {
-    const names = expect.bindOrder.map((n) => dev(n)?.name ?? n);
+    const names = expect.bindOrder.map((n) => k.device(n)?.name ?? n);
     const { bindOrder } = input.run.summary;
     const positions = names.map((n) => bindOrder.indexOf(n));
     const missing = names.filter((_, i) => positions[i]! < 0);
