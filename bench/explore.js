@@ -91,12 +91,32 @@ export async function exploreBench() {
   const truthRate = truthRun.runs / ((performance.now() - t0) / 1000);
   const spec = { module: new URL('../packages/explore/dist/index.js', import.meta.url).href, export: 'asyncFleet', args: [FLEET] };
   const rates = {};
+  const steady = {};
+  const startMs = {};
   const load = loadavg()[0];
   for (const workers of [1, 2]) {
+    // 40 000 orderings. The whole run's rate includes each worker's start-up (loading the
+    // packages, about 0.5 s) and JIT warm-up; the steady rate is that of the last three
+    // quarters, by when every worker is warm, and is what more workers multiply.
+    const runs = 40_000;
+    let done = 0;
+    let firstChunkAt = 0;
+    let quarterAt = 0;
+    let doneAtQuarter = 0;
+    const onChunk = (c) => {
+      done += c.runs;
+      if (firstChunkAt === 0) firstChunkAt = performance.now();
+      if (quarterAt === 0 && done >= runs / 4) {
+        quarterAt = performance.now();
+        doneAtQuarter = done;
+      }
+    };
     t0 = performance.now();
-    // 40 000 orderings: each worker's own JIT warm-up is then a small part of its share.
-    const p = await exploreParallel(spec, { runs: 40_000, workers, chunk: 500, stopAtFirst: false });
-    rates[workers] = p.runs / ((performance.now() - t0) / 1000);
+    const p = await exploreParallel(spec, { runs, workers, chunk: 500, stopAtFirst: false, onChunk });
+    const end = performance.now();
+    rates[workers] = p.runs / ((end - t0) / 1000);
+    steady[workers] = (p.runs - doneAtQuarter) / ((end - quarterAt) / 1000);
+    startMs[workers] = firstChunkAt - t0;
   }
   const xen = scenarioFileTarget(XEN);
   t0 = performance.now();
@@ -113,6 +133,9 @@ export async function exploreBench() {
     explore_truth_dt_runs_per_s: { value: Math.round(truthRate), unit: 'orderings/s (test/scenarios/truth-arm64-virt-smmuv3-dt.yaml, 59 devices, 1 core, 1 000 after 300 warm-up)' },
     explore_pool1_runs_per_s: { value: Math.round(rates[1]), unit: 'orderings/s (1 worker, wall)' },
     explore_pool2_runs_per_s: { value: Math.round(rates[2]), unit: 'orderings/s (2 workers, wall)' },
+    explore_pool1_steady_runs_per_s: { value: Math.round(steady[1]), unit: 'orderings/s (1 worker, wall, last three quarters of the same run)' },
+    explore_pool2_steady_runs_per_s: { value: Math.round(steady[2]), unit: `orderings/s (2 workers, the same; ×${(steady[2] / steady[1]).toFixed(2)} the 1-worker rate)` },
+    explore_pool_start_ms: { value: Math.round(startMs[1]), unit: `ms to the first chunk of 500 (1 worker; ${Math.round(startMs[2])} ms with 2): start-up and a cold chunk` },
     explore_load_average: { value: Math.round(load * 10) / 10, unit: 'load average (1 min) before the pool runs' },
     explore_xen_find_shrink_ms: { value: Math.round(shrinkMs), unit: `ms (${s.schedule.choices.length} choice left)` },
     explore_trace_fingerprint: { value: traceFingerprint(), unit: 'SHA-256 prefix of 2 × 200 orderings (klog, decisions, bind and kset order)' },
