@@ -1,4 +1,4 @@
-import type { Fwnode } from '@kdsim/core';
+import { cached, type Fwnode } from '@kdsim/core';
 import { PciError } from './errors.js';
 import { PCI_ACS, PCI_CLASS_BRIDGE_PCI, PCI_DEVFN, PCI_EXP_TYPE, PCI_FUNC, PCI_HEADER_TYPE, PCI_SLOT, type PciAcsFlagName, type PciExpType } from './regs.js';
 
@@ -342,12 +342,7 @@ export function* pciScanOrder(host: PciHostSpec): Generator<PciScanStep, number>
  * every kernel that boots it scans it in the same order.
  */
 export function pciScanSteps(host: PciHostSpec): readonly PciScanStep[] {
-  let steps = SCAN_STEPS.get(host);
-  if (steps === undefined) {
-    steps = Object.freeze([...pciScanOrder(host)]);
-    SCAN_STEPS.set(host, steps);
-  }
-  return steps;
+  return cached(SCAN_STEPS, host, (h) => Object.freeze([...pciScanOrder(h)]));
 }
 
 const SCAN_STEPS = new WeakMap<PciHostSpec, readonly PciScanStep[]>();

@@ -1,3 +1,4 @@
+import { cached } from '@kdsim/core';
 import { type OfNode, ofGetAddresses, ofTranslateAddress } from '@kdsim/firmware';
 
 /**
@@ -8,12 +9,7 @@ import { type OfNode, ofGetAddresses, ofTranslateAddress } from '@kdsim/firmware
  * their full name (`platform-bus@c000000`), joined with `:`, child last.
  */
 export function ofDeviceMakeBusId(np: OfNode): string {
-  let id = BUS_IDS.get(np);
-  if (id === undefined) {
-    id = makeBusId(np);
-    BUS_IDS.set(np, id);
-  }
-  return id;
+  return cached(BUS_IDS, np, makeBusId);
 }
 
 // A node's bus id depends on the read-only tree alone (its `reg` and its ancestors'

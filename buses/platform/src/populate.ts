@@ -1,4 +1,4 @@
-import type { Device, Kernel } from '@kdsim/core';
+import { cached, type Device, type Kernel } from '@kdsim/core';
 import { type OfNode, ofDeviceIsCompatible, ofGetAddresses, ofMatchNode, ofTranslateAddress } from '@kdsim/firmware';
 import { ofDeviceMakeBusId } from './bus-id.js';
 import type { AmbaBus, PlatformBus } from './bus.js';
@@ -96,17 +96,16 @@ export function primecellIdFromCompatible(np: OfNode): number {
 }
 
 function mmioOf(np: OfNode): readonly bigint[] {
-  let mmio = MMIO.get(np);
-  if (mmio === undefined) {
-    const out: bigint[] = [];
-    for (const r of ofGetAddresses(np)) {
-      const a = ofTranslateAddress(np, r.cells);
-      if (a !== undefined) out.push(a);
-    }
-    mmio = Object.freeze(out);
-    MMIO.set(np, mmio);
+  return cached(MMIO, np, translateAddresses);
+}
+
+function translateAddresses(np: OfNode): readonly bigint[] {
+  const out: bigint[] = [];
+  for (const r of ofGetAddresses(np)) {
+    const a = ofTranslateAddress(np, r.cells);
+    if (a !== undefined) out.push(a);
   }
-  return mmio;
+  return Object.freeze(out);
 }
 
 // A node's CPU addresses depend on the read-only tree alone: worked out once per node,

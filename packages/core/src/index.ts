@@ -48,6 +48,7 @@ export { LinkedList, ListNode } from './base/list.js';
 export { INITCALL_LEVELS, type InitcallLevel, type Initcall } from './init/initcalls.js';
 export { KernelModule, driverModule, type KernelModuleSpec } from './init/module.js';
 export { parseModuleTimeline, type UserspaceStep } from './init/userspace.js';
+export { cached, type Cache } from './cache.js';
 export { internString } from './intern.js';
 export {
   Kernel, DeferredProbePolicy, DefaultDeferredProbePolicy,

@@ -10,5 +10,4 @@ describe('internString()', () => {
     fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (s) => internString(s) === s));
     fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => internString(s) === s));
   });
-
 });

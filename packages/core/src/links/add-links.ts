@@ -1,3 +1,4 @@
+import { cached } from '../cache.js';
 import type { Fwnode } from '../fwnode/fwnode.js';
 import { fwnodeIsAncestorOf } from '../fwnode/fwnode.js';
 import type { Kernel } from '../kernel.js';
@@ -138,12 +139,9 @@ function isPciNode(fw: Fwnode): boolean {
 // A binding table belongs to a kernel profile and is shared by every kernel of that profile,
 // and which of its bindings recognise a property name depends on the table, the name and
 // strictness alone: kernels share the answers (an exploration boots thousands of kernels).
-const CANDIDATES = new WeakMap<readonly SupplierBinding[], [Map<string, readonly SupplierBinding[]>, Map<string, readonly SupplierBinding[]>]>();
-function candidatesOf(bindings: readonly SupplierBinding[], strict: boolean): Map<string, readonly SupplierBinding[]> {
-  let pair = CANDIDATES.get(bindings);
-  if (pair === undefined) {
-    pair = [new Map(), new Map()];
-    CANDIDATES.set(bindings, pair);
-  }
-  return pair[strict ? 1 : 0];
+type Candidates = Map<string, readonly SupplierBinding[]>;
+// Per table: the answers without and with fw_devlink.strict.
+const CANDIDATES = new WeakMap<readonly SupplierBinding[], readonly [Candidates, Candidates]>();
+function candidatesOf(bindings: readonly SupplierBinding[], strict: boolean): Candidates {
+  return cached(CANDIDATES, bindings, (): readonly [Candidates, Candidates] => [new Map(), new Map()])[strict ? 1 : 0];
 }

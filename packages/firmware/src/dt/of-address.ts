@@ -1,3 +1,4 @@
+import { cached } from '@kdsim/core';
 import type { OfNode } from './of.js';
 import { ofParsePhandleWithArgs } from './of-phandle.js';
 import { be32 } from './tree.js';
@@ -84,17 +85,16 @@ function busCells(parent: OfNode): { na: number; ns: number; flags: number } {
  * count (not 1..4).
  */
 export function ofGetAddresses(np: OfNode): readonly OfRegEntry[] {
-  let entries = ADDRESSES.get(np);
-  if (entries === undefined) {
-    entries = Object.freeze(getAddresses(np));
-    ADDRESSES.set(np, entries);
-  }
-  return entries;
+  return cached(ADDRESSES, np, frozenAddresses);
 }
 
 // A node's `reg` entries depend on the read-only tree alone (its `reg` and its bus's cell
 // counts), and every kernel that boots the tree reads them (the explorer boots thousands).
 const ADDRESSES = new WeakMap<OfNode, readonly OfRegEntry[]>();
+
+function frozenAddresses(np: OfNode): readonly OfRegEntry[] {
+  return Object.freeze(getAddresses(np));
+}
 
 function getAddresses(np: OfNode): OfRegEntry[] {
   if (np.parent === null) return [];

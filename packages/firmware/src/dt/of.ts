@@ -1,4 +1,4 @@
-import { Errno, internString, type Fwnode, type FwnodeKernelRecord, type FwnodeReferenceResult, type KernelProfile } from '@kdsim/core';
+import { cached, Errno, internString, type Fwnode, type FwnodeKernelRecord, type FwnodeReferenceResult, type KernelProfile } from '@kdsim/core';
 import { type OfIrqBehaviour, type OfIrqSupplierResult, ofInterruptMapParent, ofIrqBehaviour, ofIrqSupplier } from './of-irq.js';
 import { ofParsePhandleWithArgs } from './of-phandle.js';
 import { type DeviceTree, type DtNode, type DtProperty, be32, dtProperty, joinPath, latin1 } from './tree.js';
@@ -268,12 +268,7 @@ export class OfNode implements Fwnode {
   #imapParents: Map<OfIrqBehaviour, OfIrqSupplierResult[]> | undefined;
 
   #walks(byBehaviour: Map<OfIrqBehaviour, OfIrqSupplierResult[]>, b: OfIrqBehaviour): OfIrqSupplierResult[] {
-    let walks = byBehaviour.get(b);
-    if (walks === undefined) {
-      walks = [];
-      byBehaviour.set(b, walks);
-    }
-    return walks;
+    return cached(byBehaviour, b, noWalks);
   }
 
   /** The child with exactly this name (incl. unit address), or null. */
@@ -334,4 +329,9 @@ export class OfTree {
 
 function freeze(v: string[] | undefined): readonly string[] | undefined {
   return v === undefined ? undefined : Object.freeze(v);
+}
+
+// The empty list of a behaviour's walks of a node (a named function: an arrow here would be made again on every call).
+function noWalks(): OfIrqSupplierResult[] {
+  return [];
 }

@@ -1,4 +1,4 @@
-import { KernelModule } from '@kdsim/core';
+import { cached, KernelModule } from '@kdsim/core';
 import type { ScenarioDoc } from '../document.js';
 import type { MachineStep } from '../registry.js';
 import { HARDWARE_BUSES } from './hardware.js';
@@ -26,15 +26,15 @@ export const busesStep: MachineStep = {
 const NAMES = new WeakMap<ScenarioDoc, readonly string[]>();
 
 function busNames(doc: ScenarioDoc): readonly string[] {
-  let names = NAMES.get(doc);
-  if (names === undefined) {
-    const set = new Set<string>(['platform']);
-    for (const d of doc.machine?.devices ?? []) set.add(d.bus ?? 'platform');
-    for (const d of doc.kernel?.drivers ?? []) {
-      set.add(d.bus ?? 'platform');
-      for (const c of d.children ?? []) set.add(c.bus ?? d.bus ?? 'platform');
-    }
-    NAMES.set(doc, names = [...set]);
+  return cached(NAMES, doc, namesOf);
+}
+
+function namesOf(doc: ScenarioDoc): readonly string[] {
+  const set = new Set<string>(['platform']);
+  for (const d of doc.machine?.devices ?? []) set.add(d.bus ?? 'platform');
+  for (const d of doc.kernel?.drivers ?? []) {
+    set.add(d.bus ?? 'platform');
+    for (const c of d.children ?? []) set.add(c.bus ?? d.bus ?? 'platform');
   }
-  return names;
+  return [...set];
 }

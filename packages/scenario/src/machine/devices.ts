@@ -1,4 +1,4 @@
-import { KernelModule, type Device, type InitcallLevel } from '@kdsim/core';
+import { cached, KernelModule, type Device, type InitcallLevel } from '@kdsim/core';
 import type { DeviceDoc } from '../document.js';
 import type { MachineStep } from '../registry.js';
 
@@ -30,16 +30,16 @@ export const devicesStep: MachineStep = {
 const BY_LEVEL = new WeakMap<readonly DeviceDoc[], ReadonlyMap<InitcallLevel, readonly DeviceDoc[]>>();
 
 function byLevelOf(docs: readonly DeviceDoc[]): ReadonlyMap<InitcallLevel, readonly DeviceDoc[]> {
-  let byLevel = BY_LEVEL.get(docs);
-  if (byLevel === undefined) {
-    const m = new Map<InitcallLevel, DeviceDoc[]>();
-    for (const d of docs) {
-      const level = d.initcall ?? 'arch_sync';
-      const list = m.get(level);
-      if (list === undefined) m.set(level, [d]);
-      else list.push(d);
-    }
-    BY_LEVEL.set(docs, byLevel = m);
+  return cached(BY_LEVEL, docs, groupByLevel);
+}
+
+function groupByLevel(docs: readonly DeviceDoc[]): ReadonlyMap<InitcallLevel, readonly DeviceDoc[]> {
+  const m = new Map<InitcallLevel, DeviceDoc[]>();
+  for (const d of docs) {
+    const level = d.initcall ?? 'arch_sync';
+    const list = m.get(level);
+    if (list === undefined) m.set(level, [d]);
+    else list.push(d);
   }
-  return byLevel;
+  return m;
 }

@@ -4,7 +4,7 @@ import { AcpiCompanion, acpiPlatformModule, ambaBusModule, platformBusModule } f
 import { VirtioHardware, virtioBusModule, type VirtioPciModel } from '@kdsim/bus-virtio';
 import { PCI_HOST_GENERIC_COMPATIBLES, endpointModules } from '@kdsim/driver-endpoints';
 import { VIRTIO_ID_IOMMU, qemuVirtioIommuPciModel } from '@kdsim/driver-virtio-iommu';
-import type { Fwnode } from '@kdsim/core';
+import { cached, type Fwnode } from '@kdsim/core';
 import { AcpiDeviceFwnode, decodeViot, FirmwareError } from '@kdsim/firmware';
 import { iommuCoreModule, type IommuConfig } from '@kdsim/iommu';
 import { AcpiViotTable, acpiViotModule } from '@kdsim/driver-viot';
@@ -74,12 +74,7 @@ export function pciTopology(scenario: Pick<Scenario, 'doc' | 'source'>, fwnode: 
 // topology.
 const DT_TOPOLOGIES = new WeakMap<Scenario, PciTopology | null>();
 function dtPciTopology(ctx: BuildContext): PciTopology | null {
-  let topology = DT_TOPOLOGIES.get(ctx.scenario);
-  if (topology === undefined) {
-    topology = pciTopology(ctx.scenario, dtHostNode(ctx));
-    DT_TOPOLOGIES.set(ctx.scenario, topology);
-  }
-  return topology;
+  return cached(DT_TOPOLOGIES, ctx.scenario, (s) => pciTopology(s, dtHostNode(ctx)));
 }
 
 // The ACPI host bridge's companion (PNP0A08 under \_SB_ with the scenario's _CCA: pci_dma_configure() reads it).
