@@ -1,6 +1,7 @@
 import { BusType, Errno, LogLevel, type Device, type Driver, type Kernel } from '@kdsim/core';
 import { AmbaDevice, PlatformDevice } from './device.js';
-import { AmbaMatchTable, PlatformMatchTable, acpiMatchDevice, ambaLookup, ofMatchDevice, platformMatchId } from './driver.js';
+import { OfNode } from '@kdsim/firmware';
+import { AmbaMatchTable, PlatformMatchTable, acpiDeviceIds, acpiMatchDevice, ambaLookup, ofMatchDevice, platformMatchId } from './driver.js';
 
 /**
  * platform_bus_type: platform_match() (driver_override, OF best match, ACPI
@@ -36,6 +37,31 @@ export class PlatformBus extends BusType {
       return id !== null ? 1 : 0;
     }
     return dev.pdevName === drv.name ? 1 : 0;
+  }
+
+  // Every match above compares equal strings (OF ones lower-cased): the device's name,
+  // its node's `compatible` entries, its ACPI IDs.
+  override deviceMatchKeys(dev: Device): readonly string[] {
+    const keys = [dev instanceof PlatformDevice ? dev.pdevName : dev.name];
+    if (dev.fwnode instanceof OfNode) keys.push(...dev.fwnode.compatibleForMatch());
+    keys.push(...acpiDeviceIds(dev));
+    return keys;
+  }
+
+  override driverMatchKeys(drv: Driver): readonly string[] | null {
+    const table = drv.spec.matchTable;
+    if (!(table instanceof PlatformMatchTable)) return [drv.name];
+    const spec = table.spec;
+    const keys: string[] = [];
+    for (const id of spec.ofMatchTable ?? []) {
+      if (id.compatible !== undefined && id.compatible !== '') keys.push(id.compatible.toLowerCase());
+      // An entry by device_type or node name alone may match a node of any `compatible`.
+      else if ((id.type ?? '') !== '' || (id.name ?? '') !== '') return null;
+    }
+    for (const id of spec.acpiMatchTable ?? []) keys.push(id.id);
+    if (spec.idTable !== undefined) for (const id of spec.idTable) keys.push(id.name);
+    else keys.push(drv.name);
+    return keys;
   }
 
   // platform.c: platform_probe()

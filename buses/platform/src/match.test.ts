@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Errno, Kernel, KernelModule, driverModule, type DriverSpec } from '@kdsim/core';
+import { Driver, Errno, Kernel, KernelModule, driverModule, type DriverSpec } from '@kdsim/core';
 import { AcpiPlatformDevices } from './acpi.js';
+import { AcpiCompanion } from './acpi-companion.js';
 import { AmbaBus, PlatformBus } from './bus.js';
 import { AmbaDevice, PLATFORM_DEVID_AUTO, PlatformDevice } from './device.js';
 import { platformDeviceRegister } from './register.js';
@@ -153,5 +155,34 @@ describe('platform_device_register()', () => {
     expect(k.devices.filter((d) => d instanceof PlatformDevice && d.fwnode === null).map((d) => d.name))
       .toEqual(['serial8250', 'serial8250.1', 'alarmtimer.0.auto', 'alarmtimer.1.auto']);
     expect(k.device('alarmtimer.1.auto')!.driver?.name).toBe('alarmtimer');
+  });
+});
+
+describe('platform_match() keys', () => {
+  // Few, similar ids in both cases (OF compares `compatible` case-blind), so that pairs match.
+  const name = fc.constantFrom('uart', 'Uart', 'serial', 'gadget', 'QEMU0002');
+  const compat = fc.constantFrom('vendor,uart', 'Vendor,UART', 'ns16550a', 'gadget');
+  const nodes = fc.array(fc.record({ compatible: fc.array(compat, { maxLength: 2 }), type: fc.option(name, { nil: undefined }) }), { minLength: 1, maxLength: 3 });
+  const ofId = fc.record({ compatible: compat, type: name, name: fc.constantFrom('dev', 'other') }, { requiredKeys: [] });
+  const driver = fc.record({
+    name,
+    ofMatchTable: fc.array(ofId, { maxLength: 2 }),
+    acpiMatchTable: fc.array(fc.record({ id: name }), { maxLength: 2 }),
+    idTable: fc.array(fc.record({ name }), { maxLength: 2 }),
+  }, { requiredKeys: ['name'] });
+
+  it('files every device and driver that can match under a shared key (OF, ACPI, id table, name)', () => {
+    fc.assert(fc.property(nodes, name, fc.array(name, { maxLength: 2 }), fc.array(driver, { minLength: 1, maxLength: 3 }), (ns, pdevName, acpiIds, drivers) => {
+      const quote = (xs: readonly string[]): string => xs.map((x) => `"${x}"`).join(', ');
+      const tree = ofTreeFromDts(`/dts-v1/;\n/ {\n${ns.map((n, i) => `dev@${i} { ${n.compatible.length > 0 ? `compatible = ${quote(n.compatible)};` : ''} ${n.type !== undefined ? `device_type = "${n.type}";` : ''} };`).join('\n')}\n};`);
+      const bus = new PlatformBus({} as Kernel);
+      const fwnodes = [null, ...tree.root.children, new AcpiCompanion('\\_SB.DEV0', acpiIds[0] ?? 'NONE0000', acpiIds.slice(1))];
+      const devices = fwnodes.map((fwnode) => new PlatformDevice({ bus, name: `${pdevName}.0`, pdevName, parent: null, fwnode }));
+      for (const dev of devices) for (const spec of drivers) {
+        const drv = new Driver(platformDriver(bus, spec));
+        const drvKeys = bus.driverMatchKeys(drv);
+        if (bus.match(dev, drv) !== 0 && drvKeys !== null) expect(bus.deviceMatchKeys(dev).some((key) => drvKeys.includes(key))).toBe(true);
+      }
+    }), { numRuns: 300 });
   });
 });

@@ -20,6 +20,7 @@ export { KernelCmdline, type CmdlineParam, type CmdlineDiagnostic } from './prof
 export { Device, type DeviceInit, type DlDevState } from './base/device.js';
 export { Driver, busDriverSpec, type DriverCoreOptions, type DriverSpec, type ProbeType } from './base/driver.js';
 export { BusType, SimpleBus, BusNotify, type BusNotifyEvent, type BusNotifier } from './base/bus.js';
+export { MatchIndex, matchKeysChanged } from './base/match-index.js';
 export { DeviceLinks, initStatus } from './links/device-links.js';
 export { DeviceLink, type SupplierCheck } from './links/device-link.js';
 export {

@@ -446,6 +446,7 @@ export class Kernel {
     if (bus !== null) {
       if (this.dbg.bus) this.prDebug('drivers/base/bus.c', `bus: '${bus.name}': add device ${dev.name}`);
       bus.devices.push(dev);
+      bus.matchIndex.deviceAdded(dev);
     }
     if (this.tracing) this.emit({ type: 'device_add', device: dev.name, bus: dev.devBusName });
     if (bus !== null) this.busNotify(dev, BusNotify.ADD_DEVICE);
@@ -485,6 +486,7 @@ export class Kernel {
     if (bus !== null) {
       const i = bus.devices.indexOf(dev);
       if (i >= 0) bus.devices.splice(i, 1);
+      bus.matchIndex.deviceRemoved(dev);
     }
     this.devicesKset.remove(dev.ksetNode);
     this.deferred.del(dev);
@@ -621,6 +623,7 @@ export class Kernel {
     if (this.dbg.bus) this.prDebug('drivers/base/bus.c', `bus: '${bus.name}': add driver ${drv.name}`);
     bus.drivers.push(drv);
     bus.driversByName.set(drv.name, drv);
+    bus.matchIndex.driverAdded(drv);
     drv.registered = true;
     this.stats.driversRegistered++;
     if (this.tracing) this.emit({ type: 'driver_register', driver: drv.name, bus: bus.name });
@@ -642,6 +645,7 @@ export class Kernel {
     const i = drv.bus.drivers.indexOf(drv);
     if (i >= 0) drv.bus.drivers.splice(i, 1);
     drv.bus.driversByName.delete(drv.name);
+    drv.bus.matchIndex.driverRemoved(drv);
     drv.registered = false;
     if (this.tracing) this.emit({ type: 'driver_unregister', driver: drv.name, bus: drv.bus.name });
   }

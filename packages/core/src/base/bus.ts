@@ -1,5 +1,6 @@
 import type { Device } from './device.js';
 import type { Driver } from './driver.js';
+import { MatchIndex } from './match-index.js';
 
 /** Bus notifier events (include/linux/device/bus.h: enum bus_notifier_event). */
 export const BusNotify = {
@@ -62,6 +63,28 @@ export abstract class BusType {
   /** bus->dma_cleanup(). */
   dmaCleanup(_dev: Device): void {}
 
+  /**
+   * The strings `dev` can be matched by (its name, ids, `compatible` entries), or
+   * null when it may match any driver, which is the default. bus->match() may
+   * answer other than 0 only for a device and a driver that share a string, or
+   * when either has none, or when the device has a driver_override: the walks of
+   * driver_attach() and __device_attach() ask only about those pairs
+   * ({@link MatchIndex}). Read when the device is added; what they are made of may
+   * change later only through what calls {@link matchKeysChanged} (the device's
+   * fwnode or driver_override, a software node's `compatible`).
+   */
+  deviceMatchKeys(_dev: Device): readonly string[] | null {
+    return null;
+  }
+
+  /** The strings `drv` can match by (see {@link BusType.deviceMatchKeys}), or null for any device. */
+  driverMatchKeys(_drv: Driver): readonly string[] | null {
+    return null;
+  }
+
+  /** Which device and driver pairs can match (kdsim bookkeeping, kept by the kernel). @internal */
+  readonly matchIndex: MatchIndex = new MatchIndex(this);
+
   /** bus_register_notifier() */
   registerNotifier(fn: BusNotifier): void {
     this.notifiers.push(fn);
@@ -82,60 +105,27 @@ export class SimpleBus extends BusType {
 
   match(dev: Device, drv: Driver): number {
     if (dev.driverOverride !== null) return dev.driverOverride === drv.spec.name ? 1 : 0;
-    const compatible = dev.fwnode === null ? undefined : dev.fwnode.readStringArray('compatible');
-    // Every match compares equal strings, so a pair whose id bits share none cannot match:
-    // the walks of driver_attach() and __device_attach() ask about every pair, and most
-    // don't. This test is kept small enough to be inlined into those walks.
-    const devBits = dev.idBits;
-    const drvBits = drv.idBits;
-    if ((devBits & drvBits) === 0 && devBits !== 0 && drvBits !== 0 && dev.idBitsCompatible === compatible) return 0;
-    return matchIds(dev, drv, compatible);
+    const table = drv.spec.matchTable;
+    if (Array.isArray(table)) {
+      const ids = table as readonly unknown[];
+      const compatible = dev.fwnode?.readStringArray('compatible');
+      if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) if (ids.includes(compatible[i])) return 1;
+      if (ids.includes(dev.name)) return 1;
+    }
+    return dev.name === drv.spec.name ? 1 : 0;
   }
-}
 
-// The rest of SimpleBus.match(), with the id bits made (or remade) first.
-function matchIds(dev: Device, drv: Driver, compatible: readonly string[] | undefined): number {
-  if ((deviceIdBits(dev, compatible) & driverIdBits(drv)) === 0) return 0;
-  const spec = drv.spec;
-  const table = spec.matchTable;
-  if (Array.isArray(table)) {
-    const ids = table as readonly unknown[];
-    if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) if (includes(ids, compatible[i])) return 1;
-    if (includes(ids, dev.name)) return 1;
+  // Every match above compares equal strings.
+  override deviceMatchKeys(dev: Device): readonly string[] {
+    const keys = [dev.name];
+    const compatible = dev.fwnode?.readStringArray('compatible');
+    if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) keys.push(compatible[i]!);
+    return keys;
   }
-  return dev.name === spec.name ? 1 : 0;
-}
 
-// A plain loop: match() runs for every device and driver pair, and the tables are short.
-function includes(ids: readonly unknown[], id: unknown): boolean {
-  for (let i = 0; i < ids.length; i++) if (ids[i] === id) return true;
-  return false;
-}
-
-// One of 32 bits for a string, from its length and last two characters (ids usually
-// differ there: `vendor,dev12`, `vendor,dev13`). Equal strings get equal bits.
-function idBit(s: string): number {
-  const n = s.length;
-  return 1 << ((n * 7 + s.charCodeAt(n - 1) * 3 + s.charCodeAt(n - 2)) & 31);
-}
-
-// The bits of every string a device can match by: its `compatible` entries and its name.
-// Cached on the device with the `compatible` list they came from (software and OF
-// nodes hand out the same frozen list until the property changes); never 0 once made.
-function deviceIdBits(dev: Device, compatible: readonly string[] | undefined): number {
-  if (dev.idBits !== 0 && dev.idBitsCompatible === compatible) return dev.idBits;
-  let bits = idBit(dev.name);
-  if (compatible !== undefined) for (let i = 0; i < compatible.length; i++) bits |= idBit(compatible[i]!);
-  dev.idBitsCompatible = compatible;
-  return (dev.idBits = bits);
-}
-
-// The bits of every string a driver can be matched by: the strings of its table and its name
-// (a spec does not change once registered).
-function driverIdBits(drv: Driver): number {
-  if (drv.idBits !== 0) return drv.idBits;
-  let bits = idBit(drv.spec.name);
-  const table = drv.spec.matchTable;
-  if (Array.isArray(table)) for (const id of table as readonly unknown[]) if (typeof id === 'string') bits |= idBit(id);
-  return (drv.idBits = bits);
+  override driverMatchKeys(drv: Driver): readonly string[] {
+    const table = drv.spec.matchTable;
+    const ids = Array.isArray(table) ? (table as readonly unknown[]).filter((id) => typeof id === 'string') : [];
+    return [drv.spec.name, ...ids];
+  }
 }

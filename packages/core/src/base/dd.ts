@@ -41,13 +41,7 @@ export class Dd {
     const bus = dev.bus;
     if (bus === null) return 0;
     const data: AttachData = { dev, checkAsync: allowAsync, wantAsync: false, haveAsync: false };
-    let ret = 0;
-    // bus_for_each_drv(): stops at the first non-zero answer.
-    const drivers = bus.drivers;
-    for (let i = 0; i < drivers.length; i++) {
-      ret = this.#deviceAttachDriver(bus, drivers[i]!, data);
-      if (ret !== 0) break;
-    }
+    const ret = this.#forEachDriver(bus, data);
     if (ret === 0 && allowAsync && data.haveAsync) {
       if (this.k.dbg.dd) this.k.devDbg(dev, DD, 'scheduling asynchronous probe');
       this.#deviceAttachAsync(dev);
@@ -91,17 +85,49 @@ export class Dd {
     const bus = dev.bus;
     if (dev.dead || dev.driver !== null || bus === null) return;
     const data: AttachData = { dev, checkAsync: true, wantAsync: true, haveAsync: false };
-    const drivers = bus.drivers;
-    for (let i = 0; i < drivers.length; i++) if (this.#deviceAttachDriver(bus, drivers[i]!, data) !== 0) break;
+    this.#forEachDriver(bus, data);
     if (this.k.dbg.dd) this.k.devDbg(dev, DD, 'async probe completed');
   };
+
+  // bus.c: bus_for_each_drv() with __device_attach_driver(), asking only the drivers that
+  // can match (MatchIndex); stops at the first non-zero answer and returns it.
+  #forEachDriver(bus: BusType, data: AttachData): number {
+    const drivers = bus.drivers;
+    const index = bus.matchIndex;
+    let from = index.nextDriverSeq;
+    let list = index.driversFor(data.dev) ?? drivers.slice();
+    for (;;) {
+      for (let i = 0; i < list.length; i++) {
+        const drv = list[i]!;
+        // A klist iteration skips what left the list and reaches what joined it at its end.
+        if (!drv.registered || drv.busSeq >= from) continue;
+        const ret = this.#deviceAttachDriver(bus, drv, data);
+        if (ret !== 0) return ret;
+      }
+      if (index.nextDriverSeq === from) return 0;
+      list = drivers.slice(firstAddedSince(drivers, from));
+      from = index.nextDriverSeq;
+    }
+  }
 
   /** dd.c: driver_attach() — a newly registered driver walks the bus's devices. */
   driverAttach(drv: Driver): void {
     const bus = drv.bus;
     const devices = bus.devices;
-    // bus_for_each_dev() visits devices added during the walk too (klist iteration).
-    for (let i = 0; i < devices.length; i++) this.#driverAttachOne(bus, devices[i]!, drv);
+    const index = bus.matchIndex;
+    // bus_for_each_dev(), asking only the devices that can match (MatchIndex).
+    let from = index.nextDeviceSeq;
+    let list = index.devicesFor(drv) ?? devices.slice();
+    for (;;) {
+      for (let i = 0; i < list.length; i++) {
+        const dev = list[i]!;
+        // A klist iteration skips what left the list and reaches what joined it at its end.
+        if (!dev.dead && dev.busSeq < from) this.#driverAttachOne(bus, dev, drv);
+      }
+      if (index.nextDeviceSeq === from) return;
+      list = devices.slice(firstAddedSince(devices, from));
+      from = index.nextDeviceSeq;
+    }
   }
 
   // dd.c: __driver_attach()
@@ -344,4 +370,12 @@ export class Dd {
     }
     yield { until: () => k.probeCount === 0 && k.asyncPending === 0 && !k.deferred.busy, what: 'wait_for_device_probe()' };
   }
+}
+
+// The index in `list` (a bus's devices or drivers, in klist order) of the first entry
+// added at or after klist place `seq`; the list's length when there is none.
+function firstAddedSince(list: readonly { readonly busSeq: number }[], seq: number): number {
+  let i = list.length;
+  while (i > 0 && list[i - 1]!.busSeq >= seq) i--;
+  return i;
 }

@@ -3,6 +3,7 @@ import type { BusType } from './bus.js';
 import type { Driver } from './driver.js';
 import type { DeviceLink } from './links.js';
 import { ListNode } from './list.js';
+import { matchKeysChanged } from './match-index.js';
 
 /** Per-device link state (include/linux/device.h: enum dl_dev_state). */
 export type DlDevState = 'NO_DRIVER' | 'PROBING' | 'DRIVER_BOUND' | 'UNBINDING';
@@ -33,8 +34,18 @@ export class Device {
   readonly bus: BusType | null;
   /** The parent device. */
   readonly parent: Device | null;
-  /** The firmware node, or null. */
-  fwnode: Fwnode | null;
+  /** The firmware node, or null (set_primary_fwnode() may replace it). */
+  get fwnode(): Fwnode | null {
+    return this.#fwnode;
+  }
+
+  set fwnode(fwnode: Fwnode | null) {
+    this.#fwnode = fwnode;
+    // The bus may match by the node's ids.
+    if (this.registered) matchKeysChanged();
+  }
+
+  #fwnode: Fwnode | null;
   /** Class name, for class devices. */
   readonly className: string | null;
   /** Child devices, in the order they were added. */
@@ -51,7 +62,16 @@ export class Device {
   /** device_is_registered(): device_add() completed. */
   registered = false;
   /** driver_override: only the named driver may bind (sysfs `driver_override`). */
-  driverOverride: string | null = null;
+  get driverOverride(): string | null {
+    return this.#driverOverride;
+  }
+
+  set driverOverride(name: string | null) {
+    this.#driverOverride = name;
+    matchKeysChanged();
+  }
+
+  #driverOverride: string | null = null;
   /** Driver chosen by __driver_attach() for an async probe still queued. */
   asyncDriver: Driver | null = null;
   /** dev->dma_coherent, set by the bus dma_configure (arch_setup_dma_ops()). */
@@ -88,17 +108,17 @@ export class Device {
   dependStamp = 0;
   /** The `waiting_for_supplier` sysfs file exists (fw_devlink on/rpm, until the driver binds). @internal */
   waitingForSupplierFile = false;
-  /** SimpleBus's match filter: bits of the ids the device matches by, 0 until computed (kdsim bookkeeping). @internal */
-  idBits = 0;
-  /** The `compatible` list {@link Device.idBits} was computed from. @internal */
-  idBitsCompatible: readonly string[] | undefined = undefined;
+  /** Its place in the bus's klist_devices, kept by the bus's {@link MatchIndex} (kdsim bookkeeping). @internal */
+  busSeq = 0;
+  /** What the bus's {@link MatchIndex} files it under (kdsim bookkeeping). @internal */
+  matchKeys: readonly number[] | null = null;
 
   /** Creates an unregistered device; `device_add()` registers it. */
   constructor(init: DeviceInit) {
     this.name = init.name;
     this.bus = init.bus ?? null;
     this.parent = init.parent ?? null;
-    this.fwnode = init.fwnode ?? null;
+    this.#fwnode = init.fwnode ?? null;
     this.className = init.className ?? null;
   }
 

@@ -82,8 +82,10 @@ export class Driver {
   probeDisabled = false;
   /** Devices bound to this driver, in bind order (klist_devices). */
   readonly devices: Device[] = [];
-  /** SimpleBus's match filter: bits of the ids the driver matches, 0 until computed (kdsim bookkeeping). @internal */
-  idBits = 0;
+  /** Its place in the bus's klist_drivers, kept by the bus's {@link MatchIndex} (kdsim bookkeeping). @internal */
+  busSeq = 0;
+  /** What the bus's {@link MatchIndex} files it under (kdsim bookkeeping). @internal */
+  matchKeys: readonly number[] | null = null;
 
   /** Creates a driver from `spec`. */
   constructor(readonly spec: DriverSpec) {}

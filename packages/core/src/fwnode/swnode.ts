@@ -1,3 +1,4 @@
+import { matchKeysChanged } from '../base/match-index.js';
 import { Errno } from '../errno.js';
 import type { Fwnode, FwnodeKernelRecord, FwnodeReferenceResult } from './fwnode.js';
 
@@ -64,7 +65,11 @@ export class SoftwareNode implements Fwnode {
   setProperty(name: string, value: SwnodePropertyValue): this {
     if (!this.#properties.has(name)) this.#names = undefined;
     this.#properties.set(name, value);
-    if (name === 'compatible') this.#compatible = frozen(asStrings(value));
+    if (name === 'compatible') {
+      this.#compatible = frozen(asStrings(value));
+      // A bus may match the node's device by it.
+      matchKeysChanged();
+    }
     else if (name === 'status') this.#status = frozen(asStrings(value));
     return this;
   }
