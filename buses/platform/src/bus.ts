@@ -1,6 +1,6 @@
 import { BusType, Errno, LogLevel, type Device, type Driver, type Kernel } from '@kdsim/core';
-import { AmbaDevice, PlatformDevice } from './device.js';
 import { OfNode } from '@kdsim/firmware';
+import { AmbaDevice, PlatformDevice } from './device.js';
 import { AmbaMatchTable, PlatformMatchTable, acpiDeviceIds, acpiMatchDevice, ambaLookup, ofMatchDevice, platformMatchId } from './driver.js';
 
 /**
