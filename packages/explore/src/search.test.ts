@@ -112,6 +112,18 @@ describe('random search, shrink and replay on the Xen grant-DMA stand-in (§14.1
     }
   });
 
+  it('a sampled boot takes the same path with option labels as without', () => {
+    // Without labels the scheduler counts to the chosen thread through its ready threads and
+    // pending jobs; with them it lists every option: both must pick the same.
+    const fleet = asyncFleet({ devices: 12, groupSize: 4 });
+    for (let i = 0; i < 40; i++) {
+      const bare = runOnce(fleet, new SampleStrategy(3, i));
+      const labelled = runOnce(fleet, new SampleStrategy(3, i, undefined, true));
+      expect(bare.chosen).toEqual(labelled.chosen);
+      expect(bare.hash).toBe(labelled.hash);
+    }
+  });
+
   it('boots again for labels only the failure it keeps, not every failing run', () => {
     let boots = 0;
     const counted: ExploreTarget = { name: target.name, boot: (s, h) => (boots++, target.boot(s, h)) };

@@ -124,8 +124,9 @@ export class SimpleBus extends BusType {
   }
 
   override driverMatchKeys(drv: Driver): readonly string[] {
+    const keys = [drv.spec.name];
     const table = drv.spec.matchTable;
-    const ids = Array.isArray(table) ? (table as readonly unknown[]).filter((id) => typeof id === 'string') : [];
-    return [drv.spec.name, ...ids];
+    if (Array.isArray(table)) for (const id of table as readonly unknown[]) if (typeof id === 'string') keys.push(id);
+    return keys;
   }
 }

@@ -103,6 +103,11 @@ function sortReady(ready: SimThread[], n: number): void {
   }
 }
 
+// The order of the options at a step: ready time, then spawn order.
+function runsBefore(x: SimThread, y: SimThread): boolean {
+  return x.readyAt < y.readyAt || (x.readyAt === y.readyAt && x.id < y.id);
+}
+
 // Merges two lists each ordered by ready time, then spawn order, into `out`.
 function mergeReady(a: SimThread[], na: number, b: SimThread[], nb: number, out: SimThread[]): SimThread[] {
   let i = 0;
@@ -111,7 +116,7 @@ function mergeReady(a: SimThread[], na: number, b: SimThread[], nb: number, out:
   while (i < na && j < nb) {
     const x = a[i]!;
     const y = b[j]!;
-    if (x.readyAt < y.readyAt || (x.readyAt === y.readyAt && x.id < y.id)) {
+    if (runsBefore(x, y)) {
       out[k++] = x;
       i++;
     } else {
@@ -317,30 +322,40 @@ export class Scheduler {
         sortReady(ready, n);
       }
       // The options: ready threads and pending jobs by ready time, then spawn order.
-      let options = ready;
-      let total = n;
-      if (nj > 0) {
-        if (n === 0) options = jobs;
-        else options = mergeReady(ready, n, jobs, nj, this.#mergeScratch);
-        total = n + nj;
+      let pick: SimThread;
+      if (nj === 0) pick = ready[n > 1 ? this.chooseNamed('thread', ready, n) : 0]!;
+      else if (n === 0) pick = this.#takeJob(nj > 1 ? this.chooseNamed('thread', jobs, nj) : 0);
+      else if (this.strategy.labels) {
+        // The strategy is shown every option's name, in order.
+        const options = mergeReady(ready, n, jobs, nj, this.#mergeScratch);
+        pick = options[this.chooseNamed('thread', options, n + nj)]!;
+        if (pick.job !== null) this.#takeJob(jobs.indexOf(pick));
+      } else {
+        // Only the chosen option is needed: count to it through the two ordered lists.
+        const chosen = this.#decide('thread', n + nj, NO_LABELS);
+        let i = 0;
+        let j = 0;
+        for (let c = 0; c < chosen; c++) {
+          if (j === nj || (i < n && runsBefore(ready[i]!, jobs[j]!))) i++;
+          else j++;
+        }
+        pick = j === nj || (i < n && runsBefore(ready[i]!, jobs[j]!)) ? ready[i]! : this.#takeJob(j);
       }
-      const pick = total > 1 ? options[this.chooseNamed('thread', options, total)]! : options[0]!;
-      // A job leaves the pending list when it runs (it never runs twice).
-      if (pick.job !== null) this.#removeJob(pick);
       this.#step(pick);
     }
   }
 
-  #removeJob(t: SimThread): void {
+  // A job leaves the pending list when it is picked (it never runs twice).
+  #takeJob(i: number): SimThread {
     const jobs = this.#jobs;
+    const t = jobs[i]!;
     const last = this.#jobCount - 1;
-    let i = jobs.indexOf(t);
-    if (i < 0 || i > last) return;
     for (; i < last; i++) jobs[i] = jobs[i + 1]!;
     this.#jobCount = last;
+    return t;
   }
 
-  // Reused by run(): the ready threads merged with the pending jobs.
+  // Reused by run(): the ready threads merged with the pending jobs, for a strategy shown labels.
   readonly #mergeScratch: SimThread[] = [];
 
   // Reused by run(): the threads ready at one step.
