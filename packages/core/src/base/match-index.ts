@@ -125,9 +125,9 @@ export class MatchIndex {
    * null for all of them.
    */
   driversFor(dev: Device): readonly Driver[] | null {
-    // driver_override is read where it is set, not from the index.
-    if (dev.driverOverride !== null || this.bus.match !== this.#match) return null;
+    if (this.bus.match !== this.#match) return null;
     this.#refresh();
+    // A device with a driver_override has none (setting it made the index again).
     const keys = dev.matchKeys;
     return keys === null ? null : gather(keys, this.#driversByKey, this.#anyDrivers);
   }
