@@ -44,6 +44,25 @@ export function traceFingerprint(runs = 200) {
 
 // Builds the target a bench figure names: `fleet` (the code-built fleet) or a scenario file.
 const targetOf = (which) => (which === 'fleet' ? asyncFleet(FLEET) : scenarioFileTarget(which));
+
+/**
+ * What one ordering of a target does, on average over `runs` sampled orderings: choice
+ * points (the strategy's decisions), scheduler steps and probe attempts. Targets of the same
+ * number of devices differ in these, and their rates differ with them.
+ */
+export function workPerOrdering(which, runs = 300) {
+  const target = targetOf(which);
+  const sum = { choices: 0, steps: 0, probes: 0 };
+  for (let i = 0; i < runs; i++) {
+    let k;
+    runOnce(target, new SampleStrategy(7, i), {}, { observe: (kk) => { k = kk; } });
+    sum.choices += k.scheduler.decisions.length;
+    sum.steps += k.scheduler.steps;
+    sum.probes += k.stats.probeAttempts;
+  }
+  return Object.fromEntries(Object.entries(sum).map(([n, v]) => [n, Math.round((v / runs) * 10) / 10]));
+}
+const workText = (w) => `${w.choices} choice points, ${w.steps} scheduler steps, ${w.probes} probe attempts per ordering`;
 const median = (xs) => {
   const s = [...xs].sort((x, y) => x - y);
   const h = s.length >> 1;
@@ -125,6 +144,7 @@ export async function exploreBench() {
     truth: { which: TRUTH_DT, options: { warmUp: 300, chunks: 1, size: 500 } },
   });
   if (fleet.failures !== 0) throw new Error('async fleet: an ordering failed');
+  const work = { fleet: workPerOrdering('fleet'), yaml: workPerOrdering(FLEET_YAML), devices: workPerOrdering(FLEET_DEVICES_YAML), truth: workPerOrdering(TRUTH_DT, 50) };
   if (yaml.failures !== 0 || devices.failures !== 0) throw new Error('fleet scenario: an ordering failed');
   const spec = { module: new URL('../packages/explore/dist/index.js', import.meta.url).href, export: 'asyncFleet', args: [FLEET] };
   const rates = { 1: [], 2: [] };
@@ -171,6 +191,10 @@ export async function exploreBench() {
     explore_scenario40_runs_per_s: { value: Math.round(yaml.wall), unit: 'orderings/s (test/scenarios/async-fleet-40.yaml through the scenario runner, measured the same way)' },
     explore_scenario40_devices_runs_per_s: { value: Math.round(devices.wall), unit: 'orderings/s (test/scenarios/async-fleet-40-devices.yaml: the code-built fleet as a scenario, measured the same way)' },
     explore_truth_dt_runs_per_s: { value: Math.round(truth.wall), unit: 'orderings/s (test/scenarios/truth-arm64-virt-smmuv3-dt.yaml, 59 devices, 1 core; 2 × 500 after 300 warm-up)' },
+    explore_fleet40_work: { value: work.fleet.choices, unit: `choice points per ordering of the code-built fleet (${workText(work.fleet)})` },
+    explore_scenario40_work: { value: work.yaml.choices, unit: `the same for async-fleet-40.yaml (${workText(work.yaml)})` },
+    explore_scenario40_devices_work: { value: work.devices.choices, unit: `the same for async-fleet-40-devices.yaml (${workText(work.devices)})` },
+    explore_truth_dt_work: { value: work.truth.choices, unit: `the same for the real machine (${workText(work.truth)})` },
     explore_pool1_runs_per_s: { value: Math.round(mean(rates[1])), unit: 'orderings/s (1 worker, wall; mean of 2 runs of 40 000)' },
     explore_pool2_runs_per_s: { value: Math.round(mean(rates[2])), unit: 'orderings/s (2 workers, the same)' },
     explore_pool1_steady_runs_per_s: { value: Math.round(mean(steady[1])), unit: 'orderings/s (1 worker, wall, last three quarters of the same runs)' },
