@@ -144,8 +144,8 @@ export async function exploreBench() {
     truth: { which: TRUTH_DT, options: { warmUp: 300, chunks: 1, size: 500 } },
   });
   if (fleet.failures !== 0) throw new Error('async fleet: an ordering failed');
-  const work = { fleet: workPerOrdering('fleet'), yaml: workPerOrdering(FLEET_YAML), devices: workPerOrdering(FLEET_DEVICES_YAML), truth: workPerOrdering(TRUTH_DT, 50) };
   if (yaml.failures !== 0 || devices.failures !== 0) throw new Error('fleet scenario: an ordering failed');
+  const work = { fleet: workPerOrdering('fleet'), yaml: workPerOrdering(FLEET_YAML), devices: workPerOrdering(FLEET_DEVICES_YAML), truth: workPerOrdering(TRUTH_DT, 50) };
   const spec = { module: new URL('../packages/explore/dist/index.js', import.meta.url).href, export: 'asyncFleet', args: [FLEET] };
   const rates = { 1: [], 2: [] };
   const steady = { 1: [], 2: [] };
