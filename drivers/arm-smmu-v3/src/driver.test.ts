@@ -19,8 +19,8 @@ const DTS = `/dts-v1/;
   big@a001000 { compatible = "test,big"; reg = <0x00 0xa001000 0x00 0x200>; iommus = <&smmu 0x10000>; };
 };`;
 
-function boot(profile = 'linux-6.12', hw: SmmuV3Hw = QEMU_SMMUV3): { k: Kernel; drv: ArmSmmuV3Driver; dev: (n: string) => Device } {
-  const tree = new OfTree(parseDts(DTS, { file: 't.dts', preprocess: false }));
+function boot(profile = 'linux-6.12', hw: SmmuV3Hw = QEMU_SMMUV3, dts = DTS): { k: Kernel; drv: ArmSmmuV3Driver; dev: (n: string) => Device } {
+  const tree = new OfTree(parseDts(dts, { file: 't.dts', preprocess: false }));
   const bus = new DmaSimpleBus('platform');
   let drv: ArmSmmuV3Driver | null = null;
   const machine = new KernelModule('machine', {
@@ -30,7 +30,7 @@ function boot(profile = 'linux-6.12', hw: SmmuV3Hw = QEMU_SMMUV3): { k: Kernel; 
       {
         level: 'device', name: 'drivers', fn: (k) => {
           drv = new ArmSmmuV3Driver(k, () => hw);
-          for (const n of ['eth', 'big']) k.driverRegister({ name: n, bus, matchTable: [`test,${n}`] });
+          for (const n of ['eth', 'big', 'a', 'b']) k.driverRegister({ name: n, bus, matchTable: [`test,${n}`] });
           k.driverRegister(drv.platformDriver(bus));
         },
       },
@@ -96,6 +96,55 @@ describe('arm_smmu_device_hw_probe()', () => {
   });
 });
 
+// Two masters with one StreamID between them (functions behind one PCIe-to-PCI bridge both carry
+// its alias), and a master listing its own ID twice (the function at devfn 0 behind such a bridge).
+const SHARED_SID_DTS = `/dts-v1/;
+/ {
+  #address-cells = <2>; #size-cells = <2>;
+  smmu: smmuv3@9050000 { compatible = "arm,smmu-v3"; reg = <0x00 0x9050000 0x00 0x20000>; #iommu-cells = <1>; dma-coherent; };
+  a@a000000 { compatible = "test,a"; reg = <0x00 0xa000000 0x00 0x200>; iommus = <&smmu 0x309>, <&smmu 0x300>; };
+  b@a001000 { compatible = "test,b"; reg = <0x00 0xa001000 0x00 0x200>; iommus = <&smmu 0x30a>, <&smmu 0x300>; };
+  eth@a002000 { compatible = "test,eth"; reg = <0x00 0xa002000 0x00 0x200>; iommus = <&smmu 0x400>, <&smmu 0x400>; };
+};`;
+
+describe('arm-smmu-v3 stream tree (arm_smmu_insert_master())', () => {
+  const groups = (profile: string): { dev: string; group: string }[] => {
+    const { k } = boot(profile, QEMU_SMMUV3, SHARED_SID_DTS);
+    const core = k.container.get(IommuCore);
+    return ['a@a000000', 'b@a001000', 'eth@a002000'].map((n) => ({ dev: n, group: core.groups().find((g) => g.devices.includes(n))?.devices.join(' ') ?? '-' }));
+  };
+
+  it('from v5.13 fails the second master of a StreamID with -EINVAL: it binds without an IOMMU', () => {
+    const { k } = boot('linux-6.12', QEMU_SMMUV3, SHARED_SID_DTS);
+    expect(k.device('b@a001000')!.bound).toBe(true);
+    expect(k.dmesg()).toContain('b b@a001000: stream 768 already in tree\n');
+    expect(groups('linux-6.12').find((g) => g.dev === 'b@a001000')!.group).toBe('-');
+    expect(groups('linux-6.12').find((g) => g.dev === 'a@a000000')!.group).toBe('a@a000000');
+  });
+
+  it('until v6.13 also fails a master that lists its own StreamID twice; v6.13 names the owner', () => {
+    expect(groups('linux-6.12').find((g) => g.dev === 'eth@a002000')!.group).toBe('-');
+    expect(groups('linux-6.13').find((g) => g.dev === 'eth@a002000')!.group).toBe('eth@a002000');
+    const log = boot('linux-6.13', QEMU_SMMUV3, SHARED_SID_DTS).k.dmesg();
+    expect(log).toContain('b b@a001000: stream 768 already in tree from dev a@a000000');
+    expect(log).not.toContain('eth@a002000: stream');
+  });
+
+  it('before v5.13 keeps no tree: every master gets its group', () => {
+    expect(groups('linux-5.12').map((g) => g.group)).toEqual(['a@a000000', 'b@a001000', 'eth@a002000']);
+  });
+
+  it('takes a released master\'s StreamIDs out of the tree, and a failed probe leaves none behind', () => {
+    const { k, drv, dev } = boot('linux-6.12', QEMU_SMMUV3, SHARED_SID_DTS);
+    const smmu = drv.instances[0]!;
+    // b failed at 0x300 after inserting 0x30a: that one was taken out again.
+    expect([...smmu.streams.keys()].sort()).toEqual([0x300, 0x309]);
+    expect(smmu.streams.get(0x300)).toBe(dev('a@a000000'));
+    k.container.get(IommuCore).releaseDevice(dev('a@a000000'));
+    expect(smmu.streams.size).toBe(0);
+  });
+});
+
 describe('arm-smmu-v3 capabilities and domains per kernel', () => {
   it('answers CACHE_COHERENCY from the coherent TCU and never ENFORCE_CACHE_COHERENCY without CANWBS', () => {
     const { k, dev } = boot();
@@ -111,9 +160,10 @@ describe('arm-smmu-v3 capabilities and domains per kernel', () => {
       const { k, drv, dev } = boot(profile);
       const eth = dev('eth@a000000');
       // What IORT sets for a root complex with the CANWBS memory flag (iort_pci_rc_supports_canwbs()),
-      // which a DT machine cannot express: set on the fwspec and probe the master again.
+      // which a DT machine cannot express: set on the fwspec, release the master and probe it again.
       const fw = k.container.get(IommuCore).fwspec(eth)!;
       if (canwbs) fw.flags |= IOMMU_FWSPEC.PCI_RC_CANWBS;
+      drv.releaseDevice(eth);
       expect(typeof drv.probeDevice(eth)).toBe('object');
       expect(drv.capable(eth, IommuCap.ENFORCE_CACHE_COHERENCY)).toBe(want);
       const domain = drv.domainAllocPaging(eth, 0, null);

@@ -14,6 +14,9 @@ export class ArmSmmuV3 extends IommuDevice {
     super(name);
   }
 
+  /** The stream tree (smmu->streams): which master owns each StreamID. */
+  readonly streams = new Map<number, Device>();
+
   /** ARM_SMMU_FEAT_* bits. */
   get features(): number {
     return this.probe.features;
@@ -121,9 +124,7 @@ export class ArmSmmuV3Driver {
       pgsizeBitmap: PGSIZE_4K,
       capable: (dev, cap) => this.capable(dev, cap),
       probeDevice: (dev) => this.probeDevice(dev),
-      releaseDevice: (dev) => {
-        this.#masters.delete(dev);
-      },
+      releaseDevice: (dev) => this.releaseDevice(dev),
       deviceGroup: (dev, core) => core.deviceGroupByBus(dev),
       ofXlate: (_dev, args) => args.slice(0, 1), // arm_smmu_of_xlate(): one StreamID
       domainAllocPaging: (dev, flags, data) => this.domainAllocPaging(dev, flags, data),
@@ -157,20 +158,65 @@ export class ArmSmmuV3Driver {
     }
   }
 
-  /** arm_smmu_probe_device(): the SMMU of the fwspec; every StreamID must fit SIDSIZE (-ERANGE). */
+  /** arm_smmu_probe_device(): the SMMU of the fwspec, then the master's StreamIDs into its stream tree. */
   probeDevice(dev: Device): IommuDevice | number {
     const core = this.k.container.get(IommuCore);
     const fw = core.fwspec(dev);
     if (fw === null || fw.ops !== this.ops) return -Errno.ENODEV;
     const smmu = this.instances.find((s) => s.fwnode === fw.iommuFwnode);
     if (smmu === undefined) return -Errno.ENODEV;
-    for (const sid of fw.ids) if (sid >= 2 ** smmu.probe.sidBits) return -Errno.ERANGE;
+    const err = this.#insertMaster(smmu, dev, fw.ids);
+    if (err !== 0) return err;
     this.#masters.set(dev, {
       smmu, sids: [...fw.ids],
       canwbs: (fw.flags & IOMMU_FWSPEC.PCI_RC_CANWBS) !== 0,
       ats: smmu.has(ARM_SMMU_FEAT.ATS) && (fw.flags & IOMMU_FWSPEC.PCI_RC_ATS) !== 0,
     });
     return smmu;
+  }
+
+  /** arm_smmu_release_device(): arm_smmu_remove_master() takes its StreamIDs out of the tree. */
+  releaseDevice(dev: Device): void {
+    const m = this.#masters.get(dev);
+    if (m === undefined) return;
+    for (const sid of m.sids) if (m.smmu.streams.get(sid) === dev) m.smmu.streams.delete(sid);
+    this.#masters.delete(dev);
+  }
+
+  /**
+   * arm_smmu_insert_master(): each StreamID must fit SIDSIZE (arm_smmu_init_sid_strtab(),
+   * -ERANGE), and from v5.13 ("iommu/arm-smmu-v3: Maintain a SID->device structure") joins
+   * the SMMU's stream tree, where an ID another master holds fails the probe with -EINVAL:
+   * two functions behind one PCIe-to-PCI bridge both carry its alias (secondary bus, devfn 0),
+   * so the second one probed gets no IOMMU. Until v6.13 ("iommu/arm-smmu-v3: Fix
+   * iommu_device_probe bug due to duplicated stream ids") an ID the master itself listed twice
+   * (the function at devfn 0 behind such a bridge) failed the same way. On failure the IDs
+   * already inserted are taken out again.
+   */
+  #insertMaster(smmu: ArmSmmuV3, dev: Device, sids: readonly number[]): number {
+    const tree = this.k.profile.atLeast(5, 13);
+    const sameMasterOk = this.k.profile.atLeast(6, 13);
+    const inserted: number[] = [];
+    let err = 0;
+    for (const sid of sids) {
+      if (sid >= 2 ** smmu.probe.sidBits) {
+        err = -Errno.ERANGE;
+        break;
+      }
+      if (!tree) continue;
+      const owner = smmu.streams.get(sid);
+      if (owner === undefined) {
+        smmu.streams.set(sid, dev);
+        inserted.push(sid);
+        continue;
+      }
+      if (owner === dev && sameMasterOk) continue;
+      this.k.devPrintk(dev, LogLevel.WARNING, sameMasterOk ? `stream ${sid} already in tree from dev ${owner.name}` : `stream ${sid} already in tree`);
+      err = -Errno.EINVAL;
+      break;
+    }
+    if (err !== 0) for (const sid of inserted) smmu.streams.delete(sid);
+    return err;
   }
 
   /**
