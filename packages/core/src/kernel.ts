@@ -52,7 +52,7 @@ export interface ProbeCosts {
   readonly deferredRetry: number;
   /** One initcall. */
   readonly initcall: number;
-  /** insmod of one module (reading, relocating, module_init excluded). */
+  /** insmod of one module (reading, relocating, module_init excluded); other threads run meanwhile. */
   readonly moduleLoad: number;
   /** From the end of initcalls to `/init` running. */
   readonly initStart: number;
@@ -713,7 +713,10 @@ export class Kernel {
       return;
     }
     if (this.#loaded.has(key)) return;
-    this.clock.advance(this.costs.moduleLoad);
+    // Reading and relocating the module takes time in which other contexts run: a kworker
+    // woken before (deferred probe work, an async probe) preempts the loading process, or
+    // runs on another CPU, before module_init() registers anything.
+    yield { at: this.clock.now + this.costs.moduleLoad };
     if (this.tracing) this.emit({ type: 'module_load', module: key });
     // Only a module that binds services changes the container (and may rebind DmaConfigure).
     if (mod.hasServices) {

@@ -55,6 +55,23 @@ describe('deferred probe (dd.c)', () => {
     expect(afterSupplier).toEqual(['c2', 'c3', 'c1']);
   });
 
+  // Real 6.12 on QEMU virt (virtio_iommu,virtio_net,... loaded in that order): once the IOMMU
+  // binds, the deferred work retries every waiting PCI function before virtio_net registers, so
+  // each virtio device is added while its driver is not yet there.
+  it('lets the deferred work a bind queued run while the next module loads', () => {
+    const w = new World();
+    let k!: Kernel;
+    w.at('arch_sync', 'populate', (kk) => w.addDevices(kk, 'c1', 'c2', 'c3', 'supplier', 'late'));
+    w.at('device', 'consumers', (kk) => {
+      for (const c of ['c1', 'c2', 'c3']) kk.driverRegister(w.driver(c, needs(() => k, 'supplier')));
+    });
+    w.module('supplier_mod', [w.driver('supplier')]);
+    w.module('late_mod', [w.driver('late')]);
+    k = w.kernel({ userspace: [{ kind: 'insmod', module: 'supplier_mod' }, { kind: 'insmod', module: 'late_mod' }] });
+    k.boot();
+    expect(w.probes.slice(w.probes.indexOf('supplier'))).toEqual(['supplier', 'c1', 'c2', 'c3', 'late']);
+  });
+
   it('does not retry anything before late_initcall, even when a supplier binds', () => {
     const w = new World();
     let k!: Kernel;
