@@ -1,0 +1,100 @@
+// Machines recorded with test/calibration/record (a real Debian 6.12.117 arm64 kernel on QEMU 7.2,
+// beyond the three of the shared truth): each test/calibration/<machine>/serial.log.gz, described as
+// test/scenarios/calib-<machine>.yaml, must give what the real kernel did.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { iommuCore } from '@kdsim/iommu';
+import { loadScenario, runScenario, type RunResult } from '@kdsim/scenario';
+
+const DIR = join(import.meta.dirname, 'calibration');
+const MACHINES = readdirSync(DIR, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'record').map((d) => d.name);
+
+/** The buses the model has, and the platform drivers of the PCI host and the IOMMUs. */
+const MODELLED_BUSES = new Set(['pci', 'pci_express', 'virtio']);
+const PLATFORM_DRIVERS = new Set(['pci-host-generic', 'arm-smmu-v3']);
+
+interface Recorded {
+  readonly devices: { bus: string; name: string; driver: string | null; group: string | null }[];
+  readonly groups: Record<string, string[]>;
+  readonly devlinks: string[];
+  readonly deferred: string[];
+  readonly dmesg: string;
+}
+
+// The KT sections init.sh printed (`===KT-BEGIN <name>===` ... `===KT-END <name>===`).
+function section(log: string, name: string): string[] {
+  const start = log.indexOf(`===KT-BEGIN ${name}===\n`);
+  if (start < 0) throw new Error(`no section '${name}' in the recorded log`);
+  const body = log.slice(start + name.length + 16, log.indexOf(`===KT-END ${name}===`, start));
+  return body.split('\n').filter((l) => l !== '');
+}
+
+function recorded(machine: string): Recorded {
+  // The serial console ends lines with CR LF.
+  const log = gunzipSync(readFileSync(join(DIR, machine, 'serial.log.gz'))).toString('utf8').replaceAll('\r', '');
+  const field = (line: string, key: string): string => new RegExp(`\\b${key}=(\\S*)`).exec(line)?.[1] ?? '';
+  const orNull = (v: string): string | null => (v === '-' ? null : v);
+  return {
+    devices: section(log, 'devices final').map((l) => ({ bus: field(l, 'bus'), name: field(l, 'name'), driver: orNull(field(l, 'driver')), group: orNull(field(l, 'group')) })),
+    groups: Object.fromEntries(section(log, 'iommu_groups final').map((l) => {
+      const m = /^GROUP (\d+) type=\S+ devices=(.*)$/.exec(l)!;
+      return [m[1]!, m[2]!.trim().split(' ').sort()];
+    })),
+    devlinks: section(log, 'devlinks final').map((l) => `${field(l, 'supplier')} -> ${field(l, 'consumer')} ${field(l, 'status')} sync_state_only=${field(l, 'sync_state_only')}`),
+    deferred: section(log, 'devices_deferred final'),
+    dmesg: section(log, 'dmesg').join('\n'),
+  };
+}
+
+// driver_bound order and "Added to deferred list" counts, read from a dmesg with dd.c debug on.
+const boundOrder = (dmesg: string): string[] => [...dmesg.matchAll(/ (\S+): driver: '[^']+': driver_bound: bound to device/g)].map((m) => m[1]!);
+function deferrals(dmesg: string): Record<string, number> {
+  const n: Record<string, number> = {};
+  for (const m of dmesg.matchAll(/ (\S+): Added to deferred list/g)) n[m[1]!] = (n[m[1]!] ?? 0) + 1;
+  return n;
+}
+
+describe('real Linux 6.12 on recorded machines (test/calibration)', () => {
+  for (const machine of MACHINES) {
+    describe(machine, () => {
+      let rec: Recorded | undefined;
+      let run: RunResult | undefined;
+      const t = (): Recorded => (rec ??= recorded(machine));
+      const r = (): RunResult => (run ??= runScenario(loadScenario(join(import.meta.dirname, 'scenarios', `calib-${machine}.yaml`))));
+      const compared = (): Recorded['devices'] => t().devices.filter((d) => MODELLED_BUSES.has(d.bus) || (d.bus === 'platform' && d.driver !== null && PLATFORM_DRIVERS.has(d.driver)));
+      const names = (): Set<string> => new Set(compared().map((d) => d.name));
+
+      it('binds every PCI, port-service, virtio, host and IOMMU device to the driver Linux bound', () => {
+        const want = compared().map((d) => `${d.bus}:${d.name} ${d.driver}`);
+        const got = compared().map((d) => {
+          const dev = r().kernel.device(`${d.bus}:${d.name}`);
+          return `${d.bus}:${d.name} ${dev === undefined ? 'missing' : dev.bound ? dev.driver!.name : null}`;
+        });
+        expect(got).toEqual(want);
+      });
+
+      it('binds them in the order Linux did', () => {
+        expect(boundOrder(r().kernel.dmesg()).filter((n) => names().has(n))).toEqual(boundOrder(t().dmesg).filter((n) => names().has(n)));
+      });
+
+      it('defers each of them as many times as Linux did', () => {
+        const only = (n: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(n).filter(([d]) => names().has(d)));
+        expect(only(deferrals(r().kernel.dmesg()))).toEqual(only(deferrals(t().dmesg)));
+      });
+
+      it('has the same IOMMU groups, numbered the same, and no group for a device Linux left out', () => {
+        const groups = Object.fromEntries(iommuCore(r().kernel).groups().map((g) => [String(g.id), [...g.devices].sort()]));
+        expect(groups).toEqual(t().groups);
+      });
+
+      it('ends with the same devices_deferred and the same device links', () => {
+        expect(r().kernel.devicesDeferred().split('\n').filter((l) => l !== '').map((l) => l.split('\t')[0])).toEqual(t().deferred.map((l) => l.split('\t')[0]));
+        const touches = (s: string): boolean => [...names()].some((n) => s.startsWith(`${n} `) || s.includes(`> ${n} `));
+        const ours = r().summary.devlinks.map((l) => `${l.supplier} -> ${l.consumer} ${l.status} sync_state_only=${l.syncStateOnly}`);
+        expect(ours.filter(touches).sort()).toEqual(t().devlinks.filter(touches).sort());
+      });
+    });
+  }
+});
