@@ -17,7 +17,8 @@ const PLATFORM_DRIVERS = new Set(['pci-host-generic', 'arm-smmu-v3']);
 
 interface Recorded {
   readonly devices: { bus: string; name: string; driver: string | null; group: string | null }[];
-  readonly groups: Record<string, string[]>;
+  /** Group number → `<type> <devices...>` (the default domain type as sysfs shows it). */
+  readonly groups: Record<string, string>;
   readonly devlinks: string[];
   readonly deferred: string[];
   readonly dmesg: string;
@@ -39,8 +40,8 @@ function recorded(machine: string): Recorded {
   return {
     devices: section(log, 'devices final').map((l) => ({ bus: field(l, 'bus'), name: field(l, 'name'), driver: orNull(field(l, 'driver')), group: orNull(field(l, 'group')) })),
     groups: Object.fromEntries(section(log, 'iommu_groups final').map((l) => {
-      const m = /^GROUP (\d+) type=\S+ devices=(.*)$/.exec(l)!;
-      return [m[1]!, m[2]!.trim().split(' ').sort()];
+      const m = /^GROUP (\d+) type=(\S+) devices=(.*)$/.exec(l)!;
+      return [m[1]!, `${m[2]!} ${m[3]!.trim().split(' ').sort().join(' ')}`];
     })),
     devlinks: section(log, 'devlinks final').map((l) => `${field(l, 'supplier')} -> ${field(l, 'consumer')} ${field(l, 'status')} sync_state_only=${field(l, 'sync_state_only')}`),
     deferred: section(log, 'devices_deferred final'),
@@ -84,8 +85,8 @@ describe('real Linux 6.12 on recorded machines (test/calibration)', () => {
         expect(only(deferrals(r().kernel.dmesg()))).toEqual(only(deferrals(t().dmesg)));
       });
 
-      it('has the same IOMMU groups, numbered the same, and no group for a device Linux left out', () => {
-        const groups = Object.fromEntries(iommuCore(r().kernel).groups().map((g) => [String(g.id), [...g.devices].sort()]));
+      it('has the same IOMMU groups, numbered the same, of the same type, and no group for a device Linux left out', () => {
+        const groups = Object.fromEntries(iommuCore(r().kernel).groups().map((g) => [String(g.id), `${g.type} ${[...g.devices].sort().join(' ')}`]));
         expect(groups).toEqual(t().groups);
       });
 

@@ -47,6 +47,9 @@ dump final
 sec pci
 for d in /sys/bus/pci/devices/*; do echo "PCI $(basename $d) $(cat $d/vendor):$(cat $d/device) sub=$(cat $d/subsystem_vendor):$(cat $d/subsystem_device) class=$(cat $d/class) config=$(od -An -tx1 -v $d/config | tr -d ' \n')"; done
 end pci
+sec acpi_tables
+for t in /sys/firmware/acpi/tables/*; do [ -f "$t" ] && echo "TABLE $(basename $t) $(od -An -tx1 -v $t | tr -d ' \n')"; done
+end acpi_tables
 sec lsmod; cat /proc/modules; end lsmod
 sec dmesg; dmesg; end dmesg
 poweroff -f
