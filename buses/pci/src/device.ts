@@ -119,6 +119,8 @@ export class PciDevice extends Device implements PciFunctionConfig {
   readonly pcieBridgeAlias: boolean;
   /** Capabilities drivers check. */
   readonly caps: Required<PciCaps>;
+  /** For a bridge: acpiphp registered the hot-plug slots below it (firmware describes them). */
+  readonly acpiHotplug: boolean;
   /** For a bridge: the bus below it (dev->subordinate), once scanned. */
   subordinate: PciBusNode | null = null;
   /** dev->match_driver: false from pci_device_add() until pci_bus_add_device(). */
@@ -127,7 +129,7 @@ export class PciDevice extends Device implements PciFunctionConfig {
   added = false;
 
   /** A function from its config-space fields; `pciDeviceAdd` (scan) registers it. */
-  constructor(init: PciFunctionConfig & { readonly caps?: Required<PciCaps> }, place: PciDevicePlace) {
+  constructor(init: PciFunctionConfig & { readonly caps?: Required<PciCaps>; readonly acpiHotplug?: boolean }, place: PciDevicePlace) {
     const bus = place.pciBus;
     super({
       name: pciName(bus.segment, bus.number, init.devfn),
@@ -156,6 +158,7 @@ export class PciDevice extends Device implements PciFunctionConfig {
     this.pcieBridgeAlias = init.pcieBridgeAlias;
     // Read-only: the scanned function's capabilities are shared, not copied.
     this.caps = init.caps ?? NO_PCI_CAPS;
+    this.acpiHotplug = init.acpiHotplug ?? false;
   }
 
   /** pci_domain_nr() */

@@ -31,4 +31,4 @@ export {
 } from './port-bus.js';
 export { pciGroupingView, type PciGroupingView } from './view.js';
 export { pciNewId } from './new-id.js';
-export { qemuRootPort, qemuPciDevices, QEMU_Q35_OSC, type QemuCalibrationMachine } from './qemu.js';
+export { qemuRootPort, qemuPciDevices, qemuIommuRequesterIds, QEMU_Q35_OSC, type QemuCalibrationMachine } from './qemu.js';

@@ -59,6 +59,12 @@ export interface PciDeviceEntry {
   readonly quirks?: { readonly bridgeXlateRoot?: boolean; readonly pcieBridgeAlias?: boolean };
   /** Capabilities port services and hotplug drivers look for (default none). */
   readonly caps?: PciCaps;
+  /**
+   * For a bridge on an ACPI machine: the firmware's namespace describes hot-pluggable slots
+   * below it (QEMU's q35 DSDT does for a conventional PCI bus), so acpiphp registers them when
+   * the bus is added, before any driver probes the bridge (default false).
+   */
+  readonly acpiHotplug?: boolean;
 }
 
 /** Optional capabilities of a function that drivers check. */
@@ -144,6 +150,8 @@ export interface PciFunctionSpec extends PciFunctionConfig {
   readonly caps: Required<PciCaps>;
   /** ACPI companion path, or null. */
   readonly acpiPath: string | null;
+  /** acpiphp holds the slots below this bridge ({@link PciDeviceEntry.acpiHotplug}). */
+  readonly acpiHotplug: boolean;
 }
 
 /** One host bridge of a machine as a scenario lists it. */
@@ -259,12 +267,15 @@ function parseEntry(e: PciDeviceEntry, index: number, segment: number): PciFunct
   const acsCap = acsBits(e.acs, 'acs', bad);
   const acsCtrl = acsBits(e.acsCtrl, 'acsCtrl', bad);
   const dmaAliases = (e.aliases ?? []).map((a, i) => parseDevfn(a, `aliases[${i}]`, bad));
+  if (e.acpiHotplug !== undefined && typeof e.acpiHotplug !== 'boolean') throw bad('acpiHotplug', `expected true or false, got ${JSON.stringify(e.acpiHotplug)}`);
+  if (e.acpiHotplug === true && bridge === null) throw bad('acpiHotplug', 'only a bridge has slots below it');
   return {
     label, busNr, devfn, vendor: ids[0], device: ids[1], subsystemVendor: sub[0], subsystemDevice: sub[1], classCode, revision, hdrType,
     multifunction: e.multifunction ?? false, pcieType, bridge, acsCap, hasAcsCap: e.acs !== undefined, acsCtrl: acsCtrl & acsCap, dmaAliases,
     noSnoop: e.noSnoop ?? false, bridgeXlateRoot: e.quirks?.bridgeXlateRoot ?? false, pcieBridgeAlias: e.quirks?.pcieBridgeAlias ?? false,
     caps: { ...NO_PCI_CAPS, ...e.caps },
     acpiPath: acpiPathOf(e.acpiPath, bad),
+    acpiHotplug: e.acpiHotplug ?? false,
   };
 }
 

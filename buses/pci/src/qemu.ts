@@ -1,4 +1,5 @@
-import type { PciDeviceEntry, PciHostNative } from './input.js';
+import type { PciDeviceEntry, PciFunctionSpec, PciHostNative, PciHostSpec } from './input.js';
+import { PCI_DEVID, PCI_EXP_TYPE } from './regs.js';
 
 /**
  * QEMU's pcie-root-port (1b36:000c) as QEMU 7.2 builds it: ACS SV TB RR CR
@@ -49,3 +50,34 @@ export function qemuPciDevices(machine: QemuCalibrationMachine): PciDeviceEntry[
  * [PCIeHotplug LTR]" in the truth dmesg). DT hosts control everything.
  */
 export const QEMU_Q35_OSC: PciHostNative = { hotplug: false, shpcHotplug: true, aer: true, pme: true };
+
+/**
+ * The requester IDs under which QEMU 7.2 gives `host`'s functions their IOMMU address space
+ * (hw/pci/pci.c: pci_device_iommu_address_space()), one per function in input order: its own
+ * RID, except below a conventional bus, which a PCIe-to-PCI bridge answers for as (its
+ * secondary bus, 00.0) and any other bridge with its own RID. QEMU's vIOMMUs know only these
+ * endpoints: virtio-iommu answers PROBE or ATTACH for any other ID with NOENT, so of a function
+ * behind a pcie-pci-bridge Linux probes an ID QEMU does not know.
+ */
+export function qemuIommuRequesterIds(host: PciHostSpec): number[] {
+  const bridgeOf = new Map<number, PciFunctionSpec>();
+  for (const f of host.functions) if (f.bridge !== null) bridgeOf.set(f.bridge.secondary, f);
+  // A bus is PCIe below a PCIe port (QEMU's root bus is PCIe too), conventional below a
+  // PCIe-to-PCI bridge or a conventional bridge.
+  const conventional = (bridge: PciFunctionSpec): boolean => bridge.pcieType === null || bridge.pcieType === PCI_EXP_TYPE.PCI_BRIDGE;
+  return host.functions.map((f) => {
+    let bus = f.busNr;
+    let devfn = f.devfn;
+    for (let b = bridgeOf.get(f.busNr), seen = 0; b !== undefined && seen < 256; b = bridgeOf.get(b.busNr), seen++) {
+      if (!conventional(b)) continue;
+      if (b.pcieType === PCI_EXP_TYPE.PCI_BRIDGE) {
+        bus = b.bridge!.secondary;
+        devfn = 0;
+      } else {
+        bus = b.busNr;
+        devfn = b.devfn;
+      }
+    }
+    return PCI_DEVID(bus, devfn);
+  });
+}

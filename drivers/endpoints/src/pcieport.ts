@@ -89,6 +89,21 @@ export const pcieportModule = new KernelModule('pcieport', {
  * conventional PCI-to-PCI bridges; its probe rejects bridges without a
  * Standard Hot-Plug Controller (shpc_capable()) with -ENODEV.
  */
+function shpcProbe(k: Kernel, dev: PciDevice): number {
+  // shpc_probe(): is_shpc_capable() — the capability, and SHPC control granted by _OSC
+  if (!dev.caps.shpc || !dev.hostBridge.native.shpcHotplug) return -Errno.ENODEV;
+  // shpc_init()
+  const hex = (n: number): string => n.toString(16);
+  k.devPrintk(dev, LogLevel.INFO, `HPC vendor_id ${hex(dev.vendor)} device_id ${hex(dev.device)} ss_vid ${hex(dev.subsystemVendor)} ss_did ${hex(dev.subsystemDevice)}`);
+  // init_slots(): pci_hp_register() -> pci_create_slot() finds the slots acpiphp already holds
+  if (dev.acpiHotplug) {
+    k.devPrintk(dev, LogLevel.ERR, `pci_hp_register failed with error ${-Errno.EBUSY}`);
+    k.devPrintk(dev, LogLevel.ERR, 'Slot initialization failed');
+    return -Errno.ENODEV;
+  }
+  return 0;
+}
+
 export const shpchpModule = new KernelModule('shpchp', {
   initcalls: [{
     level: 'device',
@@ -97,7 +112,7 @@ export const shpchpModule = new KernelModule('shpchp', {
       const r = k.driverRegister(pciDriver(pciBusOf(k), {
         name: 'shpchp',
         idTable: [{ class: 0x060400, classMask: 0xffffff }],
-        probe: (dev) => (dev.caps.shpc && dev.hostBridge.native.shpcHotplug ? 0 : -Errno.ENODEV),
+        probe: (dev) => shpcProbe(k, dev),
       }));
       k.printk(LogLevel.INFO, 'shpchp: Standard Hot Plug PCI Controller Driver version: 0.4');
       return r;

@@ -1,5 +1,5 @@
 import type { KernelModule } from '@kdsim/core';
-import { PciError, PciTopology, acpiPciRootModule, pciBusModule, type PciDeviceEntry, type PciHostEntry } from '@kdsim/bus-pci';
+import { PciError, PciTopology, acpiPciRootModule, pciBusModule, qemuIommuRequesterIds, type PciDeviceEntry, type PciHostEntry } from '@kdsim/bus-pci';
 import { AcpiCompanion, acpiPlatformModule, ambaBusModule, platformBusModule } from '@kdsim/bus-platform';
 import { VirtioHardware, virtioBusModule, type VirtioPciModel } from '@kdsim/bus-virtio';
 import { PCI_HOST_GENERIC_COMPATIBLES, endpointModules } from '@kdsim/driver-endpoints';
@@ -110,10 +110,12 @@ export const hardwareStep: MachineStep = {
 
     const topology = acpi ? pciTopology(s, acpiHostCompanion(ctx)) : dtPciTopology(ctx);
     const virtio: Record<string, VirtioPciModel> = {};
+    // QEMU's virtio-iommu knows the PCI functions by the requester IDs QEMU gives them.
+    const endpoints = topology !== null ? qemuIommuRequesterIds(topology.hosts[0]!) : undefined;
     for (const e of s.doc.machine?.pci ?? []) {
       if (virtioType(e) !== VIRTIO_ID_IOMMU) continue;
       const bdf = e.bdf.length === 7 ? `0000:${e.bdf}` : e.bdf;
-      virtio[bdf.toLowerCase()] = qemuVirtioIommuPciModel();
+      virtio[bdf.toLowerCase()] = qemuVirtioIommuPciModel(endpoints !== undefined ? { endpoints } : {});
     }
     const viotTable = acpi ? ctx.acpiTables.get('VIOT')?.[0] : undefined;
     let viot = null;
