@@ -3,7 +3,7 @@ import { acpiPciRootModule, pciBusModule } from '@kdsim/bus-pci';
 import { acpiPlatformModule, ambaBusModule, ofPlatformModule, platformBusModule } from '@kdsim/bus-platform';
 import { virtioBusModule, virtioMmioModule, virtioPciModule } from '@kdsim/bus-virtio';
 import { ambaPl011Module, gpioKeysModule, gpioPl061Module, qemuFwCfgModule, rtcPl031Module } from './arm-virt.js';
-import { agpgartModule, ahciModule, e1000eModule, intelAgpModule } from './pci-endpoints.js';
+import { agpgartModule, ahciModule, e1000eModule, intelAgpModule, nvmeModule } from './pci-endpoints.js';
 import { pciHostGenericModule } from './pci-host-generic.js';
 import { pcieportModule, shpchpModule } from './pcieport.js';
 import { virtioBlkModule, virtioNetModule, virtioRngModule } from './virtio-drivers.js';
@@ -19,7 +19,7 @@ const ofPlatform = ofPlatformModule();
 export const endpointModules: ReadonlyMap<string, KernelModule> = new Map([
   pciBusModule, acpiPciRootModule, platformBusModule, ambaBusModule, ofPlatform, acpiPlatformModule, virtioBusModule,
   virtioPciModule, virtioMmioModule, pcieportModule, shpchpModule, pciHostGenericModule,
-  virtioNetModule, virtioRngModule, virtioBlkModule, e1000eModule, ahciModule, agpgartModule, intelAgpModule,
+  virtioNetModule, virtioRngModule, virtioBlkModule, e1000eModule, ahciModule, nvmeModule, agpgartModule, intelAgpModule,
   ambaPl011Module, gpioPl061Module, rtcPl031Module, gpioKeysModule, qemuFwCfgModule,
 ].map((m) => [m.name, m]));
 

@@ -9,7 +9,7 @@
  */
 export { portDeviceCapability, pcieportModule, shpchpModule } from './pcieport.js';
 export { PCI_HOST_GENERIC_COMPATIBLES, pciHostGenericModule } from './pci-host-generic.js';
-export { E1000E_IDS, INTEL_AGP_HOST_BRIDGES, e1000eModule, ahciModule, agpgartModule, intelAgpModule } from './pci-endpoints.js';
+export { E1000E_IDS, INTEL_AGP_HOST_BRIDGES, e1000eModule, ahciModule, nvmeModule, agpgartModule, intelAgpModule } from './pci-endpoints.js';
 export { virtioNetModule, virtioRngModule, virtioBlkModule } from './virtio-drivers.js';
 export { ambaPl011Module, gpioPl061Module, rtcPl031Module, gpioKeysModule, qemuFwCfgModule } from './arm-virt.js';
 export { endpointModules, DEBIAN_6_12_BUILTIN, debianBuiltins, debianLoadable } from './catalogue.js';

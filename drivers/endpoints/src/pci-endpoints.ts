@@ -35,6 +35,17 @@ export const ahciModule = driverModule('ahci', (k) => [pciDriver(pciBusOf(k), {
   ],
 })]);
 
+/**
+ * The `nvme` module (drivers/nvme/host/pci.c): QEMU's NVMe controller (1b36:0010) and any
+ * function of class PCI_CLASS_STORAGE_EXPRESS. Its driver asks for asynchronous probing
+ * (PROBE_PREFER_ASYNCHRONOUS), so insmod returns once async_synchronize_full() saw the probes end.
+ */
+export const nvmeModule = driverModule('nvme', (k) => [pciDriver(pciBusOf(k), {
+  name: 'nvme',
+  idTable: [{ vendor: 0x1b36, device: 0x0010 }, { class: 0x010802, classMask: 0xffffff }],
+  probeType: 'prefer-async',
+})]);
+
 /** The `agpgart` core module: its banner. */
 export const agpgartModule = new KernelModule('agpgart', {
   initcalls: [{ level: 'device', name: 'agp_init', fn: (k) => (k.printk(LogLevel.INFO, 'Linux agpgart interface v0.103'), 0) }],
