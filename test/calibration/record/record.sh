@@ -31,8 +31,8 @@ if [ "${ACPI:-0}" != 1 ]; then
   $Q -machine dumpdtb="$FW/guest.dtb" >/dev/null 2>&1
   dtc -q -I dtb -O dts "$FW/guest.dtb" > "$FW/guest.dts" && rm "$FW/guest.dtb"
 fi
-printf '%s\n-append %s\n' "$Q" "$APPEND" > "$OUT/qemu.txt"
 LOG=$(mktemp)
 timeout 600 $Q -kernel "$KT_DIR/$ARCH/img/boot/vmlinuz-$KVER" -initrd "$KT_DIR/initrd-$ARCH.gz" -append "$APPEND" -serial "file:$LOG"
+printf '%s\n-append %s\n' "$Q" "$APPEND" > "$OUT/qemu.txt"
 gzip -9c "$LOG" > "$OUT/serial.log.gz" && rm "$LOG"
 [ "${ACPI:-0}" != 1 ] || node "$HERE/acpi-tables.js" "$OUT/serial.log.gz" "$FW"
