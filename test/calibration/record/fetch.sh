@@ -24,7 +24,7 @@ mkdir -p "$R/bin" "$R/proc" "$R/sys" "$R/dev" "$R/mods"
 cp bb/bin/busybox "$R/bin/busybox"
 cp "$HERE/init.sh" "$R/init" && chmod +x "$R/init"
 M=img/lib/modules/$KVER
-for m in virtio_net virtio-rng virtio-iommu e1000e e1000 virtio_blk nvme ahci vfio-pci; do
+for m in virtio_net virtio-rng virtio-iommu virtio_mmio e1000e e1000 virtio_blk nvme ahci vfio-pci; do
   line=$(grep -E "/$m\.ko\.xz:" "$M/modules.dep") || continue
   list=""
   for d in $(echo "${line#*:}" | tr ' ' '\n' | tac) "${line%%:*}"; do

@@ -47,6 +47,9 @@ dump final
 sec pci
 for d in /sys/bus/pci/devices/*; do echo "PCI $(basename $d) $(cat $d/vendor):$(cat $d/device) sub=$(cat $d/subsystem_vendor):$(cat $d/subsystem_device) class=$(cat $d/class) config=$(od -An -tx1 -v $d/config | tr -d ' \n')"; done
 end pci
+sec virtio
+for d in /sys/bus/virtio/devices/*; do [ -e "$d" ] && echo "VIRTIO $(basename $d) device=$(cat $d/device) vendor=$(cat $d/vendor) parent=$(basename "$(dirname "$(readlink -f $d)")")"; done
+end virtio
 sec acpi_tables
 for t in /sys/firmware/acpi/tables/*; do [ -f "$t" ] && echo "TABLE $(basename $t) $(od -An -tx1 -v $t | tr -d ' \n')"; done
 end acpi_tables
