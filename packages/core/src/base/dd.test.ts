@@ -40,6 +40,30 @@ describe('matching and probing (dd.c)', () => {
     expect(w.probes).toEqual(['late-id']);
   });
 
+  // A real 6.1.176 printed the first form, 6.12.117 the second (test/calibration).
+  it('names the device in the text of its probe debug lines before v6.9, by the prefix from v6.9', () => {
+    const lines = (profile: string): string[] => {
+      const w = new World();
+      w.at('arch_sync', 'populate', (kk) => w.addDevices(kk, 'dev0'));
+      w.at('device', 'drv', (kk) => kk.driverRegister(w.driver('dev0')));
+      const k = w.kernel({ profile, cmdline: 'dyndbg="file drivers/base/dd.c +p"' });
+      k.boot();
+      return k.dmesg().split('\n').map((l) => l.slice(l.indexOf(']') + 2)).filter((l) => /matched|probing|bound/.test(l));
+    };
+    expect(lines('linux-6.8')).toEqual([
+      "bus: 'sim': __driver_probe_device: matched device dev0 with driver dev0",
+      "bus: 'sim': really_probe: probing driver dev0 with device dev0",
+      "driver: 'dev0': driver_bound: bound to device 'dev0'",
+      "bus: 'sim': really_probe: bound device dev0 to driver dev0",
+    ]);
+    expect(lines('linux-6.9')).toEqual([
+      "sim dev0: bus: 'sim': __driver_probe_device: matched device with driver dev0",
+      "sim dev0: bus: 'sim': really_probe: probing driver dev0 with device",
+      "dev0 dev0: driver: 'dev0': driver_bound: bound to device",
+      "dev0 dev0: bus: 'sim': really_probe: bound device to driver dev0",
+    ]);
+  });
+
   it('sends BIND_DRIVER then BOUND_DRIVER on success, BIND_DRIVER then DRIVER_NOT_BOUND on a failed probe, and nothing for a DMA deferral', () => {
     const w = new World();
     const events: [string, BusNotifyEvent][] = [];

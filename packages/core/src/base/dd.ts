@@ -201,7 +201,10 @@ export class Dd {
     if (dev.driver !== null) return -Errno.EBUSY;
     dev.canMatch = true;
     dev.probeAttempts++;
-    if (this.k.dbg.dd) this.k.devDbg(dev, DD, `bus: '${drv.bus.name}': __driver_probe_device: matched device with driver ${drv.name}`);
+    if (this.k.dbg.dd) {
+      if (this.k.profile.probeFailDevPrefix) this.k.devDbg(dev, DD, `bus: '${drv.bus.name}': __driver_probe_device: matched device with driver ${drv.name}`);
+      else this.k.prDebug(DD, `bus: '${drv.bus.name}': __driver_probe_device: matched device ${dev.name} with driver ${drv.name}`);
+    }
     return this.reallyProbe(dev, drv);
   }
 
@@ -227,7 +230,10 @@ export class Dd {
       this.#traceDefer(dev, drv, 'links', link.reason ?? '');
       return -EPROBE_DEFER;
     }
-    if (k.dbg.dd) k.devDbg(dev, DD, `bus: '${drv.bus.name}': really_probe: probing driver ${drv.name} with device`);
+    if (k.dbg.dd) {
+      if (k.profile.probeFailDevPrefix) k.devDbg(dev, DD, `bus: '${drv.bus.name}': really_probe: probing driver ${drv.name} with device`);
+      else k.prDebug(DD, `bus: '${drv.bus.name}': really_probe: probing driver ${drv.name} with device ${dev.name}`);
+    }
     k.clock.advance(k.costs.reallyProbe);
     dev.driver = drv;
     // bus->dma_configure(): the IOMMU deferral surfaces here.
@@ -250,7 +256,10 @@ export class Dd {
       return -ret;
     }
     this.driverBound(dev);
-    if (k.dbg.dd) k.devDbg(dev, DD, `bus: '${drv.bus.name}': really_probe: bound device to driver ${drv.name}`);
+    if (k.dbg.dd) {
+      if (k.profile.probeFailDevPrefix) k.devDbg(dev, DD, `bus: '${drv.bus.name}': really_probe: bound device to driver ${drv.name}`);
+      else k.prDebug(DD, `bus: '${drv.bus.name}': really_probe: bound device ${dev.name} to driver ${drv.name}`);
+    }
     return 0;
   }
 
@@ -301,11 +310,15 @@ export class Dd {
   driverBound(dev: Device): void {
     const k = this.k;
     if (dev.bound) {
-      k.printk(LogLevel.WARNING, `driver_bound: device already bound`);
+      if (k.profile.probeFailDevPrefix) k.devPrintk(dev, LogLevel.WARNING, 'driver_bound: device already bound');
+      else k.printk(LogLevel.WARNING, `driver_bound: device ${dev.name} already bound`);
       return;
     }
     const drv = dev.driver!;
-    if (k.dbg.dd) k.devDbg(dev, DD, `driver: '${drv.name}': driver_bound: bound to device`);
+    if (k.dbg.dd) {
+      if (k.profile.probeFailDevPrefix) k.devDbg(dev, DD, `driver: '${drv.name}': driver_bound: bound to device`);
+      else k.prDebug(DD, `driver: '${drv.name}': driver_bound: bound to device '${dev.name}'`);
+    }
     drv.devices.push(dev);
     dev.bound = true;
     k.stats.binds++;

@@ -29,7 +29,12 @@ export class KernelProfile {
   readonly asyncProbeStar: boolean;
   /** v5.7–v5.18: wait_for_device_probe() also waits for the deferred-probe timeout. */
   readonly waitForDeviceProbeWaitsTimeout: boolean;
-  /** v6.9+: probe failures print `probe with driver X failed with error N` at err level with the device prefix. */
+  /**
+   * v6.9+: probe failures print `probe with driver X failed with error N` at err level with the
+   * device prefix, and the probe path's debug lines (matched, probing, bound, rejects match) name
+   * the device by its prefix instead of in the text ("driver: core: Log probe failure as error
+   * and with device metadata", "driver: core: Use dev_* instead of pr_* so device metadata is added").
+   */
   readonly probeFailDevPrefix: boolean;
   /** The `deferred probe pending` line: plain (≤ v6.7), with reason at info (v6.8) or warning (v6.9+). */
   readonly deferredPendingStyle: 'plain' | 'reason-info' | 'reason-warn';
