@@ -49,8 +49,11 @@ function recorded(machine: string): Recorded {
   };
 }
 
-// driver_bound order and "Added to deferred list" counts, read from a dmesg with dd.c debug on.
-const boundOrder = (dmesg: string): string[] => [...dmesg.matchAll(/ (\S+): driver: '[^']+': driver_bound: bound to device/g)].map((m) => m[1]!);
+// driver_bound order and "Added to deferred list" counts, read from a dmesg with dd.c debug on:
+// `<driver> <dev>: driver: '<driver>': driver_bound: bound to device` from v6.9,
+// `driver: '<driver>': driver_bound: bound to device '<dev>'` before.
+const boundOrder = (dmesg: string): string[] =>
+  [...dmesg.matchAll(/ (?:(\S+): )?driver: '[^']+': driver_bound: bound to device(?: '([^']+)')?$/gm)].map((m) => m[2] ?? m[1]!);
 function deferrals(dmesg: string): Record<string, number> {
   const n: Record<string, number> = {};
   for (const m of dmesg.matchAll(/ (\S+): Added to deferred list/g)) n[m[1]!] = (n[m[1]!] ?? 0) + 1;

@@ -1,12 +1,13 @@
 #!/bin/sh
-# fetch.sh arm64|amd64: fetches what recording needs into $KT_DIR (default /tmp/kdsim-kt): QEMU 7.2
-# (and UEFI for arm64 ACPI boots), the Debian 6.12.117 kernel of ARCH and busybox, and builds
-# $KT_DIR/initrd-ARCH.gz (busybox, init.sh, the modules init.sh may load, decompressed, with their
-# dependencies in load order). Needs root (apt).
+# [KVER=6.1.0-56] fetch.sh arm64|amd64: fetches what recording needs into $KT_DIR (default
+# /tmp/kdsim-kt): QEMU 7.2 (and UEFI for arm64 ACPI boots), Debian's kernel KVER of ARCH (default
+# 6.12.117+deb12, the shared truth's) and busybox, and builds $KT_DIR/initrd-KVER-ARCH.gz (busybox,
+# init.sh, the modules init.sh may load, decompressed, with their dependencies in load order).
+# Needs root (apt).
 set -e
 ARCH=${1:?usage: fetch.sh arm64|amd64}
 KT_DIR=${KT_DIR:-/tmp/kdsim-kt}
-KVER=6.12.117+deb12-$ARCH
+KVER=${KVER:-6.12.117+deb12}-$ARCH
 HERE=$(cd "$(dirname "$0")" && pwd)
 case $ARCH in
   arm64) command -v qemu-system-aarch64 >/dev/null || apt-get install -y qemu-system-arm
@@ -17,22 +18,24 @@ esac
 command -v cpio >/dev/null || apt-get install -y cpio
 command -v depmod >/dev/null || apt-get install -y kmod
 [ "$ARCH" = "$(dpkg --print-architecture)" ] || dpkg --print-foreign-architectures | grep -qx "$ARCH" || { dpkg --add-architecture "$ARCH"; apt-get update; }
-mkdir -p "$KT_DIR/$ARCH" && cd "$KT_DIR/$ARCH"
+mkdir -p "$KT_DIR/$KVER" && cd "$KT_DIR/$KVER"
 [ -d img ] || { apt-get download "linux-image-$KVER:$ARCH" "busybox-static:$ARCH"; dpkg-deb -x linux-image-*.deb img; dpkg-deb -x busybox-static*.deb bb; depmod -b img "$KVER"; }
 R=$(mktemp -d)
 mkdir -p "$R/bin" "$R/proc" "$R/sys" "$R/dev" "$R/mods"
 cp bb/bin/busybox "$R/bin/busybox"
 cp "$HERE/init.sh" "$R/init" && chmod +x "$R/init"
 M=img/lib/modules/$KVER
-for m in virtio_net virtio-rng virtio-iommu virtio_mmio e1000e e1000 virtio_blk nvme ahci vfio-pci; do
-  line=$(grep -E "/$m\.ko\.xz:" "$M/modules.dep") || continue
+for m in virtio_pci virtio_net virtio-rng virtio-iommu virtio_mmio e1000e e1000 virtio_blk nvme ahci vfio-pci; do
+  line=$(grep -E "/$m\.ko(\.xz)?:" "$M/modules.dep") || continue
   list=""
   for d in $(echo "${line#*:}" | tr ' ' '\n' | tac) "${line%%:*}"; do
-    f=$(basename "$d" .xz); xz -dc "$M/$d" > "$R/mods/$f"; list="$list $f"
+    f=$(basename "$d" .xz)
+    case $d in *.xz) xz -dc "$M/$d" > "$R/mods/$f" ;; *) cp "$M/$d" "$R/mods/$f" ;; esac
+    list="$list $f"
   done
   echo $list > "$R/mods/$m.deps"
   alt=$(echo "$m" | tr '-' '_'); [ "$alt" = "$m" ] || cp "$R/mods/$m.deps" "$R/mods/$alt.deps"
 done
-(cd "$R" && find . | cpio -o -H newc --quiet | gzip -9) > "$KT_DIR/initrd-$ARCH.gz"
+(cd "$R" && find . | cpio -o -H newc --quiet | gzip -9) > "$KT_DIR/initrd-$KVER.gz"
 rm -rf "$R"
-echo "kernel: $KT_DIR/$ARCH/img/boot/vmlinuz-$KVER  initrd: $KT_DIR/initrd-$ARCH.gz"
+echo "kernel: $KT_DIR/$KVER/img/boot/vmlinuz-$KVER  initrd: $KT_DIR/initrd-$KVER.gz"

@@ -1,16 +1,16 @@
 #!/bin/sh
-# [ACPI=1] record.sh arm64|amd64 NAME MACHINE "DEVICE ARGS" MODULES [KERNEL ARGS]
-# Boots the Debian 6.12.117 kernel of the architecture (fetch.sh) on QEMU: arm64 with the machine's
-# device tree, or with ACPI=1 through UEFI with acpi=force on its ACPI tables; amd64 (q35) always
-# on ACPI. Loads MODULES in order (kt.mods: sleepN waits N s, snap dumps an intermediate state) and
-# keeps what it did: test/calibration/NAME/{qemu.txt,serial.log.gz}, and the firmware in
-# test/scenarios/firmware/NAME (guest.dts, or the ACPI tables as *.bin). Then `node pci2yaml.js`
-# gives the scenario's `pci` list.
+# [ACPI=1] [KVER=6.1.0-56] record.sh arm64|amd64 NAME MACHINE "DEVICE ARGS" MODULES [KERNEL ARGS]
+# Boots Debian's kernel KVER (default 6.12.117+deb12) of the architecture (fetch.sh) on QEMU:
+# arm64 with the machine's device tree, or with ACPI=1 through UEFI with acpi=force on its ACPI
+# tables; amd64 (q35) always on ACPI. Loads MODULES in order (kt.mods: sleepN waits N s, snap
+# dumps an intermediate state) and keeps what it did: test/calibration/NAME/{qemu.txt,
+# serial.log.gz}, and the firmware in test/scenarios/firmware/NAME (guest.dts, or the ACPI tables
+# as *.bin). Then `node pci2yaml.js` gives the scenario's `pci` list.
 set -e
 ARCH=${1:?usage: record.sh arm64|amd64 NAME MACHINE DEVICES MODULES [KERNEL ARGS]}
 NAME=$2; MACHINE=$3; DEVICES=$4; MODS=$5; EXTRA=$6
 KT_DIR=${KT_DIR:-/tmp/kdsim-kt}
-KVER=6.12.117+deb12-$ARCH
+KVER=${KVER:-6.12.117+deb12}-$ARCH
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=$HERE/../$NAME; FW=$HERE/../../scenarios/firmware/$NAME
 mkdir -p "$OUT" "$FW"
@@ -32,7 +32,7 @@ if [ "${ACPI:-0}" != 1 ]; then
   dtc -q -I dtb -O dts "$FW/guest.dtb" > "$FW/guest.dts" && rm "$FW/guest.dtb"
 fi
 LOG=$(mktemp)
-timeout 600 $Q -kernel "$KT_DIR/$ARCH/img/boot/vmlinuz-$KVER" -initrd "$KT_DIR/initrd-$ARCH.gz" -append "$APPEND" -serial "file:$LOG"
+timeout 600 $Q -kernel "$KT_DIR/$KVER/img/boot/vmlinuz-$KVER" -initrd "$KT_DIR/initrd-$KVER.gz" -append "$APPEND" -serial "file:$LOG"
 printf '%s\n-append %s\n' "$Q" "$APPEND" > "$OUT/qemu.txt"
 gzip -9c "$LOG" > "$OUT/serial.log.gz" && rm "$LOG"
 [ "${ACPI:-0}" != 1 ] || node "$HERE/acpi-tables.js" "$OUT/serial.log.gz" "$FW"
