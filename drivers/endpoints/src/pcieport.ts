@@ -8,28 +8,34 @@ import {
  * portdrv.c: get_port_device_capability() — the services a port gets:
  * pciehp on a hot-plug capable root/downstream port when the OS controls
  * hot-plug, AER on a root port (or RCEC) with the AER capability under
- * native AER, PME on root ports and RCECs under native PME, DPC with the
- * DPC capability when AER is granted, bandwidth notification on root and
- * downstream ports whose link reports LBNC.
+ * native AER (before v6.2 on any port with it: "PCI/portdrv: Allow AER
+ * service only for Root Ports & RCECs"), PME on root ports and RCECs under
+ * native PME, DPC with the DPC capability when AER is granted, bandwidth
+ * notification on root and downstream ports whose link reports LBNC.
  */
-export function portDeviceCapability(dev: PciDevice): number {
+export function portDeviceCapability(k: Kernel, dev: PciDevice): number {
   const native = dev.hostBridge.native;
   const type = dev.pcieType;
-  const rootLike = type === PCI_EXP_TYPE.ROOT_PORT || type === PCI_EXP_TYPE.RC_EC;
+  const rootLike = isRootLike(dev);
   let services = 0;
   if (dev.caps.hotplug && (type === PCI_EXP_TYPE.ROOT_PORT || type === PCI_EXP_TYPE.DOWNSTREAM) && native.hotplug) services |= PCIE_PORT_SERVICE.HP;
-  if (rootLike && dev.caps.aer && native.aer) services |= PCIE_PORT_SERVICE.AER;
+  if ((rootLike || !k.profile.atLeast(6, 2)) && dev.caps.aer && native.aer) services |= PCIE_PORT_SERVICE.AER;
   if (rootLike && native.pme) services |= PCIE_PORT_SERVICE.PME;
   if (dev.caps.dpc && (services & PCIE_PORT_SERVICE.AER) !== 0) services |= PCIE_PORT_SERVICE.DPC;
   if ((type === PCI_EXP_TYPE.DOWNSTREAM || type === PCI_EXP_TYPE.ROOT_PORT) && dev.caps.linkBandwidthNotification) services |= PCIE_PORT_SERVICE.BWNOTIF;
   return services;
 }
 
+// A Root Port or a Root Complex Event Collector.
+function isRootLike(dev: PciDevice): boolean {
+  return dev.pcieType === PCI_EXP_TYPE.ROOT_PORT || dev.pcieType === PCI_EXP_TYPE.RC_EC;
+}
+
 // portdrv.c: pcie_portdrv_probe() + pcie_port_device_register()
 function pcieportProbe(k: Kernel, dev: PciDevice): number {
   const type = dev.pcieType;
   if (type !== PCI_EXP_TYPE.ROOT_PORT && type !== PCI_EXP_TYPE.UPSTREAM && type !== PCI_EXP_TYPE.DOWNSTREAM && type !== PCI_EXP_TYPE.RC_EC) return -Errno.ENODEV;
-  const caps = portDeviceCapability(dev);
+  const caps = portDeviceCapability(k, dev);
   const bus = k.container.get(PciExpressBus);
   for (let i = 0; i < PCIE_PORT_DEVICE_MAXSERVICES; i++) {
     const service = 1 << i;
@@ -61,7 +67,8 @@ export const pcieportModule = new KernelModule('pcieport', {
     fn: (k) => {
       const pe = k.container.get(PciExpressBus);
       const services = [
-        pcieServiceDriver(pe, { name: 'aer', service: PCIE_PORT_SERVICE.AER, portType: PCIE_ANY_PORT }),
+        // aer.c: aer_probe() serves Root Ports and RCECs only (before v6.2 other ports had the service too).
+        pcieServiceDriver(pe, { name: 'aer', service: PCIE_PORT_SERVICE.AER, portType: PCIE_ANY_PORT, probe: (d) => (isRootLike(d.port) ? 0 : -Errno.ENODEV) }),
         pcieServiceDriver(pe, { name: 'pcie_pme', service: PCIE_PORT_SERVICE.PME, portType: PCIE_ANY_PORT }),
         pcieServiceDriver(pe, { name: 'dpc', service: PCIE_PORT_SERVICE.DPC, portType: PCIE_ANY_PORT }),
         pcieServiceDriver(pe, { name: 'pciehp', service: PCIE_PORT_SERVICE.HP, portType: PCIE_ANY_PORT, probe: (d) => pciehpProbe(k, d) }),
