@@ -5,6 +5,7 @@
  * profiles and command line, and the firmware-node abstraction.
  */
 export { Errno, errnoName, formatErrno, type ErrnoName } from './errno.js';
+export { KernelOops } from './oops.js';
 export { type Fwnode, type FwnodeKernelRecord, type FwnodeReferenceResult, fwnodeAndAncestors, fwnodeIsAncestorOf } from './fwnode/fwnode.js';
 export { SoftwareNode, type SoftwareNodeOptions, type SwnodeReference, type SwnodePropertyValue } from './fwnode/swnode.js';
 export { VirtualClock, formatTimestamp, NSEC_PER_SEC, NSEC_PER_MSEC, NSEC_PER_USEC } from './time/clock.js';

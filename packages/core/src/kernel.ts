@@ -21,6 +21,7 @@ import { Klog } from './klog/klog.js';
 import { LogLevel, type LogLevelValue } from './klog/levels.js';
 import type { PrintkReport, PrintkSink } from './klog/printk-report.js';
 import type { TraceEvent } from './klog/trace.js';
+import { KernelOops } from './oops.js';
 import { KernelCmdline } from './profile/cmdline.js';
 import { DEFAULT_PROFILE, KernelProfile, kernelProfile } from './profile/profile.js';
 import { NSEC_PER_MSEC, NSEC_PER_USEC, VirtualClock } from './time/clock.js';
@@ -236,6 +237,12 @@ export class Kernel {
     this.costs = options.costs === undefined ? DEFAULT_COSTS : { ...DEFAULT_COSTS, ...options.costs };
     this.klog = new Klog(this.clock, options.klogCapacity);
     this.scheduler = new Scheduler(this.clock, options.strategy ?? new InOrderStrategy());
+    // kernel/exit.c: do_exit() of the init task (initcalls run in it) panics.
+    this.scheduler.onOops = (t) => {
+      if (t.kind !== 'init') return;
+      this.printk(LogLevel.EMERG, 'Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b');
+      this.scheduler.panic();
+    };
     this.maxRetriesPerDevice = options.maxRetriesPerDevice ?? 1000;
     this.#recordTrace = options.recordTrace ?? false;
     this.#builtin = options.builtin ?? [];
@@ -363,6 +370,23 @@ export class Kernel {
   /** printk() at `level` with no device prefix. */
   printk(level: LogLevelValue, text: string, file?: string): void {
     this.klog.printk(level, text, file);
+  }
+
+  /** Oopses so far (the `#n` of the next one, less one). */
+  oopses = 0;
+
+  /**
+   * BUG() at `file`:`line` (lib/bug.c: report_bug(), then die()): logs the oops as the
+   * architecture prints it and throws a {@link KernelOops}, which ends the running context.
+   */
+  bug(file: string, line: number): never {
+    this.oopses++;
+    this.printk(LogLevel.WARNING, '------------[ cut here ]------------');
+    this.printk(LogLevel.CRIT, `kernel BUG at ${file}:${line}!`);
+    // arm64: die() with the ESR of a BRK from BUG(); x86: the ud2 of BUG() traps as invalid opcode.
+    this.printk(LogLevel.EMERG, this.config.arch === 'x86_64' ? `invalid opcode: 0000 [#${this.oopses}] SMP NOPTI` : `Internal error: Oops - BUG: 00000000f2000800 [#${this.oopses}] SMP`);
+    this.printk(LogLevel.WARNING, '---[ end trace 0000000000000000 ]---');
+    throw new KernelOops(file, line);
   }
 
   /** dev_printk(): `<driver-or-bus> <device>: text`. */
@@ -733,6 +757,11 @@ export class Kernel {
         const r = ic.fn(this);
         if (isThreadBody(r)) yield* r;
       }
+    } catch (e) {
+      // An oops in module_init() kills the insmod process, not userspace: the module stays
+      // in its COMING state and the next step goes on.
+      if (e instanceof KernelOops) return;
+      throw e;
     } finally {
       this.#loadingModule = null;
       this.#loadingModuleAsync = false;

@@ -1,3 +1,4 @@
+import { KernelOops } from '../oops.js';
 import type { VirtualClock } from './clock.js';
 import type { ChoiceKind, ChoicePoint, ScheduleStrategy } from './strategy.js';
 
@@ -29,6 +30,12 @@ export type ThreadBody = Generator<Yield, void, void>;
 
 // The labels of a choice whose strategy asked for none.
 const NO_LABELS: readonly string[] = Object.freeze([]);
+
+// A thread body's exception: an oops ends the thread (true); anything else is a bug of the simulation.
+function killedBy(e: unknown): true {
+  if (!(e instanceof KernelOops)) throw e;
+  return true;
+}
 
 // The body of every one-step thread: never resumed (the scheduler runs the job instead).
 const JOB_BODY: ThreadBody = (function* (): ThreadBody {})();
@@ -81,8 +88,11 @@ export interface Decision extends ChoicePoint {
 
 /** How a run of the scheduler ended. */
 export interface RunResult {
-  /** `idle`: nothing left to do; `stuck`: threads wait for something that can never happen; `limit`: the step cap was hit. */
-  readonly end: 'idle' | 'stuck' | 'limit';
+  /**
+   * `idle`: nothing left to do; `stuck`: threads wait for something that can never happen;
+   * `limit`: the step cap was hit; `panic`: the kernel panicked (see {@link Scheduler.panic}).
+   */
+  readonly end: 'idle' | 'stuck' | 'limit' | 'panic';
   /** The threads still blocked at the end, with what they wait for. */
   readonly blocked: readonly { readonly thread: string; readonly what: string }[];
 }
@@ -150,6 +160,10 @@ export class Scheduler {
   #nextId = 0;
   #current: SimThread | null = null;
   #steps = 0;
+  #panicked = false;
+
+  /** Called with a thread an oops ended ({@link KernelOops}), after it is dropped. */
+  onOops: ((t: SimThread) => void) | null = null;
 
   /** Creates a scheduler driving `clock` with `strategy`. */
   constructor(
@@ -272,12 +286,18 @@ export class Scheduler {
     return false;
   }
 
+  /** panic(): nothing runs any more; run() ends with `panic`. */
+  panic(): void {
+    this.#panicked = true;
+  }
+
   /** Runs threads until nothing is left to do, or until virtual time `until` if given. */
   run(until = Infinity): RunResult {
     const threads = this.#threads;
     const jobs = this.#jobs;
     const ready = this.#readyScratch;
     for (;;) {
+      if (this.#panicked) return { end: 'panic', blocked: [] };
       if (this.#steps >= this.maxSteps) return { end: 'limit', blocked: this.#blocked() };
       // One pass wakes the threads whose condition holds, finds the earliest ready
       // time and collects the threads ready at the current time.
@@ -366,17 +386,27 @@ export class Scheduler {
     this.#current = t;
     const job = t.job;
     if (job !== null) {
+      let oops = false;
       try {
         job(t.subject!);
+      } catch (e) {
+        oops = killedBy(e);
       } finally {
         this.#current = null;
       }
       t.done = true;
+      if (oops) this.onOops?.(t);
       return;
     }
     let r: IteratorResult<Yield, void>;
     try {
       r = t.body.next();
+    } catch (e) {
+      // A thread that oopsed is gone (die() ends the task): it never runs again.
+      t.done = killedBy(e);
+      this.#current = null;
+      this.onOops?.(t);
+      return;
     } finally {
       this.#current = null;
     }
