@@ -17,6 +17,9 @@ export class ArmSmmuV3 extends IommuDevice {
   /** The stream tree (smmu->streams): which master owns each StreamID. */
   readonly streams = new Map<number, Device>();
 
+  /** Stream table entries that translate, with the master whose attach wrote them. */
+  readonly liveStes = new Map<number, Device>();
+
   /** ARM_SMMU_FEAT_* bits. */
   get features(): number {
     return this.probe.features;
@@ -77,7 +80,21 @@ export class SmmuV3Domain extends IommuDomain {
     // arm_smmu_attach_prepare() (v6.13+): a coherency-enforcing domain only takes CANWBS masters.
     if (this.enforcingCoherency && !m.canwbs) return -Errno.EINVAL;
     if (this.smmu === null) this.finalise(m.smmu);
+    // arm_smmu_install_ste_for_dev() -> arm_smmu_write_strtab_ent(): a translating STE cannot be
+    // rewritten in place: BUG_ON(ste_live). Before v5.13 nothing stopped two masters from sharing
+    // a StreamID (two functions behind one PCIe-to-PCI bridge), so the second attach oopsed.
+    for (const sid of m.sids) {
+      const owner = m.smmu.liveStes.get(sid);
+      if (owner !== undefined && owner !== dev) this.driver.k.bug('drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c', 1279);
+    }
+    for (const sid of m.sids) m.smmu.liveStes.set(sid, dev);
     return 0;
+  }
+
+  protected override doDetach(dev: Device): void {
+    const m = this.driver.master(dev);
+    if (m === undefined) return;
+    for (const sid of m.sids) if (m.smmu.liveStes.get(sid) === dev) m.smmu.liveStes.delete(sid);
   }
 
   /**
@@ -179,7 +196,10 @@ export class ArmSmmuV3Driver {
   releaseDevice(dev: Device): void {
     const m = this.#masters.get(dev);
     if (m === undefined) return;
-    for (const sid of m.sids) if (m.smmu.streams.get(sid) === dev) m.smmu.streams.delete(sid);
+    for (const sid of m.sids) {
+      if (m.smmu.streams.get(sid) === dev) m.smmu.streams.delete(sid);
+      if (m.smmu.liveStes.get(sid) === dev) m.smmu.liveStes.delete(sid);
+    }
     this.#masters.delete(dev);
   }
 
