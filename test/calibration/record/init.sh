@@ -55,4 +55,6 @@ for t in /sys/firmware/acpi/tables/*; do [ -f "$t" ] && echo "TABLE $(basename $
 end acpi_tables
 sec lsmod; cat /proc/modules; end lsmod
 sec dmesg; dmesg; end dmesg
+# An emergency reboot ends QEMU (-no-reboot) without device_shutdown(), which can hang under TCG.
+echo b > /proc/sysrq-trigger
 poweroff -f
