@@ -84,9 +84,13 @@ export class DefaultIommuPolicy extends IommuPolicy {
   }
 
   missingIommu(dev: Device, path: IommuFirmwarePath): number {
-    // Before v6.11 (iommu: "Resolve fwspec ops automatically") IORT and VIOT returned a
-    // plain -EPROBE_DEFER for a built driver whose instance was missing: no timeout.
-    if (path === 'acpi' && !this.k.profile.atLeast(6, 11)) return -Errno.EPROBE_DEFER;
+    // IORT and VIOT return a plain -EPROBE_DEFER for a built driver whose instance is missing,
+    // so they never time out: "iommu: Resolve fwspec ops automatically" (v6.11) kept the
+    // driver_deferred_probe_check_state() call in of_iommu_xlate() only (a real 6.12.117 on
+    // q35 without virtio_iommu: "deferred probe pending: (reason unknown)" for ever). From
+    // v6.15 ("iommu: Get DT/ACPI parsing into the proper probe path") iommu_fwspec_init()
+    // answers with it for every firmware path.
+    if (path === 'acpi' && !this.k.profile.atLeast(6, 15)) return -Errno.EPROBE_DEFER;
     return this.k.deferred.checkState(dev);
   }
 
