@@ -237,12 +237,6 @@ export class Kernel {
     this.costs = options.costs === undefined ? DEFAULT_COSTS : { ...DEFAULT_COSTS, ...options.costs };
     this.klog = new Klog(this.clock, options.klogCapacity);
     this.scheduler = new Scheduler(this.clock, options.strategy ?? new InOrderStrategy());
-    // kernel/exit.c: do_exit() of the init task (initcalls run in it) panics.
-    this.scheduler.onOops = (t) => {
-      if (t.kind !== 'init') return;
-      this.printk(LogLevel.EMERG, 'Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b');
-      this.scheduler.panic();
-    };
     this.maxRetriesPerDevice = options.maxRetriesPerDevice ?? 1000;
     this.#recordTrace = options.recordTrace ?? false;
     this.#builtin = options.builtin ?? [];
@@ -386,6 +380,11 @@ export class Kernel {
     // arm64: die() with the ESR of a BRK from BUG(); x86: the ud2 of BUG() traps as invalid opcode.
     this.printk(LogLevel.EMERG, this.config.arch === 'x86_64' ? `invalid opcode: 0000 [#${this.oopses}] SMP NOPTI` : `Internal error: Oops - BUG: 00000000f2000800 [#${this.oopses}] SMP`);
     this.printk(LogLevel.WARNING, '---[ end trace 0000000000000000 ]---');
+    // kernel/exit.c: do_exit() of the init task (initcalls run in it) panics.
+    if (this.scheduler.current?.kind === 'init') {
+      this.printk(LogLevel.EMERG, 'Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b');
+      this.scheduler.panic();
+    }
     throw new KernelOops(file, line);
   }
 

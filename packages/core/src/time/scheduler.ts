@@ -162,9 +162,6 @@ export class Scheduler {
   #steps = 0;
   #panicked = false;
 
-  /** Called with a thread an oops ended ({@link KernelOops}), after it is dropped. */
-  onOops: ((t: SimThread) => void) | null = null;
-
   /** Creates a scheduler driving `clock` with `strategy`. */
   constructor(
     readonly clock: VirtualClock,
@@ -386,16 +383,14 @@ export class Scheduler {
     this.#current = t;
     const job = t.job;
     if (job !== null) {
-      let oops = false;
       try {
         job(t.subject!);
       } catch (e) {
-        oops = killedBy(e);
+        killedBy(e);
       } finally {
         this.#current = null;
       }
       t.done = true;
-      if (oops) this.onOops?.(t);
       return;
     }
     let r: IteratorResult<Yield, void>;
@@ -404,8 +399,6 @@ export class Scheduler {
     } catch (e) {
       // A thread that oopsed is gone (die() ends the task): it never runs again.
       t.done = killedBy(e);
-      this.#current = null;
-      this.onOops?.(t);
       return;
     } finally {
       this.#current = null;
