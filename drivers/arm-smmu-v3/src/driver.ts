@@ -85,6 +85,7 @@ export class SmmuV3Domain extends IommuDomain {
     // a StreamID (two functions behind one PCIe-to-PCI bridge), so the second attach oopsed.
     for (const sid of m.sids) {
       const owner = m.smmu.liveStes.get(sid);
+      // The file and line of 5.10.223's BUG_ON (the driver moved there in v5.9).
       if (owner !== undefined && owner !== dev) this.driver.k.bug('drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c', 1279);
     }
     for (const sid of m.sids) m.smmu.liveStes.set(sid, dev);
