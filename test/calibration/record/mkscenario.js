@@ -3,10 +3,10 @@
 // pci2yaml.js, the virtio-mmio devices, _OSC), the kernel (profile, command-line extras, module
 // timeline) and what the kernel did as expectations. A kernel other than 6.12 needs --builtin:
 // kdsim's default built-in drivers are Debian 6.12's. Describe the machine in its description.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { pciList } from './pci2yaml.js';
 
 const [name, title, ...rest] = process.argv.slice(2);
 if (name === undefined || title === undefined) throw new Error('usage: node mkscenario.js NAME "TITLE" [--builtin a,b,...]');
@@ -56,7 +56,7 @@ else {
 }
 const mmio = section('virtio').map((l) => /device=0x(\w+) .* parent=(\w+)\.virtio_mmio/.exec(l)).filter((m) => m !== null);
 if (mmio.length > 0) out.push('  virtioMmio:', ...mmio.map((m) => `    - { base: 0x${m[2]}, deviceId: ${parseInt(m[1], 16)} }`));
-out.push('  pci:', execFileSync(process.execPath, [join(here, 'pci2yaml.js'), logFile], { encoding: 'utf8' }).trimEnd());
+out.push('  pci:', ...pciList(log));
 out.push('kernel:', `  profile: linux-${version?.[1] ?? 6}.${version?.[2] ?? 12}`);
 if (builtin !== undefined) out.push(`  builtin: [${builtin.split(',').join(', ')}]`);
 out.push(`  cmdline: 'dyndbg="${dyndbg}" virtio_iommu.dyndbg=+p${extra.map((t) => ` ${t}`).join('')}'`, `  modules: "${modules}"`);

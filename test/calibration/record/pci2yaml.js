@@ -2,12 +2,9 @@
 // scenario's `machine.pci` list. Bridges are `configured: false` with the bus number Linux gave them
 // (nothing programs them on a direct kernel boot); ACS control is left out (Linux set it, not firmware).
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
-const file = process.argv[2];
-if (file === undefined) throw new Error('usage: node pci2yaml.js serial.log[.gz]');
-const raw = readFileSync(file);
-const log = (file.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
 const ACS = ['SV', 'TB', 'RR', 'CR', 'UF', 'EC', 'DT'];
 const PCIE_TYPES = { 0: 'endpoint', 1: 'legacy-endpoint', 4: 'root-port', 5: 'upstream-port', 6: 'downstream-port', 7: 'pcie-to-pci-bridge', 8: 'pci-to-pcie-bridge', 9: 'rc-integrated-endpoint', 10: 'rc-event-collector' };
 const PCI_CAP_ID_EXP = 0x10;
@@ -47,9 +44,21 @@ function entry(bdf, ids, cfg) {
   return `    - { ${e.join(', ')} }`;
 }
 
-for (const line of log.split('\n')) {
-  const m = /^PCI [0-9a-f]{4}:(\S+) 0x(\w+):0x(\w+) sub=0x(\w+):0x(\w+) class=0x(\w{6}) config=(\w+)/.exec(line);
-  if (m === null) continue;
-  const [, bdf, ven, dev, sv, sd, cls, hex] = m;
-  console.log(entry(bdf, { id: `${ven}:${dev}`, subsystem: `${sv}:${sd}`, cls }, Buffer.from(hex, 'hex')));
+/** The `machine.pci` list of a recorded console `log`, one YAML line per function. */
+export function pciList(log) {
+  const out = [];
+  for (const line of log.split('\n')) {
+    const m = /^PCI [0-9a-f]{4}:(\S+) 0x(\w+):0x(\w+) sub=0x(\w+):0x(\w+) class=0x(\w{6}) config=(\w+)/.exec(line);
+    if (m === null) continue;
+    const [, bdf, ven, dev, sv, sd, cls, hex] = m;
+    out.push(entry(bdf, { id: `${ven}:${dev}`, subsystem: `${sv}:${sd}`, cls }, Buffer.from(hex, 'hex')));
+  }
+  return out;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const file = process.argv[2];
+  if (file === undefined) throw new Error('usage: node pci2yaml.js serial.log[.gz]');
+  const raw = readFileSync(file);
+  for (const line of pciList((file.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8'))) console.log(line);
 }

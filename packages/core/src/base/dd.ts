@@ -201,10 +201,7 @@ export class Dd {
     if (dev.driver !== null) return -Errno.EBUSY;
     dev.canMatch = true;
     dev.probeAttempts++;
-    if (this.k.dbg.dd) {
-      if (this.k.profile.probeFailDevPrefix) this.k.devDbg(dev, DD, `bus: '${drv.bus.name}': __driver_probe_device: matched device with driver ${drv.name}`);
-      else this.k.prDebug(DD, `bus: '${drv.bus.name}': __driver_probe_device: matched device ${dev.name} with driver ${drv.name}`);
-    }
+    if (this.k.dbg.dd) this.#probeDbg(dev, `bus: '${drv.bus.name}': __driver_probe_device: matched device`, ` with driver ${drv.name}`);
     return this.reallyProbe(dev, drv);
   }
 
@@ -230,10 +227,7 @@ export class Dd {
       this.#traceDefer(dev, drv, 'links', link.reason ?? '');
       return -EPROBE_DEFER;
     }
-    if (k.dbg.dd) {
-      if (k.profile.probeFailDevPrefix) k.devDbg(dev, DD, `bus: '${drv.bus.name}': really_probe: probing driver ${drv.name} with device`);
-      else k.prDebug(DD, `bus: '${drv.bus.name}': really_probe: probing driver ${drv.name} with device ${dev.name}`);
-    }
+    if (k.dbg.dd) this.#probeDbg(dev, `bus: '${drv.bus.name}': really_probe: probing driver ${drv.name} with device`, '');
     k.clock.advance(k.costs.reallyProbe);
     dev.driver = drv;
     // bus->dma_configure(): the IOMMU deferral surfaces here.
@@ -256,15 +250,20 @@ export class Dd {
       return -ret;
     }
     this.driverBound(dev);
-    if (k.dbg.dd) {
-      if (k.profile.probeFailDevPrefix) k.devDbg(dev, DD, `bus: '${drv.bus.name}': really_probe: bound device to driver ${drv.name}`);
-      else k.prDebug(DD, `bus: '${drv.bus.name}': really_probe: bound device ${dev.name} to driver ${drv.name}`);
-    }
+    if (k.dbg.dd) this.#probeDbg(dev, `bus: '${drv.bus.name}': really_probe: bound device`, ` to driver ${drv.name}`);
     return 0;
   }
 
   #traceDefer(dev: Device, drv: Driver, where: 'links' | 'dma' | 'driver' | 'force', reason: string): void {
     if (this.k.tracing) this.k.emit({ type: 'probe_defer', device: dev.name, driver: drv.name, reason, where });
+  }
+
+  // A probe-path debug line `head` + the device + `tail`: from v6.9 the device is the line's
+  // prefix (dev_dbg()) and not in the text; before, a pr_debug() named it as `named`
+  // (default: the device's name) between the two halves.
+  #probeDbg(dev: Device, head: string, tail: string, named = dev.name): void {
+    if (this.k.profile.probeFailDevPrefix) this.k.devDbg(dev, DD, head + tail);
+    else this.k.prDebug(DD, `${head} ${named}${tail}`);
   }
 
   // pinctrl_bind_failed: device_links_no_driver() + device_unbind_cleanup()
@@ -315,10 +314,7 @@ export class Dd {
       return;
     }
     const drv = dev.driver!;
-    if (k.dbg.dd) {
-      if (k.profile.probeFailDevPrefix) k.devDbg(dev, DD, `driver: '${drv.name}': driver_bound: bound to device`);
-      else k.prDebug(DD, `driver: '${drv.name}': driver_bound: bound to device '${dev.name}'`);
-    }
+    if (k.dbg.dd) this.#probeDbg(dev, `driver: '${drv.name}': driver_bound: bound to device`, '', `'${dev.name}'`);
     drv.devices.push(dev);
     dev.bound = true;
     k.stats.binds++;

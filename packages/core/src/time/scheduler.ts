@@ -31,10 +31,9 @@ export type ThreadBody = Generator<Yield, void, void>;
 // The labels of a choice whose strategy asked for none.
 const NO_LABELS: readonly string[] = Object.freeze([]);
 
-// A thread body's exception: an oops ends the thread (true); anything else is a bug of the simulation.
-function killedBy(e: unknown): true {
+// A thread body's exception: an oops ends the thread; anything else is a bug of the simulation.
+function killedBy(e: unknown): void {
   if (!(e instanceof KernelOops)) throw e;
-  return true;
 }
 
 // The body of every one-step thread: never resumed (the scheduler runs the job instead).
@@ -398,7 +397,8 @@ export class Scheduler {
       r = t.body.next();
     } catch (e) {
       // A thread that oopsed is gone (die() ends the task): it never runs again.
-      t.done = killedBy(e);
+      killedBy(e);
+      t.done = true;
       return;
     } finally {
       this.#current = null;

@@ -110,12 +110,11 @@ export const hardwareStep: MachineStep = {
 
     const topology = acpi ? pciTopology(s, acpiHostCompanion(ctx)) : dtPciTopology(ctx);
     const virtio: Record<string, VirtioPciModel> = {};
-    // QEMU's virtio-iommu knows the PCI functions by the requester IDs QEMU gives them.
-    const endpoints = topology !== null ? qemuIommuRequesterIds(topology.hosts[0]!) : undefined;
     for (const e of s.doc.machine?.pci ?? []) {
       if (virtioType(e) !== VIRTIO_ID_IOMMU) continue;
       const bdf = e.bdf.length === 7 ? `0000:${e.bdf}` : e.bdf;
-      virtio[bdf.toLowerCase()] = qemuVirtioIommuPciModel(endpoints !== undefined ? { endpoints } : {});
+      // QEMU's virtio-iommu knows the PCI functions by the requester IDs QEMU gives them.
+      virtio[bdf.toLowerCase()] = qemuVirtioIommuPciModel(topology !== null ? { endpoints: qemuIommuRequesterIds(topology.hosts[0]!) } : {});
     }
     const viotTable = acpi ? ctx.acpiTables.get('VIOT')?.[0] : undefined;
     let viot = null;
