@@ -1,5 +1,5 @@
 // node acpi-tables.js serial.log[.gz] DIR [SIG...]: writes the ACPI tables init.sh dumped
-// (default IORT, VIOT, DSDT and MCFG, those present) to DIR/<SIG>.bin, for a scenario's `machine.acpi`.
+// (default IORT, VIOT, DSDT, MCFG and APIC (the MADT), those present) to DIR/<SIG>.bin, for a scenario's `machine.acpi`.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -8,7 +8,7 @@ const [file, dir, ...sigs] = process.argv.slice(2);
 if (file === undefined || dir === undefined) throw new Error('usage: node acpi-tables.js serial.log[.gz] DIR [SIG...]');
 const raw = readFileSync(file);
 const log = (file.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
-const wanted = new Set(sigs.length > 0 ? sigs : ['IORT', 'VIOT', 'DSDT', 'MCFG']);
+const wanted = new Set(sigs.length > 0 ? sigs : ['IORT', 'VIOT', 'DSDT', 'MCFG', 'APIC']);
 mkdirSync(dir, { recursive: true });
 for (const m of log.matchAll(/^TABLE (\w+) ([0-9a-f]+)\r?$/gm)) {
   if (!wanted.has(m[1])) continue;

@@ -39,10 +39,15 @@ for m in $mods; do
   case $m in
     sleep*) sleep ${m#sleep} ;;
     snap) n=$((n+1)); dump snap$n ;;
-    *) for ko in $(cat /mods/$m.deps); do insmod /mods/$ko 2>/dev/null; done ;;
+    # name:param=value:...: the module itself (last of its list) gets the parameters.
+    *) deps=$(cat /mods/${m%%:*}.deps); params=$(echo "$m" | cut -s -d: -f2- | tr ':' ' ')
+       for ko in $deps; do if [ "$ko" = "${deps##* }" ]; then insmod /mods/$ko $params 2>/dev/null; else insmod /mods/$ko 2>/dev/null; fi; done ;;
   esac
 done
 sleep 1
+# kt.vfio=BDF: hand the function to vfio-pci and make vfio-calls.c's VFIO calls on it.
+vfio=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^kt.vfio=//p')
+if [ -n "$vfio" ]; then sec vfio; /bin/vfio-calls "$vfio"; end vfio; fi
 dump final
 sec pci
 for d in /sys/bus/pci/devices/*; do echo "PCI $(basename $d) $(cat $d/vendor):$(cat $d/device) sub=$(cat $d/subsystem_vendor):$(cat $d/subsystem_device) class=$(cat $d/class) config=$(od -An -tx1 -v $d/config | tr -d ' \n')"; done

@@ -27,10 +27,15 @@ const arm64 = /Linux version \S+-arm64/.test(log);
 const dmesg = section('dmesg').join('\n');
 
 // The kernel command line the scenario keeps: what is not the recording's own.
-const OWN = /^(console=|loglevel=|log_buf_len=|panic=|kt\.mods=|acpi=force$|initrd=|virtio_iommu\.dyndbg=)/;
+const OWN = /^(console=|loglevel=|log_buf_len=|panic=|kt\.mods=|kt\.vfio=|acpi=force$|initrd=|virtio_iommu\.dyndbg=)/;
 const extra = (cmdline.replace(/dyndbg="[^"]*"/, '').match(/\S+/g) ?? []).filter((t) => !OWN.test(t));
 const dyndbg = /dyndbg="([^"]*)"/.exec(cmdline)?.[1] ?? '';
-const modules = /kt\.mods=(\S+)/.exec(cmdline)?.[1] ?? '';
+// kt.mods entries `name:param=value` give their parameters as the command line's `name.param=value`
+// (modprobe's way, which kdsim models). kdsim's `vfio` module has the type1 backend in it (Debian
+// builds vfio_iommu_type1 apart).
+const mods = (/kt\.mods=(\S+)/.exec(cmdline)?.[1] ?? '').split(',').filter((m) => m !== '');
+const modParams = mods.flatMap((m) => m.split(':').slice(1).map((p) => `${m.split(':')[0]}.${p}`));
+const modules = mods.map((m) => m.split(':')[0]).join(',').replace(/\bvfio_iommu_type1\b/, 'vfio').replace(/\bvfio-pci\b/, 'vfio_pci');
 
 // What the calibration test compares: PCI, port-service and virtio devices, the PCI host and the IOMMUs.
 const BUSES = new Set(['pci', 'pci_express', 'virtio']);
@@ -38,8 +43,9 @@ const HOSTS = new Set(['pci-host-generic', 'arm-smmu-v3']);
 const devices = section('devices final').map((l) => ({ bus: field(l, 'bus'), name: field(l, 'name'), driver: field(l, 'driver') }))
   .filter((d) => BUSES.has(d.bus) || (d.bus === 'platform' && HOSTS.has(d.driver)));
 const names = new Set(devices.map((d) => d.name));
-const bound = [...dmesg.matchAll(/ (?:(\S+): )?driver: '[^']+': driver_bound: bound to device(?: '([^']+)')?$/gm)]
-  .map((m) => m[2] ?? m[1]).filter((n) => names.has(n) && !/:pcie\d/.test(n));
+// Each device's first binding (a device handed to vfio-pci binds twice).
+const bound = [...new Set([...dmesg.matchAll(/ (?:(\S+): )?driver: '[^']+': driver_bound: bound to device(?: '([^']+)')?$/gm)]
+  .map((m) => m[2] ?? m[1]).filter((n) => names.has(n) && !/:pcie\d/.test(n)))];
 const deferrals = {};
 for (const m of dmesg.matchAll(/ (\S+): Added to deferred list/g)) if (names.has(m[1])) deferrals[m[1]] = (deferrals[m[1]] ?? 0) + 1;
 
@@ -59,7 +65,23 @@ if (mmio.length > 0) out.push('  virtioMmio:', ...mmio.map((m) => `    - { base:
 out.push('  pci:', ...pciList(log));
 out.push('kernel:', `  profile: linux-${version?.[1] ?? 6}.${version?.[2] ?? 12}`);
 if (builtin !== undefined) out.push(`  builtin: [${builtin.split(',').join(', ')}]`);
-out.push(`  cmdline: 'dyndbg="${dyndbg}" virtio_iommu.dyndbg=+p${extra.map((t) => ` ${t}`).join('')}'`, `  modules: "${modules}"`);
+out.push(`  cmdline: 'dyndbg="${dyndbg}" virtio_iommu.dyndbg=+p${[...extra, ...modParams].map((t) => ` ${t}`).join('')}'`, `  modules: "${modules}"`);
+// vfio-calls.c's lines (kt.vfio): each is a step with the kernel's result as its expectation.
+const calls = section('vfio').filter((l) => l.startsWith('KT-VFIO ')).map((l) => {
+  const call = { id: '', kind: '', ret: 0, args: [], outs: [] };
+  for (const token of l.split(' ').slice(1)) {
+    const [key, value] = [token.slice(0, token.indexOf('=')), token.slice(token.indexOf('=') + 1)];
+    if (key === 'id' || key === 'kind') call[key] = value;
+    else if (key === 'ret') call.ret = Number(value);
+    else if (key.startsWith('out.')) call.outs.push([key.slice(4), value]);
+    else call.args.push([key, value]);
+  }
+  return call;
+});
+const yamlValue = (v) => (/^\d+$/.test(v) ? v : JSON.stringify(v));
+if (calls.length > 0) {
+  out.push('userspace:', ...calls.map((c) => `  - { id: ${c.id}, ${c.kind}: { ${c.args.map(([k, v]) => `${k}: ${yamlValue(v)}`).join(', ')} }, expect: ${c.ret} }`));
+}
 out.push('expect:', '  bound:', ...devices.filter((d) => d.bus !== 'pci_express')
   .map((d) => `    ${d.bus === 'platform' ? '' : `${d.bus}:`}${d.name}: ${d.driver === '-' ? 'null' : d.driver}`));
 const deferred = section('devices_deferred final').map((l) => l.split('\t')[0]);
@@ -68,6 +90,8 @@ const groups = section('iommu_groups final').map((l) => /devices=(.*)$/.exec(l)[
 out.push(groups.length === 0 ? '  groups: []' : '  groups:', ...groups.map((g) => `    - [${g.join(', ')}]`));
 out.push(`  counts: { deferrals: { ${Object.entries(deferrals).map(([d, n]) => `${d}: ${n}`).join(', ')} } }`);
 out.push(`  bindOrder: [${bound.join(', ')}]`);
+const outputs = calls.filter((c) => c.outs.length > 0);
+if (outputs.length > 0) out.push('  outputs:', ...outputs.map((c) => `    ${c.id}: { ${c.outs.map(([k, v]) => `${k}: ${yamlValue(v)}`).join(', ')} }`));
 const file = join(here, '..', '..', 'scenarios', `calib-${name}.yaml`);
 writeFileSync(file, `${out.join('\n')}\n`);
 console.log(file);
