@@ -1,11 +1,17 @@
 import { Errno, LogLevel, type BusType, type Device, type DriverSpec, type Kernel } from '@kdsim/core';
 import { IortFwnode, ofAddressToResource, OfNode } from '@kdsim/firmware';
 import {
-  IOMMU_FWSPEC, IOMMU_HWPT_ALLOC, IommuCap, IommuCore, IommuDevice, IommuDomain, IommuDomainType, IommuHwInfoType,
-  type IommuHwInfo, type IommuOps, type IommuUserData, type IommuViommu,
+  IOMMU_FWSPEC, IOMMU_HWPT_ALLOC, IOMMU_PROT, IommuCap, IommuCore, IommuDevice, IommuDomain, IommuDomainType, IommuHwInfoType,
+  type IommuHwInfo, type IommuOps, type IommuResvRegion, type IommuUserData, type IommuViommu,
 } from '@kdsim/iommu';
 import { ARM_SMMU_FEAT, armSmmuV3HwProbe, type SmmuV3Probe } from './features.js';
 import { QEMU_SMMUV3, smmuV3Regs, type SmmuV3Hw, type SmmuV3Regs } from './hw.js';
+
+// arm_smmu_get_resv_regions(): every master's software MSI window (MSI_IOVA_BASE, MSI_IOVA_LENGTH),
+// where iommu-dma maps the doorbell; VFIO keeps it out of the user's IOVA space.
+const SMMU_RESV_REGIONS: readonly IommuResvRegion[] = [
+  { start: 0x8000000n, length: 0x100000n, type: 'SW_MSI', prot: IOMMU_PROT.WRITE | IOMMU_PROT.NOEXEC | IOMMU_PROT.MMIO },
+];
 
 /** One probed SMMUv3 (struct arm_smmu_device). */
 export class ArmSmmuV3 extends IommuDevice {
@@ -145,6 +151,7 @@ export class ArmSmmuV3Driver {
       releaseDevice: (dev) => this.releaseDevice(dev),
       deviceGroup: (dev, core) => core.deviceGroupByBus(dev),
       ofXlate: (_dev, args) => args.slice(0, 1), // arm_smmu_of_xlate(): one StreamID
+      getResvRegions: () => SMMU_RESV_REGIONS,
       domainAllocPaging: (dev, flags, data) => this.domainAllocPaging(dev, flags, data),
       ...(k.profile.atLeast(6, 13) ? { hwInfo: (dev: Device, t: number) => this.hwInfo(dev, t) } : {}),
       // arm-smmu-v3-iommufd.c (v6.13+): the vIOMMU gate and the vSMMU's vdevice_init

@@ -29,6 +29,8 @@ export interface ViommuDeviceInit {
   readonly endpoints?: readonly number[];
   /** RESV_MEM properties per endpoint. */
   readonly resvMem?: ReadonlyMap<number, readonly ViommuResvMem[]>;
+  /** QEMU's `reserved-regions` property: reported for every endpoint without its own {@link resvMem}. */
+  readonly reservedRegions?: readonly ViommuResvMem[];
 }
 
 const bit = (n: number): bigint => 1n << BigInt(n);
@@ -72,6 +74,7 @@ export class VirtioIommuDeviceModel {
   negotiated = 0n;
   readonly #endpoints: readonly number[] | null;
   readonly #resv: ReadonlyMap<number, readonly ViommuResvMem[]>;
+  readonly #reservedRegions: readonly ViommuResvMem[];
   readonly #domains = new Map<number, Domain>();
   readonly #attached = new Map<number, number>();
 
@@ -85,6 +88,7 @@ export class VirtioIommuDeviceModel {
     this.bypass = init.bypass ?? true;
     this.#endpoints = init.endpoints ?? null;
     this.#resv = init.resvMem ?? new Map();
+    this.#reservedRegions = init.reservedRegions ?? [];
   }
 
   #known(ep: number): boolean {
@@ -170,6 +174,6 @@ export class VirtioIommuDeviceModel {
   probe(endpoint: number, bufferSize = this.probeSize): { readonly status: ViommuStatus; readonly resvMem: readonly ViommuResvMem[] } {
     if (!this.#known(endpoint)) return { status: VIRTIO_IOMMU_S.NOENT, resvMem: [] };
     if (bufferSize < this.probeSize) return { status: VIRTIO_IOMMU_S.INVAL, resvMem: [] };
-    return { status: VIRTIO_IOMMU_S.OK, resvMem: this.#resv.get(endpoint) ?? [] };
+    return { status: VIRTIO_IOMMU_S.OK, resvMem: this.#resv.get(endpoint) ?? this.#reservedRegions };
   }
 }

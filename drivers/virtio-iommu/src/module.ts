@@ -1,6 +1,7 @@
 import { KernelModule } from '@kdsim/core';
 import { virtioBusOf, type VirtioPciModel } from '@kdsim/bus-virtio';
-import { VirtioIommuDeviceModel, type ViommuDeviceInit } from './device-model.js';
+import { VirtioIommuDeviceModel, type ViommuDeviceInit, type ViommuResvMem } from './device-model.js';
+import { VIRTIO_IOMMU_RESV_MEM_T } from './protocol.js';
 import { VirtioIommuDriver } from './driver.js';
 
 /**
@@ -15,6 +16,13 @@ export const virtioIommuModule = new KernelModule('virtio_iommu', {
     fn: (k) => k.driverRegister(new VirtioIommuDriver(k).virtioDriver(virtioBusOf(k))),
   }],
 });
+
+/**
+ * What QEMU 7.2's x86 machines set on a virtio-iommu-pci (hw/i386/pc.c,
+ * pc_machine_device_pre_plug_cb()): the APIC range as the reserved MSI region
+ * of every endpoint, so Linux bypasses it instead of adding a software MSI window.
+ */
+export const QEMU_X86_VIOMMU_RESERVED_REGIONS: readonly ViommuResvMem[] = [{ subtype: VIRTIO_IOMMU_RESV_MEM_T.MSI, start: 0xfee00000n, end: 0xfeefffffn }];
 
 /**
  * The transport side of QEMU 7.2's virtio-iommu-pci for the virtio-pci

@@ -3,7 +3,7 @@
 // bind_pasid_table policy.
 import { Errno, Kernel, KernelModule, LogLevel } from '@kdsim/core';
 import { PciDevice, pciDriver } from '@kdsim/bus-pci';
-import { IOMMU_HWPT_ALLOC } from '@kdsim/iommu';
+import { IOMMU_HWPT_ALLOC, msiDeviceHasIsolatedMsi } from '@kdsim/iommu';
 import {
   DEFAULT_VFIO_CONFIG, IOMMU_IOAS_MAP, IommuViommuType, PasidTableModel, PasidTablePolicy, RfcPasidTablePolicy, StepError,
   VFIO_EXT, VFIO_STEP_KINDS, VfioCore, VfioProcess, VfioSteps, vfioModule, type StepKind as VfioStepKind, type StepRecord,
@@ -176,20 +176,29 @@ export function vfioStepKinds(): StepKind[] {
   return [...Object.keys(VFIO_STEP_KINDS), ...Object.keys(PASID_TABLE_STEPS)].map(vfioStepKind);
 }
 
-/** `vfio.enable_unsafe_noiommu_mode` from the command line (a module reads its `<module>.<param>=` when loaded). */
-function noiommuParam(k: Kernel): boolean {
-  const v = k.cmdline.moduleParams.get('vfio')?.get('enable_unsafe_noiommu_mode');
+/** A boolean module parameter from the command line (modprobe passes `<module>.<param>=` when it loads the module). */
+function moduleParamOn(k: Kernel, module: string, param: string): boolean {
+  const v = k.cmdline.moduleParams.get(module)?.get(param);
   return v === null || (v !== undefined && /^(1|y|Y|true|on)$/.test(v));
 }
 
 /**
  * CONFIG_VFIO (with IOMMUFD, type1 and CONFIG_VFIO_NOIOMMU, as Debian builds
  * it) as the `vfio` module: `vfio.enable_unsafe_noiommu_mode=1` on the
- * command line turns no-IOMMU mode on.
+ * command line turns no-IOMMU mode on, `vfio_iommu_type1.allow_unsafe_interrupts=1`
+ * and `iommufd.allow_unsafe_interrupts=1` accept devices whose MSIs the platform
+ * cannot isolate (msiDeviceHasIsolatedMsi(): a GICv3 ITS can, a GICv2m frame or x86
+ * without interrupt remapping cannot).
  */
 export const vfioScenarioModule = new KernelModule('vfio', {
   services: ({ bind }) => {
-    bind(VfioCore).toResolvedValue((k: Kernel) => new VfioCore(k, { ...DEFAULT_VFIO_CONFIG, noiommu: noiommuParam(k) }), [Kernel]).inSingletonScope();
+    bind(VfioCore).toResolvedValue((k: Kernel) => new VfioCore(k, {
+      ...DEFAULT_VFIO_CONFIG,
+      noiommu: moduleParamOn(k, 'vfio', 'enable_unsafe_noiommu_mode'),
+      type1AllowUnsafeInterrupts: moduleParamOn(k, 'vfio_iommu_type1', 'allow_unsafe_interrupts'),
+      iommufdAllowUnsafeInterrupts: moduleParamOn(k, 'iommufd', 'allow_unsafe_interrupts'),
+      isolatedMsi: (dev) => msiDeviceHasIsolatedMsi(k, dev),
+    }), [Kernel]).inSingletonScope();
   },
   initcalls: vfioModule().initcalls,
 });

@@ -1,9 +1,10 @@
 /**
  * @packageDocumentation
  * Test support shared by the kdsim packages (a dev dependency only): where the
- * shared data folder is, its firmware fixtures, and the real-kernel truth of
- * the calibration machines.
+ * shared data folder is, its firmware fixtures, the real-kernel truth of the
+ * calibration machines, and whether an oracle tool (iasl, dtc) is installed.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,4 +111,14 @@ export function catchError<E extends Error>(type: abstract new (...args: never[]
     throw e;
   }
   throw new Error(`expected a ${type.name}`);
+}
+
+/** True when `command args` runs: a real tool the tests use as an oracle (iasl, dtc) is installed. */
+export function commandWorks(command: string, args: readonly string[] = ['-v']): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

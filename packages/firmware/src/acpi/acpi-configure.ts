@@ -1,3 +1,4 @@
+import type { Madt } from './madt.js';
 import { Errno } from '@kdsim/core';
 import type { Iort } from './iort.js';
 import { iortIommuConfigure, type IortEnv } from './iort-configure.js';
@@ -14,6 +15,8 @@ export interface AcpiIommuTables {
   readonly iort?: Iort | null;
   /** The parsed VIOT, if the machine has one. */
   readonly viot?: ViotInitResult | null;
+  /** The MADT, if the scenario gives it (its GICv3 ITSes are the MSI domains IORT ITS groups name). */
+  readonly madt?: Madt | null;
 }
 
 /** Everything acpi_iommu_configure_id() may call. */

@@ -1,6 +1,6 @@
 /**
  * ACPI tables: the common header and checksum, binary and acpidump input,
- * the IORT and VIOT decoders, Linux's IORT/VIOT initialisation and endpoint
+ * the IORT, VIOT and MADT decoders, Linux's IORT/VIOT initialisation and endpoint
  * configuration as pure functions, fwnodes for IORT/VIOT/namespace nodes,
  * iasl-layout printers, and the derived IOMMU topology.
  * @module
@@ -11,6 +11,7 @@ export { loadAcpiTables, readAcpiInput, looksLikeAcpidump, type AcpiInput } from
 export { FW_BUG, ptr, type AcpiWarning } from './warnings.js';
 export * from './iort-types.js';
 export { Iort, decodeIort, iortWalkWarnings, toPlain, type IortWalk, type IortWalkEnd } from './iort.js';
+export { Madt, decodeMadt, MADT_HEADER_SIZE, MADT_TYPE, type MadtGicIts, type MadtSubtable } from './madt.js';
 export { acpiIortInit, type IortInitEnv, type IortInitResult, type IortPlatformDevice } from './iort-init.js';
 export {
   iortIdMap, iortGetIdMappingIndex, iortNodeMapId, iortNodeGetId, iortNodeMapPlatformId,

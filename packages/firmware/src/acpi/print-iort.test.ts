@@ -7,19 +7,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   buildIort, itsData, ncData, pmcgData, rcData, smmuData, smmuV3Data, type IortNodeSpec, type IortSpec, type MapSpec,
 } from '../testing/acpi-build.js';
-import { fixture, sharedDir } from '@kdsim/testing';
+import { commandWorks, fixture, sharedDir } from '@kdsim/testing';
 import { decodeIort, type Iort } from './iort.js';
 import type { IortNode } from './iort-types.js';
 import { printIort } from './print-iort.js';
 
-const IASL = ((): boolean => {
-  try {
-    execFileSync('iasl', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const IASL = commandWorks('iasl');
 const SKIP = IASL ? '' : ' [skipped: iasl (acpica-tools 20200925) is not installed]';
 
 // Everything after iasl's banner comment (its first 11 lines hold the version and a date).

@@ -1,9 +1,9 @@
-import { decodeIort, MachineFirmware } from '@kdsim/firmware';
+import { decodeIort, decodeMadt, MachineFirmware } from '@kdsim/firmware';
 import type { MachineStep } from '../registry.js';
 
 /**
- * An ACPI machine: the IORT (decoded here) becomes part of the machine
- * firmware; the VIOT needs the PCI functions present at init, so the IOMMU
+ * An ACPI machine: the IORT and the MADT (decoded here) become part of the
+ * machine firmware; the VIOT needs the PCI functions present at init, so the IOMMU
  * step reads it from `ctx.acpiTables` once that package is present. The
  * IORT is the one `machine.iort` edited, if it did.
  */
@@ -13,7 +13,15 @@ export const acpiStep: MachineStep = {
   keys: ['acpi', 'acpidump', 'iort'],
   build(ctx) {
     const iort = ctx.acpiTables.get('IORT')?.[0];
+    const madt = ctx.acpiTables.get('APIC')?.[0];
     if (iort === undefined) return;
-    ctx.firmware = new MachineFirmware({ of: ctx.firmware.of, acpi: { iort: decodeIort(iort.bytes, iort.file), viot: ctx.firmware.acpi?.viot ?? null } });
+    ctx.firmware = new MachineFirmware({
+      of: ctx.firmware.of,
+      acpi: {
+        iort: decodeIort(iort.bytes, iort.file),
+        viot: ctx.firmware.acpi?.viot ?? null,
+        madt: madt !== undefined ? decodeMadt(madt.bytes, madt.file) : null,
+      },
+    });
   },
 };

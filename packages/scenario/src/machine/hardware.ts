@@ -3,7 +3,7 @@ import { PciError, PciTopology, acpiPciRootModule, pciBusModule, qemuIommuReques
 import { AcpiCompanion, acpiPlatformModule, ambaBusModule, platformBusModule } from '@kdsim/bus-platform';
 import { VirtioHardware, virtioBusModule, type VirtioPciModel } from '@kdsim/bus-virtio';
 import { PCI_HOST_GENERIC_COMPATIBLES, endpointModules } from '@kdsim/driver-endpoints';
-import { VIRTIO_ID_IOMMU, qemuVirtioIommuPciModel } from '@kdsim/driver-virtio-iommu';
+import { QEMU_X86_VIOMMU_RESERVED_REGIONS, VIRTIO_ID_IOMMU, qemuVirtioIommuPciModel } from '@kdsim/driver-virtio-iommu';
 import { cached, type Fwnode } from '@kdsim/core';
 import { AcpiDeviceFwnode, decodeViot, FirmwareError } from '@kdsim/firmware';
 import { iommuCoreModule, type IommuConfig } from '@kdsim/iommu';
@@ -113,8 +113,12 @@ export const hardwareStep: MachineStep = {
     for (const e of s.doc.machine?.pci ?? []) {
       if (virtioType(e) !== VIRTIO_ID_IOMMU) continue;
       const bdf = e.bdf.length === 7 ? `0000:${e.bdf}` : e.bdf;
-      // QEMU's virtio-iommu knows the PCI functions by the requester IDs QEMU gives them.
-      virtio[bdf.toLowerCase()] = qemuVirtioIommuPciModel(topology !== null ? { endpoints: qemuIommuRequesterIds(topology.hosts[0]!) } : {});
+      // QEMU's virtio-iommu knows the PCI functions by the requester IDs QEMU gives them; on x86
+      // it reports the APIC range as every endpoint's MSI region.
+      virtio[bdf.toLowerCase()] = qemuVirtioIommuPciModel({
+        ...(topology !== null ? { endpoints: qemuIommuRequesterIds(topology.hosts[0]!) } : {}),
+        ...(s.arch === 'x86_64' ? { reservedRegions: QEMU_X86_VIOMMU_RESERVED_REGIONS } : {}),
+      });
     }
     const viotTable = acpi ? ctx.acpiTables.get('VIOT')?.[0] : undefined;
     let viot = null;

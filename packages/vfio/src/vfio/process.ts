@@ -230,16 +230,21 @@ export class VfioProcess {
 
   /**
    * VFIO_GROUP_GET_DEVICE_FD: needs a container with a backend or an
-   * iommufd (-EINVAL); an unknown name is -ENODEV; with an iommufd the
-   * device is bound (ownership, coherency) and attached to the compat IOAS.
+   * iommufd (-EINVAL); an unknown name is -ENODEV — asked first from v5.19,
+   * where the device is looked up before it is opened (group.c:
+   * vfio_group_ioctl_get_device_fd()), after the container before; with an
+   * iommufd the device is bound (ownership, coherency) and attached to the
+   * compat IOAS.
    */
   groupGetDeviceFd(fd: number, name: string): IoctlResult<{ fd: number }> {
     const g = this.#group(fd);
     if (typeof g === 'number') return result(g, { fd: -1 });
     const group = g.group;
+    const vdev = group.devices.find((d) => d.name === name);
+    const nameFirst = this.vfio.k.profile.atLeast(5, 19);
+    if (nameFirst && vdev === undefined) return result(-Errno.ENODEV, { fd: -1 });
     if (group.container === null && group.iommufd === null) return result(-Errno.EINVAL, { fd: -1 });
     if (group.container !== null && group.container.backend === null) return result(-Errno.EINVAL, { fd: -1 });
-    const vdev = group.devices.find((d) => d.name === name);
     if (vdev === undefined) return result(-Errno.ENODEV, { fd: -1 });
     if (vdev.openFile !== null) return result(-Errno.EBUSY, { fd: -1 });
     const ctx = group.iommufd;

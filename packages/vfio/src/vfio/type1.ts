@@ -1,7 +1,9 @@
-import { Errno, type Kernel } from '@kdsim/core';
+import { Errno, LogLevel, type Kernel } from '@kdsim/core';
 import { IommuCore, type IommuDomain, type IommuGroup } from '@kdsim/iommu';
 import { VFIO_EXT } from '../uapi.js';
 import type { VfioConfig } from './config.js';
+
+const PAGE_SIZE = 0x1000n;
 
 /** struct vfio_domain: one IOMMU domain of a type1 container. */
 export interface Type1Domain {
@@ -98,11 +100,17 @@ export class Type1Iommu {
       return r;
     }
     if (!this.config.type1AllowUnsafeInterrupts && !group.devices.every((d) => this.config.isolatedMsi(d))) {
+      this.k.printk(LogLevel.WARNING, 'vfio_iommu_type1_attach_group: No interrupt remapping support.  Use the module param "allow_unsafe_interrupts" to enable VFIO IOMMU support on this platform');
       core.detachGroup(domain, group);
       domain.free();
       return -Errno.EPERM;
     }
-    const cc = domain.enforceCacheCoherency();
+    // Before v5.19 (71cfafda9c9b) there was no enforce_cache_coherency(): type1 set IOMMU_CACHE
+    // on the domain when the bus's IOMMU reported IOMMU_CAP_CACHE_COHERENCY (then "can enforce
+    // coherent DMA": an SMMUv3 with coherent table walks did), and VFIO_DMA_CC_IOMMU read that.
+    const cc = this.k.profile.atLeast(5, 19)
+      ? domain.enforceCacheCoherency()
+      : group.devices.length > 0 && core.deviceCapable(group.devices[0]!, 'CACHE_COHERENCY');
     // Try to share a domain of the same driver and coherency mode.
     for (const d of this.domains) {
       if (d.domain.ops !== domain.ops || d.enforceCacheCoherency !== cc) continue;
@@ -139,16 +147,45 @@ export class Type1Iommu {
     }
   }
 
-  /** VFIO_IOMMU_MAP_DMA: no overlap (-EEXIST), mapped into every domain. */
+  /**
+   * VFIO_IOMMU_MAP_DMA (vfio_dma_do_map()): a size, IOVA and address aligned to the smallest
+   * page all domains support (-EINVAL), no overlap with a mapping (-EEXIST), inside the IOVA
+   * list (-EINVAL), then mapped into every domain.
+   */
   mapDma(iova: bigint, vaddr: bigint, size: bigint): number {
-    if (size === 0n) return -Errno.EINVAL;
+    // vfio_update_pgsize_bitmap(): the domains' common page sizes, with sizes below PAGE_SIZE
+    // shown as PAGE_SIZE (pinning works in pages).
+    let pgsizes = (1n << 64n) - 1n;
+    for (const d of this.domains) pgsizes &= d.domain.pgsizeBitmap;
+    if ((pgsizes & PAGE_SIZE - 1n) !== 0n) pgsizes = (pgsizes & ~(PAGE_SIZE - 1n)) | PAGE_SIZE;
+    const mask = (pgsizes & -pgsizes) - 1n;
+    if (size === 0n || ((size | iova | vaddr) & mask) !== 0n) return -Errno.EINVAL;
     if (this.dmas.some((m) => m.iova < iova + size && iova < m.iova + m.size)) return -Errno.EEXIST;
+    if (!this.#iovaValid(iova, iova + size - 1n)) return -Errno.EINVAL;
     for (const d of this.domains) {
       const r = d.domain.map(iova, vaddr, size, 7);
       if (r !== 0) return r;
     }
     this.dmas.push({ iova, size, vaddr });
     return 0;
+  }
+
+  // vfio_iommu_iova_dma_valid(): [first, last] lies in one range of the IOVA list that
+  // vfio_iommu_type1_attach_group() built — the domains' common aperture less every group's
+  // reserved regions but the relaxable direct ones (vfio_iommu_resv_exclude(); the MSI windows
+  // included, hardware and software).
+  #iovaValid(first: bigint, last: bigint): boolean {
+    if (this.domains.length === 0) return true;
+    let lo = 0n;
+    let hi = (1n << 64n) - 1n;
+    for (const d of this.domains) {
+      if (d.domain.geometry.apertureStart > lo) lo = d.domain.geometry.apertureStart;
+      if (d.domain.geometry.apertureEnd < hi) hi = d.domain.geometry.apertureEnd;
+    }
+    if (first < lo || last > hi) return false;
+    const core = this.#core();
+    return this.domains.every((d) => d.groups.every((g) => g.devices.every((dev) => core.resvRegions(dev).every((r) =>
+      r.type === 'DIRECT_RELAXABLE' || last < r.start || first > r.start + r.length - 1n))));
   }
 
   /**
