@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { iommuCore } from '@kdsim/iommu';
-import { loadScenario, runScenario, type RunResult } from '@kdsim/scenario';
+import { loadScenario, runScenario, vfioStepOutput, type RunResult } from '@kdsim/scenario';
 
 const DIR = join(import.meta.dirname, 'calibration');
 const MACHINES = readdirSync(DIR, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'record').map((d) => d.name);
@@ -22,6 +22,26 @@ interface Recorded {
   readonly devlinks: string[];
   readonly deferred: string[];
   readonly dmesg: string;
+  /** The calls of record/vfio-calls.c (kt.vfio), in order. */
+  readonly vfio: VfioCall[];
+}
+
+/** One `KT-VFIO` line: a scenario step's id, the kernel's result and the fields it wrote back. */
+interface VfioCall {
+  readonly id: string;
+  readonly ret: number;
+  readonly out: Record<string, string>;
+}
+
+// The serial console ends lines with CR LF.
+const serialLog = (machine: string): string => gunzipSync(readFileSync(join(DIR, machine, 'serial.log.gz'))).toString('utf8').replaceAll('\r', '');
+
+function vfioCalls(lines: readonly string[]): VfioCall[] {
+  return lines.filter((l) => l.startsWith('KT-VFIO ')).map((l) => {
+    const fields = Object.fromEntries(l.split(' ').slice(1).map((t) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)]));
+    const out = Object.fromEntries(Object.entries(fields).filter(([k]) => k.startsWith('out.')).map(([k, v]) => [k.slice(4), v]));
+    return { id: fields['id']!, ret: Number(fields['ret']), out };
+  });
 }
 
 // The KT sections init.sh printed (`===KT-BEGIN <name>===` ... `===KT-END <name>===`).
@@ -33,8 +53,7 @@ function section(log: string, name: string): string[] {
 }
 
 function recorded(machine: string): Recorded {
-  // The serial console ends lines with CR LF.
-  const log = gunzipSync(readFileSync(join(DIR, machine, 'serial.log.gz'))).toString('utf8').replaceAll('\r', '');
+  const log = serialLog(machine);
   const field = (line: string, key: string): string => new RegExp(`\\b${key}=(\\S*)`).exec(line)?.[1] ?? '';
   const orNull = (v: string): string | null => (v === '-' ? null : v);
   return {
@@ -46,6 +65,7 @@ function recorded(machine: string): Recorded {
     devlinks: section(log, 'devlinks final').map((l) => `${field(l, 'supplier')} -> ${field(l, 'consumer')} ${field(l, 'status')} sync_state_only=${field(l, 'sync_state_only')}`),
     deferred: section(log, 'devices_deferred final'),
     dmesg: section(log, 'dmesg').join('\n'),
+    vfio: log.includes('===KT-BEGIN vfio===') ? vfioCalls(section(log, 'vfio')) : [],
   };
 }
 
@@ -103,6 +123,21 @@ describe('real Linux 6.12 on recorded machines (test/calibration)', () => {
         const about = /(0000:[0-9a-f:.]+|virtio\d+)[: '].*(bus: '|Retrying|Added to deferred|devices_kset|iommu group|device_add|driver_bound|rejects match|deferred probe|ignoring dependency|already in tree|Adding to IOMMU)/;
         expect(t().dmesg.split('\n').map(text).filter((l) => about.test(l) && !ours.has(l))).toEqual([]);
       });
+
+      // The machines recorded with kt.vfio: record/vfio-calls.c handed a function to vfio-pci
+      // and made its VFIO calls; the scenario makes the same calls as steps.
+      if (serialLog(machine).includes('===KT-BEGIN vfio===')) {
+        it('returns to every VFIO call what Linux returned, and writes back the same fields', () => {
+          const asNumber = (v: unknown): string => String(BigInt(v as bigint | number | string));
+          const ours = t().vfio.map((c) => ({
+            id: c.id,
+            ret: r().stepResults.get(c.id),
+            out: Object.fromEntries(Object.keys(c.out).map((f) => [f, asNumber(vfioStepOutput(r().kernel, c.id)?.[f])])),
+          }));
+          const theirs = t().vfio.map((c) => ({ id: c.id, ret: c.ret, out: Object.fromEntries(Object.entries(c.out).map(([f, v]) => [f, asNumber(v)])) }));
+          expect(ours).toEqual(theirs);
+        });
+      }
 
       it('ends with the same devices_deferred and the same device links', () => {
         expect(r().kernel.devicesDeferred().split('\n').filter((l) => l !== '').map((l) => l.split('\t')[0])).toEqual(t().deferred.map((l) => l.split('\t')[0]));
