@@ -11,4 +11,6 @@ export {
 } from './protocol.js';
 export { VirtioIommuDeviceModel, QEMU_VIOMMU_FEATURES, type ViommuDeviceInit, type ViommuResvMem, type ViommuMapping } from './device-model.js';
 export { VirtioIommuDriver, Viommu, ViommuDomain, VIRTIO_ID_IOMMU } from './driver.js';
-export { virtioIommuModule, qemuVirtioIommuPciModel, QEMU_X86_VIOMMU_RESERVED_REGIONS } from './module.js';
+export {
+  virtioIommuModule, qemuVirtioIommuPciModel, qemuArmVirtViommuReservedRegions, QEMU_X86_VIOMMU_RESERVED_REGIONS, type QemuArmMsiController,
+} from './module.js';

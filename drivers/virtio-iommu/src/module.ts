@@ -24,6 +24,28 @@ export const virtioIommuModule = new KernelModule('virtio_iommu', {
  */
 export const QEMU_X86_VIOMMU_RESERVED_REGIONS: readonly ViommuResvMem[] = [{ subtype: VIRTIO_IOMMU_RESV_MEM_T.MSI, start: 0xfee00000n, end: 0xfeefffffn }];
 
+/** The MSI controller of a QEMU arm virt machine, by its register frame. */
+export interface QemuArmMsiController {
+  /** `its`: a GICv3 ITS; `v2m`: a GICv2m frame. */
+  readonly kind: 'its' | 'v2m';
+  /** First address of its frame. */
+  readonly base: bigint;
+  /** Size of its frame (an ITS has two 64 KiB pages, a GICv2m frame one 4 KiB page). */
+  readonly size: bigint;
+}
+
+/**
+ * What QEMU 7.2's arm virt machine sets on a virtio-iommu-pci (hw/arm/virt.c,
+ * virt_machine_device_pre_plug_cb()): the MSI doorbell as every endpoint's MSI region —
+ * an ITS's GITS_TRANSLATER page (its second 64 KiB page) or the GICv2m frame — so Linux
+ * maps MSIs there untranslated instead of adding a software MSI window.
+ */
+export function qemuArmVirtViommuReservedRegions(msi: QemuArmMsiController | null): readonly ViommuResvMem[] {
+  if (msi === null) return [];
+  const start = msi.kind === 'its' ? msi.base + 0x10000n : msi.base;
+  return [{ subtype: VIRTIO_IOMMU_RESV_MEM_T.MSI, start, end: msi.base + msi.size - 1n }];
+}
+
 /**
  * The transport side of QEMU 7.2's virtio-iommu-pci for the virtio-pci
  * driver: the device's features (QEMU_VIOMMU_FEATURES) and a fresh modelled

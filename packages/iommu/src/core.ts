@@ -571,6 +571,31 @@ export class IommuCore {
     return this.deviceOps(dev)?.getResvRegions?.(dev) ?? [];
   }
 
+  /**
+   * iommu.c: iommu_get_group_resv_regions() — the reserved regions of every device of
+   * `group`, by address, overlapping regions of one type merged (iommu_insert_resv_region());
+   * what sysfs `reserved_regions` lists and VFIO keeps out of the IOVA space.
+   */
+  groupResvRegions(group: IommuGroup): IommuResvRegion[] {
+    const out: IommuResvRegion[] = [];
+    for (const dev of group.devices) {
+      for (const r of this.resvRegions(dev)) {
+        let start = r.start;
+        let end = r.start + r.length - 1n;
+        for (let i = out.length - 1; i >= 0; i--) {
+          const o = out[i]!;
+          const oEnd = o.start + o.length - 1n;
+          if (o.type !== r.type || o.start > end || oEnd < start) continue;
+          start = o.start < start ? o.start : start;
+          end = oEnd > end ? oEnd : end;
+          out.splice(i, 1);
+        }
+        out.push({ ...r, start, length: end - start + 1n });
+      }
+    }
+    return out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  }
+
   /** True if `dev` is in an IOMMU group. */
   hasGroup(dev: Device): boolean {
     return this.groupOf(dev) !== null;

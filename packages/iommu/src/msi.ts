@@ -35,10 +35,10 @@ function msiRid(ep: DmaEndpoint): number {
  * (the answer `iommu_group_has_isolated_msi()` combines for VFIO and iommufd)? From v6.3
  * (b062007c63eb) it asks the device's own MSI domain: a GICv3 ITS, found through `msi-map` /
  * `msi-parent` in the device tree, or on ACPI through the IORT's ID mappings to an ITS group
- * naming an ITS of the MADT, isolates; a GICv2m frame
- * does not, nor does x86 without interrupt remapping (which kdsim does not model). Before
- * v6.3 VFIO asked irq_domain_check_msi_remap(): whether any ITS exists in the machine (the
- * IOMMU_CAP_INTR_REMAP half of that test is Intel's and AMD's only).
+ * naming an ITS of the MADT, isolates; a GICv2m frame does not, nor does x86 without interrupt
+ * remapping (which kdsim does not model). Before v6.3 VFIO asked irq_domain_check_msi_remap():
+ * whether any ITS exists in the machine (the IOMMU_CAP_INTR_REMAP half of that test is Intel's
+ * and AMD's only).
  */
 export function msiDeviceHasIsolatedMsi(k: Kernel, dev: Device): boolean {
   if (!k.container.isBound(MachineFirmware)) return false;

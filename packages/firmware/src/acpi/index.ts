@@ -11,7 +11,7 @@ export { loadAcpiTables, readAcpiInput, looksLikeAcpidump, type AcpiInput } from
 export { FW_BUG, ptr, type AcpiWarning } from './warnings.js';
 export * from './iort-types.js';
 export { Iort, decodeIort, iortWalkWarnings, toPlain, type IortWalk, type IortWalkEnd } from './iort.js';
-export { Madt, decodeMadt, MADT_HEADER_SIZE, MADT_TYPE, type MadtGicIts, type MadtSubtable } from './madt.js';
+export { Madt, decodeMadt, MADT_HEADER_SIZE, MADT_TYPE, type MadtGicIts, type MadtGicMsiFrame, type MadtSubtable } from './madt.js';
 export { acpiIortInit, type IortInitEnv, type IortInitResult, type IortPlatformDevice } from './iort-init.js';
 export {
   iortIdMap, iortGetIdMappingIndex, iortNodeMapId, iortNodeGetId, iortNodeMapPlatformId,

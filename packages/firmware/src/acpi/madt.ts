@@ -29,6 +29,14 @@ export interface MadtSubtable {
   readonly offset: number;
 }
 
+/** A GICv2m MSI frame the MADT describes (struct acpi_madt_generic_msi_frame). */
+export interface MadtGicMsiFrame {
+  /** MSI frame ID. */
+  readonly id: number;
+  /** Physical base address. */
+  readonly base: bigint;
+}
+
 /** A GICv3 ITS the MADT describes (struct acpi_madt_generic_translator). */
 export interface MadtGicIts {
   /** Translation ID: what IORT ITS group nodes list. */
@@ -40,13 +48,15 @@ export interface MadtGicIts {
 /**
  * The MADT (signature `APIC`), as far as kdsim needs it: the subtable walk and
  * the arm64 GIC entries — the GICv3 ITSes (`its_acpi_probe()` registers one MSI
- * domain per entry) and the GIC version of the distributor.
+ * domain per entry), the GICv2m MSI frames and the GIC version of the distributor.
  */
 export class Madt {
   /** The subtables in table order. */
   readonly subtables: readonly MadtSubtable[];
   /** The GICv3 ITSes. */
   readonly gicIts: readonly MadtGicIts[];
+  /** The GICv2m MSI frames. */
+  readonly gicMsiFrames: readonly MadtGicMsiFrame[];
   /** The GIC distributor's version field (0: none, or "detect from hardware"). */
   readonly gicVersion: number;
 
@@ -55,6 +65,7 @@ export class Madt {
     const r = new LeBytes(bytes);
     const subtables: MadtSubtable[] = [];
     const gicIts: MadtGicIts[] = [];
+    const gicMsiFrames: MadtGicMsiFrame[] = [];
     let gicVersion = 0;
     // tables.c: acpi_parse_entries_array() walks while a subtable header fits.
     for (let at = MADT_HEADER_SIZE; at + 2 <= bytes.length;) {
@@ -70,6 +81,9 @@ export class Madt {
       if (type === MADT_TYPE.GENERIC_TRANSLATOR) {
         if (length < 20) throw new FirmwareError('badLength', { file, offset: at + 1, message: `MADT GIC ITS subtable has Length ${length}; expected 20` });
         gicIts.push({ id: r.u32(at + 4), base: r.u64(at + 8) });
+      } else if (type === MADT_TYPE.GENERIC_MSI_FRAME) {
+        if (length < 24) throw new FirmwareError('badLength', { file, offset: at + 1, message: `MADT GIC MSI frame subtable has Length ${length}; expected 24` });
+        gicMsiFrames.push({ id: r.u32(at + 4), base: r.u64(at + 8) });
       } else if (type === MADT_TYPE.GENERIC_DISTRIBUTOR && length >= 24) {
         gicVersion = r.u8(at + 20);
       }
@@ -77,6 +91,7 @@ export class Madt {
     }
     this.subtables = subtables;
     this.gicIts = gicIts;
+    this.gicMsiFrames = gicMsiFrames;
     this.gicVersion = gicVersion;
   }
 }

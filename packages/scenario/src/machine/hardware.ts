@@ -3,9 +3,11 @@ import { PciError, PciTopology, acpiPciRootModule, pciBusModule, qemuIommuReques
 import { AcpiCompanion, acpiPlatformModule, ambaBusModule, platformBusModule } from '@kdsim/bus-platform';
 import { VirtioHardware, virtioBusModule, type VirtioPciModel } from '@kdsim/bus-virtio';
 import { PCI_HOST_GENERIC_COMPATIBLES, endpointModules } from '@kdsim/driver-endpoints';
-import { QEMU_X86_VIOMMU_RESERVED_REGIONS, VIRTIO_ID_IOMMU, qemuVirtioIommuPciModel } from '@kdsim/driver-virtio-iommu';
+import {
+  QEMU_X86_VIOMMU_RESERVED_REGIONS, VIRTIO_ID_IOMMU, qemuArmVirtViommuReservedRegions, qemuVirtioIommuPciModel, type QemuArmMsiController,
+} from '@kdsim/driver-virtio-iommu';
 import { cached, type Fwnode } from '@kdsim/core';
-import { AcpiDeviceFwnode, decodeViot, FirmwareError } from '@kdsim/firmware';
+import { AcpiDeviceFwnode, decodeMadt, decodeViot, FirmwareError, ofAddressToResource } from '@kdsim/firmware';
 import { iommuCoreModule, type IommuConfig } from '@kdsim/iommu';
 import { AcpiViotTable, acpiViotModule } from '@kdsim/driver-viot';
 import { iortModule } from '@kdsim/driver-iort';
@@ -34,6 +36,28 @@ export function debianIommuConfig(arch: string): Partial<IommuConfig> {
   return arch === 'x86_64'
     ? { defaultDomain: 'lazy', drivers: ['virtio-iommu'] }
     : { defaultDomain: 'strict', drivers: ['arm-smmu', 'arm-smmu-v3', 'virtio-iommu'] };
+}
+
+// The arm machine's MSI controller, from the device tree (an available ITS or GICv2m frame node)
+// or the MADT (its ITS or MSI frame entries, with the frame sizes QEMU's virt machine gives them).
+function armMsiController(ctx: BuildContext): QemuArmMsiController | null {
+  const of = ctx.firmware.of;
+  if (of !== null) {
+    for (const n of of.allNodes()) {
+      const compatible = n.readStringArray('compatible') ?? [];
+      const kind = compatible.includes('arm,gic-v3-its') ? 'its' : compatible.includes('arm,gic-v2m-frame') ? 'v2m' : null;
+      const frame = kind !== null && n.isAvailable() ? ofAddressToResource(n) : undefined;
+      if (kind !== null && frame !== undefined) return { kind, base: frame.start, size: frame.size };
+    }
+    return null;
+  }
+  const apic = ctx.acpiTables.get('APIC')?.[0];
+  if (apic === undefined) return null;
+  const madt = decodeMadt(apic.bytes, apic.file);
+  const its = madt.gicIts[0];
+  if (its !== undefined) return { kind: 'its', base: its.base, size: 0x20000n };
+  const frame = madt.gicMsiFrames[0];
+  return frame !== undefined ? { kind: 'v2m', base: frame.base, size: 0x1000n } : null;
 }
 
 function dtHostNode(ctx: BuildContext): Fwnode | null {
@@ -113,11 +137,11 @@ export const hardwareStep: MachineStep = {
     for (const e of s.doc.machine?.pci ?? []) {
       if (virtioType(e) !== VIRTIO_ID_IOMMU) continue;
       const bdf = e.bdf.length === 7 ? `0000:${e.bdf}` : e.bdf;
-      // QEMU's virtio-iommu knows the PCI functions by the requester IDs QEMU gives them; on x86
-      // it reports the APIC range as every endpoint's MSI region.
+      // QEMU's virtio-iommu knows the PCI functions by the requester IDs QEMU gives them, and
+      // reports the machine's MSI doorbell (x86: the APIC range) as every endpoint's MSI region.
       virtio[bdf.toLowerCase()] = qemuVirtioIommuPciModel({
         ...(topology !== null ? { endpoints: qemuIommuRequesterIds(topology.hosts[0]!) } : {}),
-        ...(s.arch === 'x86_64' ? { reservedRegions: QEMU_X86_VIOMMU_RESERVED_REGIONS } : {}),
+        reservedRegions: s.arch === 'x86_64' ? QEMU_X86_VIOMMU_RESERVED_REGIONS : qemuArmVirtViommuReservedRegions(armMsiController(ctx)),
       });
     }
     const viotTable = acpi ? ctx.acpiTables.get('VIOT')?.[0] : undefined;

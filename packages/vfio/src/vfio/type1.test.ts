@@ -73,6 +73,19 @@ describe('type1 DMA mappings (vfio_iommu_type1.c)', () => {
     expect(map(1n << 31n, MB)).toBe(-Errno.EINVAL);
   });
 
+  it("lists a group's reserved regions by address, merging the overlapping ones of one type (iommu_get_group_resv_regions())", () => {
+    const w = mockWorld({ mock: { singleGroup: true } });
+    const region = (start: bigint, length: bigint, type: 'SW_MSI' | 'RESERVED') => ({ start, length, type, prot: 0 });
+    const a = w.mock.addDevice({ resvRegions: [region(base + 2n * MB, MB, 'SW_MSI'), region(base, 0x1000n, 'RESERVED')] }) as Device;
+    w.mock.addDevice({ resvRegions: [region(base + 2n * MB + 0x80000n, MB, 'SW_MSI'), region(base + 0x800n, 0x1000n, 'SW_MSI')] });
+    const regions = w.vfio.iommu.groupResvRegions(w.vfio.iommu.groupOf(a)!);
+    expect(regions.map((r) => [r.type, r.start - base, r.length])).toEqual([
+      ['RESERVED', 0n, 0x1000n],
+      ['SW_MSI', 0x800n, 0x1000n],
+      ['SW_MSI', 2n * MB, MB + 0x80000n],
+    ]);
+  });
+
   it('refuses a group whose MSIs the platform cannot isolate (-EPERM, with the warning) unless allow_unsafe_interrupts', () => {
     const refused = opened({ vfio: { isolatedMsi: () => false } });
     expect(refused.w.proc.setIommu(refused.cfd, VFIO_EXT.TYPE1v2_IOMMU).errno).toBe(-Errno.EPERM);

@@ -184,8 +184,8 @@ export class Type1Iommu {
     }
     if (first < lo || last > hi) return false;
     const core = this.#core();
-    return this.domains.every((d) => d.groups.every((g) => g.devices.every((dev) => core.resvRegions(dev).every((r) =>
-      r.type === 'DIRECT_RELAXABLE' || last < r.start || first > r.start + r.length - 1n))));
+    return this.domains.every((d) => d.groups.every((g) => core.groupResvRegions(g).every((r) =>
+      r.type === 'DIRECT_RELAXABLE' || last < r.start || first > r.start + r.length - 1n)));
   }
 
   /**
