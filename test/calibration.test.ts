@@ -124,6 +124,17 @@ describe('real Linux 6.12 on recorded machines (test/calibration)', () => {
         expect(t().dmesg.split('\n').map(text).filter((l) => about.test(l) && !ours.has(l))).toEqual([]);
       });
 
+      // Recorded since sysfs reserved_regions was dumped: what each group keeps out of DMA.
+      if (serialLog(machine).includes('===KT-BEGIN reserved_regions final===')) {
+        it("lists each IOMMU group's reserved regions as sysfs did", () => {
+          const sysfsType = (t: string): string => ({ DIRECT: 'direct', DIRECT_RELAXABLE: 'direct-relaxable', RESERVED: 'reserved', MSI: 'msi', SW_MSI: 'msi' })[t] ?? t;
+          const hex = (v: bigint): string => `0x${v.toString(16).padStart(16, '0')}`;
+          const core = iommuCore(r().kernel);
+          const ours = core.groups().flatMap((g) => core.groupResvRegions(core.group(g.id)!).map((x) => `RESV group=${g.id} ${hex(x.start)} ${hex(x.start + x.length - 1n)} ${sysfsType(x.type)}`));
+          expect(ours).toEqual(section(serialLog(machine), 'reserved_regions final'));
+        });
+      }
+
       // The machines recorded with kt.vfio: record/vfio-calls.c handed a function to vfio-pci
       // and made its VFIO calls; the scenario makes the same calls as steps.
       if (serialLog(machine).includes('===KT-BEGIN vfio===')) {

@@ -20,6 +20,11 @@ dump() {
     echo "GROUP $(basename $g) type=$(cat $g/type 2>/dev/null) devices=$(ls $g/devices | tr '\n' ' ')"
   done
   end "iommu_groups $p"
+  sec "reserved_regions $p"
+  for g in /sys/kernel/iommu_groups/*; do
+    [ -f "$g/reserved_regions" ] && sed "s/^/RESV group=$(basename $g) /" "$g/reserved_regions"
+  done
+  end "reserved_regions $p"
   sec "devlinks $p"
   for l in /sys/class/devlink/*; do
     [ -d "$l" ] || continue

@@ -145,6 +145,9 @@ int main(int argc, char **argv) {
   // The MSI windows: x86's interrupt range and the SMMU/virtio-iommu software MSI window.
   map_dma("map-x86-msi", cfd, buf, 0xfee00000, 0x1000);
   map_dma("map-sw-msi", cfd, buf, 0x8000000, 0x1000);
+  // QEMU virt's doorbells: the GICv2m frame's MSI_SETSPI page and the ITS's GITS_TRANSLATER page.
+  map_dma("map-v2m-doorbell", cfd, buf, 0x8020000, 0x1000);
+  map_dma("map-its-doorbell", cfd, buf, 0x8090000, 0x1000);
   unmap_dma("unmap-cut", cfd, 0x104000, 0x1000);
   unmap_dma("unmap", cfd, 0x100000, 0x10000);
 
