@@ -7,10 +7,13 @@ import type { IommuPolicy, IommuFirmwarePath, DefaultDomainChoice } from './poli
 import type { IommuDevice } from './registry.js';
 import { DevIommu, IommuFwspec } from './registry.js';
 import {
-  IommuCap, IommuDomainType, domainTypeStr, groupTypeName, iommuCapExists, type IommuResvRegion,
+  IommuCap, IommuDomainType, domainTypeStr, groupTypeName, iommuCapExists, type IommuResvRegion, type IommuResvType,
 } from './types.js';
 
 const IOMMU_C = 'drivers/iommu/iommu.c';
+
+// enum iommu_resv_type: the order regions starting at one address are listed in.
+const RESV_TYPE_ORDER: readonly IommuResvType[] = ['DIRECT', 'DIRECT_RELAXABLE', 'RESERVED', 'MSI', 'SW_MSI'];
 
 /** One row of `/sys/kernel/iommu_groups`. */
 export interface IommuGroupView {
@@ -573,8 +576,9 @@ export class IommuCore {
 
   /**
    * iommu.c: iommu_get_group_resv_regions() — the reserved regions of every device of
-   * `group`, by address, overlapping regions of one type merged (iommu_insert_resv_region());
-   * what sysfs `reserved_regions` lists and VFIO keeps out of the IOVA space.
+   * `group`, by address (then type), regions of one type that overlap or touch merged
+   * (iommu_insert_resv_region()); what sysfs `reserved_regions` lists and VFIO keeps out
+   * of the IOVA space.
    */
   groupResvRegions(group: IommuGroup): IommuResvRegion[] {
     const out: IommuResvRegion[] = [];
@@ -585,7 +589,7 @@ export class IommuCore {
         for (let i = out.length - 1; i >= 0; i--) {
           const o = out[i]!;
           const oEnd = o.start + o.length - 1n;
-          if (o.type !== r.type || o.start > end || oEnd < start) continue;
+          if (o.type !== r.type || o.start > end + 1n || oEnd + 1n < start) continue;
           start = o.start < start ? o.start : start;
           end = oEnd > end ? oEnd : end;
           out.splice(i, 1);
@@ -593,7 +597,7 @@ export class IommuCore {
         out.push({ ...r, start, length: end - start + 1n });
       }
     }
-    return out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    return out.sort((a, b) => (a.start !== b.start ? (a.start < b.start ? -1 : 1) : RESV_TYPE_ORDER.indexOf(a.type) - RESV_TYPE_ORDER.indexOf(b.type)));
   }
 
   /** True if `dev` is in an IOMMU group. */

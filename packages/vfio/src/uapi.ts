@@ -93,6 +93,9 @@ export const IommuHwptInvalidateDataType = {
   SELFTEST_DEV_CACHE: 0xdadbeef,
 } as const;
 
+/** The bus of the selftest's mock devices (selftest.c: mock_bus), by which iommufd tells them apart. */
+export const MOCK_BUS_NAME = 'iommufd_mock';
+
 /** Selftest data types (iommufd_test.h). */
 export const IOMMU_SELFTEST = {
   /** IOMMU_HWPT_DATA_SELFTEST. */

@@ -4,7 +4,7 @@ import {
 } from '@kdsim/iommu';
 import { result, type IoctlResult } from '../result.js';
 import {
-  IOMMU_HW_CAP, IOMMU_HW_INFO_FLAG, IOMMU_IOAS_MAP, IommuViommuType, ULONG_MAX, type IommufdObjectType,
+  IOMMU_HW_CAP, IOMMU_HW_INFO_FLAG, IOMMU_IOAS_MAP, IommuViommuType, MOCK_BUS_NAME, ULONG_MAX, type IommufdObjectType,
 } from '../uapi.js';
 import { checkIoctl, type IommufdArgs, type IommufdCommandName } from './commands.js';
 import type { IommufdEnv } from './env.js';
@@ -369,7 +369,7 @@ export class IommufdCtx {
     const ig = this.#igroup(dev);
     if (typeof ig === 'number') return ig;
     // iommufd_selftest_is_mock_dev(): the selftest's own devices (mock_dev_create(), on its bus) skip the MSI check.
-    if (dev.bus?.name !== 'iommufd_mock' && !this.env.isolatedMsi(dev)) {
+    if (dev.bus?.name !== MOCK_BUS_NAME && !this.env.isolatedMsi(dev)) {
       if (!this.env.allowUnsafeInterrupts) return -Errno.EPERM;
       this.env.k.devPrintk(dev, LogLevel.WARNING, 'MSI interrupts are not secure, they cannot be isolated by the platform. Check that platform features like interrupt remapping are enabled. Use the "allow_unsafe_interrupts" module parameter to override');
     }

@@ -3,7 +3,7 @@ import {
   IOMMU_HWPT_ALLOC, IommuCap, IommuCore, IommuDevice, IommuDomain, IommuDomainType, type IommuHwInfo, type IommuOps,
   type IommuResvRegion, type IommuUserData, type IommuViommu,
 } from '@kdsim/iommu';
-import { IOMMU_SELFTEST, IommuViommuType } from '../uapi.js';
+import { IOMMU_SELFTEST, IommuViommuType, MOCK_BUS_NAME } from '../uapi.js';
 
 /** selftest.c constants (iommufd_test.h). */
 export const MOCK = {
@@ -144,7 +144,7 @@ export class MockIommu {
   /** Capabilities every device answers unless overridden (null: the selftest's answers). */
   readonly instanceCaps: readonly IommuCap[] | null;
   /** The private bus of mock devices. */
-  readonly bus = new SimpleBus('iommufd_mock');
+  readonly bus = new SimpleBus(MOCK_BUS_NAME);
   readonly #devs = new WeakMap<Device, MockDevState>();
   readonly #faults = new Map<MockFault, number>();
   #seq = 0;

@@ -73,16 +73,20 @@ describe('type1 DMA mappings (vfio_iommu_type1.c)', () => {
     expect(map(1n << 31n, MB)).toBe(-Errno.EINVAL);
   });
 
-  it("lists a group's reserved regions by address, merging the overlapping ones of one type (iommu_get_group_resv_regions())", () => {
+  it("lists a group's reserved regions by address, merging the ones of one type that overlap or touch (iommu_get_group_resv_regions())", () => {
     const w = mockWorld({ mock: { singleGroup: true } });
-    const region = (start: bigint, length: bigint, type: 'SW_MSI' | 'RESERVED') => ({ start, length, type, prot: 0 });
-    const a = w.mock.addDevice({ resvRegions: [region(base + 2n * MB, MB, 'SW_MSI'), region(base, 0x1000n, 'RESERVED')] }) as Device;
-    w.mock.addDevice({ resvRegions: [region(base + 2n * MB + 0x80000n, MB, 'SW_MSI'), region(base + 0x800n, 0x1000n, 'SW_MSI')] });
+    const region = (start: bigint, length: bigint, type: 'SW_MSI' | 'RESERVED' | 'DIRECT') => ({ start, length, type, prot: 0 });
+    const a = w.mock.addDevice({ resvRegions: [region(base + 2n * MB, MB, 'SW_MSI'), region(base, 0x1000n, 'RESERVED'), region(base + 8n * MB, MB, 'SW_MSI')] }) as Device;
+    w.mock.addDevice({
+      resvRegions: [region(base + 2n * MB + 0x80000n, MB, 'SW_MSI'), region(base + 0x800n, 0x1000n, 'SW_MSI'), region(base + 9n * MB, MB, 'SW_MSI'), region(base, 0x1000n, 'DIRECT')],
+    });
     const regions = w.vfio.iommu.groupResvRegions(w.vfio.iommu.groupOf(a)!);
     expect(regions.map((r) => [r.type, r.start - base, r.length])).toEqual([
+      ['DIRECT', 0n, 0x1000n],
       ['RESERVED', 0n, 0x1000n],
       ['SW_MSI', 0x800n, 0x1000n],
       ['SW_MSI', 2n * MB, MB + 0x80000n],
+      ['SW_MSI', 8n * MB, 2n * MB],
     ]);
   });
 
