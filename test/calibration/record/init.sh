@@ -50,9 +50,9 @@ for m in $mods; do
   esac
 done
 sleep 1
-# kt.vfio=BDF: hand the function to vfio-pci and make vfio-calls.c's VFIO calls on it.
+# kt.vfio=BDF[,v1]: hand the function to vfio-pci and make vfio-calls.c's VFIO calls on it.
 vfio=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^kt.vfio=//p')
-if [ -n "$vfio" ]; then sec vfio; /bin/vfio-calls "$vfio"; end vfio; fi
+if [ -n "$vfio" ]; then sec vfio; /bin/vfio-calls $(echo "$vfio" | tr ',' ' '); end vfio; fi
 dump final
 sec pci
 for d in /sys/bus/pci/devices/*; do echo "PCI $(basename $d) $(cat $d/vendor):$(cat $d/device) sub=$(cat $d/subsystem_vendor):$(cat $d/subsystem_device) class=$(cat $d/class) config=$(od -An -tx1 -v $d/config | tr -d ' \n')"; done

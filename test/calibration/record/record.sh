@@ -3,7 +3,7 @@
 # Boots Debian's kernel KVER (default 6.12.117+deb12) of the architecture (fetch.sh) on QEMU:
 # arm64 with the machine's device tree, or with ACPI=1 through UEFI with acpi=force on its ACPI
 # tables; amd64 (q35) always on ACPI. Loads MODULES in order (kt.mods: sleepN waits N s, snap
-# dumps an intermediate state, name:param=value passes parameters; kt.vfio=BDF in the kernel
+# dumps an intermediate state, name:param=value passes parameters; kt.vfio=BDF[,v1] in the kernel
 # arguments runs vfio-calls.c on that function) and keeps what it did: test/calibration/NAME/{qemu.txt,
 # serial.log.gz}, and the firmware in test/scenarios/firmware/NAME (guest.dts, or the ACPI tables
 # as *.bin). Then `node pci2yaml.js` gives the scenario's `pci` list.

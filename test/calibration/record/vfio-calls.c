@@ -3,7 +3,10 @@
 //   KT-VFIO id=<id> kind=<kdsim step kind> <argument>=<value>... ret=<0 or -errno> [out.<field>=<value>]...
 // An argument `$<id>.<field>` is an earlier step's output, as in a scenario. mkscenario.js turns
 // the lines into the scenario's userspace steps, with `ret` as each step's expectation.
-//   vfio-calls BDF      (run by init.sh for kt.vfio=BDF)
+//   vfio-calls BDF [v1]   (run by init.sh for kt.vfio=BDF or kt.vfio=BDF,v1)
+// With v1 the container gets the v1 type1 backend (VFIO_TYPE1_IOMMU), and the unmaps show its
+// rules: a range that starts inside a mapping unmaps nothing; one that reaches into a mapping
+// unmaps it whole.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -96,11 +99,12 @@ static int group_path(char *out, size_t len) {
 
 int main(int argc, char **argv) {
   char path[256], group[300];
-  if (argc != 2) {
-    fprintf(stderr, "usage: vfio-calls BDF\n");
+  if (argc < 2 || argc > 3) {
+    fprintf(stderr, "usage: vfio-calls BDF [v1]\n");
     return 2;
   }
   bdf = argv[1];
+  const int v1 = argc == 3 && strcmp(argv[2], "v1") == 0;
   setvbuf(stdout, NULL, _IOLBF, 0);
 
   snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/driver_override", bdf);
@@ -129,10 +133,10 @@ int main(int argc, char **argv) {
   group_status("status-set", gfd);
 
   // The nesting type first (it fails on most IOMMUs and leaves the container unset), then v2,
-  // then no-IOMMU for a noiommu group.
-  int set = set_iommu("set-nesting", cfd, "TYPE1_NESTING_IOMMU", 6);
-  if (set < 0) set = set_iommu("set-type1v2", cfd, "TYPE1v2_IOMMU", VFIO_TYPE1v2_IOMMU);
-  if (set < 0) set = set_iommu("set-noiommu", cfd, "NOIOMMU_IOMMU", VFIO_NOIOMMU_IOMMU);
+  // then no-IOMMU for a noiommu group; or v1 alone.
+  int set = v1 ? set_iommu("set-type1", cfd, "TYPE1_IOMMU", VFIO_TYPE1_IOMMU) : set_iommu("set-nesting", cfd, "TYPE1_NESTING_IOMMU", 6);
+  if (set < 0 && !v1) set = set_iommu("set-type1v2", cfd, "TYPE1v2_IOMMU", VFIO_TYPE1v2_IOMMU);
+  if (set < 0 && !v1) set = set_iommu("set-noiommu", cfd, "NOIOMMU_IOMMU", VFIO_NOIOMMU_IOMMU);
   set_iommu("set-again", cfd, "TYPE1v2_IOMMU", VFIO_TYPE1v2_IOMMU);
   check_extension("ext-cc", cfd, "$container.fd", "DMA_CC_IOMMU", VFIO_DMA_CC_IOMMU);
   check_extension("ext-type1v2-set", cfd, "$container.fd", "TYPE1v2_IOMMU", VFIO_TYPE1v2_IOMMU);
@@ -149,6 +153,14 @@ int main(int argc, char **argv) {
   map_dma("map-v2m-doorbell", cfd, buf, 0x8020000, 0x1000);
   map_dma("map-its-doorbell", cfd, buf, 0x8090000, 0x1000);
   unmap_dma("unmap-cut", cfd, 0x104000, 0x1000);
+  if (v1) {
+    // A second mapping right after the first; then a range from inside the first (nothing goes)
+    // and one from the first's start into the second (both go, whole).
+    map_dma("map-next", cfd, buf, 0x110000, 0x10000);
+    unmap_dma("unmap-from-inside", cfd, 0x108000, 0x10000);
+    unmap_dma("unmap-into-next", cfd, 0x100000, 0x11000);
+    unmap_dma("unmap-gone", cfd, 0x110000, 0x10000);
+  }
   unmap_dma("unmap", cfd, 0x100000, 0x10000);
 
   int dfd = device_fd("device", gfd, bdf);
