@@ -112,6 +112,22 @@ describe('matching and probing (dd.c)', () => {
     expect(k.devicesDeferred()).toBe('');
   });
 
+  it('answers a sysfs bind with the probe\'s errno from v5.14, and -ENODEV for any failed probe or DMA configuration before', () => {
+    const bind = (profile: string): Record<string, number> => {
+      const w = new World();
+      w.bus.dmaConfigure = (dev) => (dev.name === 'dma' ? -Errno.EPROBE_DEFER : 0);
+      w.at('arch_sync', 'populate', (kk) => w.addDevices(kk, 'bad', 'dma', 'later'));
+      const k: Kernel = w.kernel({ profile });
+      k.boot();
+      const failing = (dev: { name: string }): number => (dev.name === 'bad' ? -Errno.EINVAL : -Errno.EPROBE_DEFER);
+      k.driverRegister({ ...w.driver('manual', failing), matchTable: ['bad', 'dma', 'later'] });
+      const drv = k.findDriver(w.bus, 'manual')!;
+      return Object.fromEntries(['bad', 'dma', 'later'].map((n) => [n, k.deviceDriverAttach(drv, k.device(n)!)]));
+    };
+    expect(bind('linux-6.1')).toEqual({ bad: -Errno.EINVAL, dma: -Errno.EAGAIN, later: -Errno.EAGAIN });
+    expect(bind('linux-5.10')).toEqual({ bad: -Errno.ENODEV, dma: -Errno.ENODEV, later: -Errno.ENODEV });
+  });
+
   it('binds only the driver named by driver_override', () => {
     const w = new World();
     w.at('device', 'drivers', (kk) => {

@@ -213,6 +213,7 @@ export class Dd {
   reallyProbe(dev: Device, drv: Driver): number {
     const k = this.k;
     k.stats.probeAttempts++;
+    this.#dmaConfigureFailed = false;
     if (k.tracing) k.emit({ type: 'probe_start', device: dev.name, driver: drv.name });
     if (k.deferred.deferAllProbes) {
       if (k.dbg.dd) k.devDbg(dev, DD, `Driver ${drv.name} force probe deferral`);
@@ -233,6 +234,7 @@ export class Dd {
     // bus->dma_configure(): the IOMMU deferral surfaces here.
     let ret = drv.bus.dmaConfigure(dev);
     if (ret !== 0) {
+      this.#dmaConfigureFailed = true;
       if (ret === -EPROBE_DEFER) this.#traceDefer(dev, drv, 'dma', dev.deferredReason ?? 'dma_configure');
       else if (k.tracing) k.emit({ type: 'probe_fail', device: dev.name, driver: drv.name, errno: ret });
       this.#unbindCleanup(dev);
@@ -326,13 +328,23 @@ export class Dd {
     k.busNotify(dev, BusNotify.BOUND_DRIVER);
   }
 
+  // Whether the last really_probe() failed in bus->dma_configure() (before v5.14 that failure
+  // went to probe_failed, which ignored it like a probe error).
+  #dmaConfigureFailed = false;
+
   /**
    * dd.c: device_driver_attach() — bind `dev` to `drv` now (sysfs `bind`,
    * `driver_override` + bind). A deferral is reported as -EAGAIN and the
-   * device is not queued for retry.
+   * device is not queued for retry. Before v5.14 (ef6dcbdd8eb2, 45ddcb42949f)
+   * really_probe() returned 0 for a failed probe or DMA configuration, so that
+   * the next driver could try, and bind_store() answered -ENODEV ("driver didn't
+   * accept device"); a deferral of the supplier-link check came back as
+   * -EPROBE_DEFER itself.
    */
   deviceDriverAttach(drv: Driver, dev: Device): number {
+    this.#dmaConfigureFailed = false;
     let ret = this.#driverProbeDeviceLocked(drv, dev);
+    if (!this.k.profile.atLeast(5, 14)) return ret > 0 || (ret < 0 && this.#dmaConfigureFailed) ? -Errno.ENODEV : ret;
     if (ret > 0) ret = -ret;
     if (ret === -EPROBE_DEFER) return -Errno.EAGAIN;
     return ret;
