@@ -50,7 +50,7 @@ for m in $mods; do
   esac
 done
 sleep 1
-# kt.vfio=BDF[,v1]: hand the function to vfio-pci and make vfio-calls.c's VFIO calls on it.
+# kt.vfio=BDF[,v1][,release]: hand the function to vfio-pci and make vfio-calls.c's VFIO calls on it.
 vfio=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^kt.vfio=//p')
 if [ -n "$vfio" ]; then sec vfio; /bin/vfio-calls $(echo "$vfio" | tr ',' ' '); end vfio; fi
 dump final

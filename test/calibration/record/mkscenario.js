@@ -79,8 +79,10 @@ const calls = section('vfio').filter((l) => l.startsWith('KT-VFIO ')).map((l) =>
   return call;
 });
 const yamlValue = (v) => (/^\d+$/.test(v) ? v : JSON.stringify(v));
+// A driver-core step (no dot in its kind, such as drivers_probe) takes the device alone.
+const stepArgs = (c) => (c.kind.includes('.') ? `{ ${c.args.map(([k, v]) => `${k}: ${yamlValue(v)}`).join(', ')} }` : yamlValue(c.args[0][1]));
 if (calls.length > 0) {
-  out.push('userspace:', ...calls.map((c) => `  - { id: ${c.id}, ${c.kind}: { ${c.args.map(([k, v]) => `${k}: ${yamlValue(v)}`).join(', ')} }, expect: ${c.ret} }`));
+  out.push('userspace:', ...calls.map((c) => `  - { id: ${c.id}, ${c.kind}: ${stepArgs(c)}, expect: ${c.ret} }`));
 }
 out.push('expect:', '  bound:', ...devices.filter((d) => d.bus !== 'pci_express')
   .map((d) => `    ${d.bus === 'platform' ? '' : `${d.bus}:`}${d.name}: ${d.driver === '-' ? 'null' : d.driver}`));

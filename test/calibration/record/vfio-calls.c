@@ -3,10 +3,11 @@
 //   KT-VFIO id=<id> kind=<kdsim step kind> <argument>=<value>... ret=<0 or -errno> [out.<field>=<value>]...
 // An argument `$<id>.<field>` is an earlier step's output, as in a scenario. mkscenario.js turns
 // the lines into the scenario's userspace steps, with `ret` as each step's expectation.
-//   vfio-calls BDF [v1]   (run by init.sh for kt.vfio=BDF or kt.vfio=BDF,v1)
+//   vfio-calls BDF [v1] [release]   (run by init.sh for kt.vfio=BDF[,v1][,release])
 // With v1 the container gets the v1 type1 backend (VFIO_TYPE1_IOMMU), and the unmaps show its
 // rules: a range that starts inside a mapping unmaps nothing; one that reaches into a mapping
-// unmaps it whole.
+// unmaps it whole. With release the function goes back to the host at the end: unbind from
+// vfio-pci, clear driver_override, drivers_probe.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -99,12 +100,17 @@ static int group_path(char *out, size_t len) {
 
 int main(int argc, char **argv) {
   char path[256], group[300];
-  if (argc < 2 || argc > 3) {
-    fprintf(stderr, "usage: vfio-calls BDF [v1]\n");
+  int v1 = 0, release = 0;
+  for (int i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "v1") == 0) v1 = 1;
+    else if (strcmp(argv[i], "release") == 0) release = 1;
+    else argc = 0;
+  }
+  if (argc < 2) {
+    fprintf(stderr, "usage: vfio-calls BDF [v1] [release]\n");
     return 2;
   }
   bdf = argv[1];
-  const int v1 = argc == 3 && strcmp(argv[2], "v1") == 0;
   setvbuf(stdout, NULL, _IOLBF, 0);
 
   snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/driver_override", bdf);
@@ -171,5 +177,12 @@ int main(int argc, char **argv) {
   r = ret_of(ioctl(gfd, VFIO_GROUP_UNSET_CONTAINER));
   printf("KT-VFIO id=unset kind=vfio.group_unset_container fd=$group.fd ret=%d\n", r);
   group_status("status-unset", gfd);
+  if (release) {
+    snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+    printf("KT-VFIO id=release-unbind kind=sysfs.unbind device=%s ret=%d\n", bdf, sysfs_write(path, bdf));
+    snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/driver_override", bdf);
+    printf("KT-VFIO id=release-override kind=sysfs.driver_override device=%s driver= ret=%d\n", bdf, sysfs_write(path, "\n"));
+    printf("KT-VFIO id=release-probe kind=drivers_probe device=%s ret=%d\n", bdf, sysfs_write("/sys/bus/pci/drivers_probe", bdf));
+  }
   return 0;
 }
