@@ -52,8 +52,7 @@ function section(log: string, name: string): string[] {
   return body.split('\n').filter((l) => l !== '');
 }
 
-function recorded(machine: string): Recorded {
-  const log = serialLog(machine);
+function recorded(log: string): Recorded {
   const field = (line: string, key: string): string => new RegExp(`\\b${key}=(\\S*)`).exec(line)?.[1] ?? '';
   const orNull = (v: string): string | null => (v === '-' ? null : v);
   return {
@@ -85,7 +84,9 @@ describe('real Linux 6.12 on recorded machines (test/calibration)', () => {
     describe(machine, () => {
       let rec: Recorded | undefined;
       let run: RunResult | undefined;
-      const t = (): Recorded => (rec ??= recorded(machine));
+      // Read once: which checks apply depends on the sections the recording has.
+      const log = serialLog(machine);
+      const t = (): Recorded => (rec ??= recorded(log));
       const r = (): RunResult => (run ??= runScenario(loadScenario(join(import.meta.dirname, 'scenarios', `calib-${machine}.yaml`))));
       const compared = (): Recorded['devices'] => t().devices.filter((d) => MODELLED_BUSES.has(d.bus) || (d.bus === 'platform' && d.driver !== null && PLATFORM_DRIVERS.has(d.driver)));
       const names = (): Set<string> => new Set(compared().map((d) => d.name));
@@ -125,19 +126,19 @@ describe('real Linux 6.12 on recorded machines (test/calibration)', () => {
       });
 
       // Recorded since sysfs reserved_regions was dumped: what each group keeps out of DMA.
-      if (serialLog(machine).includes('===KT-BEGIN reserved_regions final===')) {
+      if (log.includes('===KT-BEGIN reserved_regions final===')) {
         it("lists each IOMMU group's reserved regions as sysfs did", () => {
           const sysfsType = (t: string): string => ({ DIRECT: 'direct', DIRECT_RELAXABLE: 'direct-relaxable', RESERVED: 'reserved', MSI: 'msi', SW_MSI: 'msi' })[t] ?? t;
           const hex = (v: bigint): string => `0x${v.toString(16).padStart(16, '0')}`;
           const core = iommuCore(r().kernel);
           const ours = core.groups().flatMap((g) => core.groupResvRegions(core.group(g.id)!).map((x) => `RESV group=${g.id} ${hex(x.start)} ${hex(x.start + x.length - 1n)} ${sysfsType(x.type)}`));
-          expect(ours).toEqual(section(serialLog(machine), 'reserved_regions final'));
+          expect(ours).toEqual(section(log, 'reserved_regions final'));
         });
       }
 
       // The machines recorded with kt.vfio: record/vfio-calls.c handed a function to vfio-pci
       // and made its VFIO calls; the scenario makes the same calls as steps.
-      if (serialLog(machine).includes('===KT-BEGIN vfio===')) {
+      if (log.includes('===KT-BEGIN vfio===')) {
         it('returns to every VFIO call what Linux returned, and writes back the same fields', () => {
           const asNumber = (v: unknown): string => String(BigInt(v as bigint | number | string));
           const ours = t().vfio.map((c) => ({

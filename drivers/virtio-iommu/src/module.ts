@@ -24,13 +24,13 @@ export const virtioIommuModule = new KernelModule('virtio_iommu', {
  */
 export const QEMU_X86_VIOMMU_RESERVED_REGIONS: readonly ViommuResvMem[] = [{ subtype: VIRTIO_IOMMU_RESV_MEM_T.MSI, start: 0xfee00000n, end: 0xfeefffffn }];
 
-/** The MSI controller of a QEMU arm virt machine, by its register frame. */
+/** The MSI controller of a QEMU arm virt machine, by its register frame (`msiControllers()` of @kdsim/iommu). */
 export interface QemuArmMsiController {
   /** `its`: a GICv3 ITS; `v2m`: a GICv2m frame. */
   readonly kind: 'its' | 'v2m';
   /** First address of its frame. */
   readonly base: bigint;
-  /** Size of its frame (an ITS has two 64 KiB pages, a GICv2m frame one 4 KiB page). */
+  /** Size of its frame. */
   readonly size: bigint;
 }
 

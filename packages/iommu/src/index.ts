@@ -24,6 +24,6 @@ export { IommuCore, type IommuGroupView } from './core.js';
 export { DmaEndpoints, type DmaEndpoint, type DmaAlias, type DmaEndpointDescriber } from './endpoints.js';
 export { IommuDmaConfigure, AcpiIommuState } from './dma-configure.js';
 export { iommuCoreModule, iommuCore } from './module.js';
-export { msiDeviceHasIsolatedMsi } from './msi.js';
+export { msiDeviceHasIsolatedMsi, msiControllers, type MsiController } from './msi.js';
 export { DmaSimpleBus } from './dma-bus.js';
 export { pciDmaEndpoints, platformDmaEndpoints, busPciView } from './bus-glue.js';

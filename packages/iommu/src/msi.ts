@@ -1,13 +1,45 @@
 import type { Device, Kernel } from '@kdsim/core';
-import { iortMsiMapId, MachineFirmware, ofMapId, type OfNode } from '@kdsim/firmware';
+import { iortMsiMapId, MachineFirmware, ofAddressToResource, ofMapId, type OfNode } from '@kdsim/firmware';
 import { DmaEndpoints, type DmaEndpoint } from './endpoints.js';
 
 // irq-gic-v3-its-msi.c / irq-gic-v3-its.c: the ITS's MSI domains carry IRQ_DOMAIN_FLAG_ISOLATED_MSI
 // (IRQ_DOMAIN_FLAG_MSI_REMAP before v6.3): it translates by DeviceID, so a device cannot write
 // another's interrupts. A GICv2m frame has no such flag, and kdsim models no x86 interrupt remapping.
 const ITS_COMPATIBLE = 'arm,gic-v3-its';
+const V2M_COMPATIBLE = 'arm,gic-v2m-frame';
 
 const isIts = (np: OfNode | null): boolean => np !== null && np.isAvailable() && (np.readStringArray('compatible') ?? []).includes(ITS_COMPATIBLE);
+
+/** An MSI controller of a GIC machine, by its register frame. */
+export interface MsiController {
+  /** `its`: a GICv3 ITS; `v2m`: a GICv2m frame. */
+  readonly kind: 'its' | 'v2m';
+  /** First address of its frame. */
+  readonly base: bigint;
+  /** Size of its frame (an ITS has two 64 KiB pages, control and translater; a GICv2m frame one 4 KiB page). */
+  readonly size: bigint;
+  /** An ITS's translation ID, which IORT ITS groups name (ACPI only). */
+  readonly itsId?: number;
+}
+
+/**
+ * The machine's MSI controllers: the available ITS and GICv2m frame nodes of its device
+ * tree, or the ITS and MSI frame entries of its MADT (with the architectural frame sizes).
+ */
+export function msiControllers(fw: MachineFirmware): readonly MsiController[] {
+  const out: MsiController[] = [];
+  if (fw.of !== null) {
+    for (const n of fw.of.allNodes()) {
+      const compatible = n.readStringArray('compatible') ?? [];
+      const kind = compatible.includes(ITS_COMPATIBLE) ? 'its' : compatible.includes(V2M_COMPATIBLE) ? 'v2m' : null;
+      const frame = kind !== null && n.isAvailable() ? ofAddressToResource(n) : undefined;
+      if (kind !== null && frame !== undefined) out.push({ kind, base: frame.start, size: frame.size });
+    }
+  }
+  for (const its of fw.acpi?.madt?.gicIts ?? []) out.push({ kind: 'its', base: its.base, size: 0x20000n, itsId: its.id });
+  for (const frame of fw.acpi?.madt?.gicMsiFrames ?? []) out.push({ kind: 'v2m', base: frame.base, size: 0x1000n });
+  return out;
+}
 
 // The MSI controller a DT-described device's MSIs go to: the first `msi-map` (translating the
 // device's requester ID) or `msi-parent` on its node or an ancestor (of_msi_map_get_device_domain(),
@@ -43,9 +75,7 @@ function msiRid(ep: DmaEndpoint): number {
 export function msiDeviceHasIsolatedMsi(k: Kernel, dev: Device): boolean {
   if (!k.container.isBound(MachineFirmware)) return false;
   const fw = k.container.get(MachineFirmware);
-  if (!k.profile.atLeast(6, 3)) {
-    return (fw.of?.allNodes().some(isIts) ?? false) || madtItsIds(fw).length > 0;
-  }
+  if (!k.profile.atLeast(6, 3)) return msiControllers(fw).some((c) => c.kind === 'its');
   const ep = k.container.get(DmaEndpoints).describe(dev);
   if (ep === null) return false;
   if (ep.ofNode !== null) return isIts(ofMsiController(ep.ofNode, msiRid(ep)));
@@ -55,9 +85,5 @@ export function msiDeviceHasIsolatedMsi(k: Kernel, dev: Device): boolean {
   const iort = fw.acpi?.iort ?? null;
   if (ep.acpi === null || iort === null) return false;
   const group = iortMsiMapId(iort, ep.acpi.endpoint, msiRid(ep)).its;
-  return group?.kind === 'itsGroup' && group.identifiers.some((id) => madtItsIds(fw).includes(id));
-}
-
-function madtItsIds(fw: MachineFirmware): readonly number[] {
-  return fw.acpi?.madt?.gicIts.map((its) => its.id) ?? [];
+  return group?.kind === 'itsGroup' && msiControllers(fw).some((c) => c.itsId !== undefined && group.identifiers.includes(c.itsId));
 }

@@ -213,7 +213,6 @@ export class Dd {
   reallyProbe(dev: Device, drv: Driver): number {
     const k = this.k;
     k.stats.probeAttempts++;
-    this.#dmaConfigureFailed = false;
     if (k.tracing) k.emit({ type: 'probe_start', device: dev.name, driver: drv.name });
     if (k.deferred.deferAllProbes) {
       if (k.dbg.dd) k.devDbg(dev, DD, `Driver ${drv.name} force probe deferral`);
@@ -328,8 +327,9 @@ export class Dd {
     k.busNotify(dev, BusNotify.BOUND_DRIVER);
   }
 
-  // Whether the last really_probe() failed in bus->dma_configure() (before v5.14 that failure
-  // went to probe_failed, which ignored it like a probe error).
+  // Set when really_probe() fails in bus->dma_configure() (before v5.14 that failure went to
+  // probe_failed, which ignored it like a probe error); device_driver_attach() clears it. A
+  // probe nested in the driver's own probe cannot set it first: DMA configuration comes before.
   #dmaConfigureFailed = false;
 
   /**

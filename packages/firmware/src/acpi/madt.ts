@@ -7,14 +7,10 @@ export const MADT_HEADER_SIZE = 44;
 
 /** The MADT subtable types kdsim reads (actbl2.h: enum acpi_madt_type). */
 export const MADT_TYPE = {
-  /** GIC CPU interface (GICC). */
-  GENERIC_INTERRUPT: 0x0b,
   /** GIC distributor (GICD). */
   GENERIC_DISTRIBUTOR: 0x0c,
   /** GICv2m MSI frame. */
   GENERIC_MSI_FRAME: 0x0d,
-  /** GICv3 redistributor range. */
-  GENERIC_REDISTRIBUTOR: 0x0e,
   /** GICv3 ITS (Generic Interrupt Translator). */
   GENERIC_TRANSLATOR: 0x0f,
 } as const;

@@ -14,11 +14,11 @@ export const acpiStep: MachineStep = {
   build(ctx) {
     const iort = ctx.acpiTables.get('IORT')?.[0];
     const madt = ctx.acpiTables.get('APIC')?.[0];
-    if (iort === undefined) return;
+    if (iort === undefined && madt === undefined) return;
     ctx.firmware = new MachineFirmware({
       of: ctx.firmware.of,
       acpi: {
-        iort: decodeIort(iort.bytes, iort.file),
+        iort: iort !== undefined ? decodeIort(iort.bytes, iort.file) : null,
         viot: ctx.firmware.acpi?.viot ?? null,
         madt: madt !== undefined ? decodeMadt(madt.bytes, madt.file) : null,
       },

@@ -4,11 +4,11 @@ import { AcpiCompanion, acpiPlatformModule, ambaBusModule, platformBusModule } f
 import { VirtioHardware, virtioBusModule, type VirtioPciModel } from '@kdsim/bus-virtio';
 import { PCI_HOST_GENERIC_COMPATIBLES, endpointModules } from '@kdsim/driver-endpoints';
 import {
-  QEMU_X86_VIOMMU_RESERVED_REGIONS, VIRTIO_ID_IOMMU, qemuArmVirtViommuReservedRegions, qemuVirtioIommuPciModel, type QemuArmMsiController,
+  QEMU_X86_VIOMMU_RESERVED_REGIONS, VIRTIO_ID_IOMMU, qemuArmVirtViommuReservedRegions, qemuVirtioIommuPciModel,
 } from '@kdsim/driver-virtio-iommu';
 import { cached, type Fwnode } from '@kdsim/core';
-import { AcpiDeviceFwnode, decodeMadt, decodeViot, FirmwareError, ofAddressToResource } from '@kdsim/firmware';
-import { iommuCoreModule, type IommuConfig } from '@kdsim/iommu';
+import { AcpiDeviceFwnode, decodeViot, FirmwareError } from '@kdsim/firmware';
+import { iommuCoreModule, msiControllers, type IommuConfig } from '@kdsim/iommu';
 import { AcpiViotTable, acpiViotModule } from '@kdsim/driver-viot';
 import { iortModule } from '@kdsim/driver-iort';
 import type { PciDoc } from '../document.js';
@@ -36,28 +36,6 @@ export function debianIommuConfig(arch: string): Partial<IommuConfig> {
   return arch === 'x86_64'
     ? { defaultDomain: 'lazy', drivers: ['virtio-iommu'] }
     : { defaultDomain: 'strict', drivers: ['arm-smmu', 'arm-smmu-v3', 'virtio-iommu'] };
-}
-
-// The arm machine's MSI controller, from the device tree (an available ITS or GICv2m frame node)
-// or the MADT (its ITS or MSI frame entries, with the frame sizes QEMU's virt machine gives them).
-function armMsiController(ctx: BuildContext): QemuArmMsiController | null {
-  const of = ctx.firmware.of;
-  if (of !== null) {
-    for (const n of of.allNodes()) {
-      const compatible = n.readStringArray('compatible') ?? [];
-      const kind = compatible.includes('arm,gic-v3-its') ? 'its' : compatible.includes('arm,gic-v2m-frame') ? 'v2m' : null;
-      const frame = kind !== null && n.isAvailable() ? ofAddressToResource(n) : undefined;
-      if (kind !== null && frame !== undefined) return { kind, base: frame.start, size: frame.size };
-    }
-    return null;
-  }
-  const apic = ctx.acpiTables.get('APIC')?.[0];
-  if (apic === undefined) return null;
-  const madt = decodeMadt(apic.bytes, apic.file);
-  const its = madt.gicIts[0];
-  if (its !== undefined) return { kind: 'its', base: its.base, size: 0x20000n };
-  const frame = madt.gicMsiFrames[0];
-  return frame !== undefined ? { kind: 'v2m', base: frame.base, size: 0x1000n } : null;
 }
 
 function dtHostNode(ctx: BuildContext): Fwnode | null {
@@ -141,7 +119,7 @@ export const hardwareStep: MachineStep = {
       // reports the machine's MSI doorbell (x86: the APIC range) as every endpoint's MSI region.
       virtio[bdf.toLowerCase()] = qemuVirtioIommuPciModel({
         ...(topology !== null ? { endpoints: qemuIommuRequesterIds(topology.hosts[0]!) } : {}),
-        reservedRegions: s.arch === 'x86_64' ? QEMU_X86_VIOMMU_RESERVED_REGIONS : qemuArmVirtViommuReservedRegions(armMsiController(ctx)),
+        reservedRegions: s.arch === 'x86_64' ? QEMU_X86_VIOMMU_RESERVED_REGIONS : qemuArmVirtViommuReservedRegions(msiControllers(ctx.firmware)[0] ?? null),
       });
     }
     const viotTable = acpi ? ctx.acpiTables.get('VIOT')?.[0] : undefined;
