@@ -195,6 +195,16 @@ describe('arm-smmu-v3 capabilities and domains per kernel', () => {
     expect(c.drv.domainAllocPaging(c.dev('eth@a000000'), IOMMU_HWPT_ALLOC.NEST_PARENT, null)).toBe(-Errno.EOPNOTSUPP);
   });
 
+  it('confines a finalised domain to its input size: 48-bit VAs at stage 1, the IAS at stage 2', () => {
+    const a = boot('linux-6.12');
+    const s1 = a.drv.domainAllocPaging(a.dev('eth@a000000'), 0, null) as SmmuV3Domain;
+    expect(s1.geometry).toEqual({ apertureStart: 0n, apertureEnd: (1n << 48n) - 1n, forceAperture: true });
+    const b = boot('linux-6.13', { ...QEMU_SMMUV3, s2p: true, oasBits: 42 });
+    const s2 = b.drv.domainAllocPaging(b.dev('eth@a000000'), IOMMU_HWPT_ALLOC.NEST_PARENT, null) as SmmuV3Domain;
+    expect(s2.stage).toBe(2);
+    expect(s2.geometry.apertureEnd).toBe((1n << 42n) - 1n);
+  });
+
   it('allows a vIOMMU only with nesting and CANWBS or S2FWB (v6.13+)', () => {
     const b = boot('linux-6.13', { ...QEMU_SMMUV3, s2p: true });
     expect(b.drv.viommuSupported(b.dev('eth@a000000'))).toBe(false);

@@ -76,6 +76,11 @@ export class SmmuV3Domain extends IommuDomain {
     if (!smmu.has(ARM_SMMU_FEAT.TRANS_S1)) this.stage = 2;
     if (!smmu.has(ARM_SMMU_FEAT.TRANS_S2)) this.stage = 1;
     this.smmu = smmu;
+    // The input size: a stage-1 VA of 48 bits (IDR5.VAX's 52 is not modelled), the SMMU's IAS
+    // for stage 2. DMA is confined to it (force_aperture), so iommufd keeps every IOVA above it
+    // out of an IOAS the domain is attached to.
+    const ias = this.stage === 1 ? 48 : smmu.probe.ias;
+    this.geometry = { apertureStart: 0n, apertureEnd: (1n << BigInt(ias)) - 1n, forceAperture: true };
   }
 
   protected override doAttach(dev: Device): number {

@@ -1,7 +1,7 @@
 import { Errno, LogLevel, type Device, type DriverSpec, type Kernel } from '@kdsim/core';
 import { VIRTIO_F, virtioDriver, type VirtioDevice } from '@kdsim/bus-virtio';
 import {
-  IOMMU_PROT, IommuCore, IommuDevice, IommuDomain, IommuDomainType, type IommuCap, type IommuOps, type IommuResvRegion,
+  IOMMU_PROT, IommuCore, IommuDevice, IommuDomain, IommuDomainType, type IommuCap, type IommuDomainGeometry, type IommuOps, type IommuResvRegion,
 } from '@kdsim/iommu';
 import { VirtioIommuDeviceModel } from './device-model.js';
 import { VIRTIO_IOMMU_ATTACH_F_BYPASS, VIRTIO_IOMMU_F, VIRTIO_IOMMU_MAP_F, VIRTIO_IOMMU_RESV_MEM_T, viommuGetReqErrno } from './protocol.js';
@@ -14,6 +14,9 @@ const MSI_IOVA_LENGTH = 0x100000n;
 
 const has = (features: bigint, b: number): boolean => (features & (1n << BigInt(b))) !== 0n;
 
+// kzalloc()'s geometry of a domain no instance finalised yet.
+const UNFINALISED: IommuDomainGeometry = Object.freeze({ apertureStart: 0n, apertureEnd: 0n, forceAperture: false });
+
 /** One probed virtio-iommu (struct viommu_dev). */
 export class Viommu extends IommuDevice {
   /** Next free domain ID, and the last usable one. */
@@ -22,6 +25,8 @@ export class Viommu extends IommuDevice {
   readonly lastDomain: number;
   /** The ID reserved for the bypass identity domain, or null without BYPASS_CONFIG. */
   readonly identityDomainId: number | null;
+  /** What a domain finalised on this instance may translate: the input range (force_aperture). */
+  readonly geometry: IommuDomainGeometry;
   readonly #used = new Set<number>();
 
   /** An instance on top of its modelled device. */
@@ -33,6 +38,8 @@ export class Viommu extends IommuDevice {
     this.identityDomainId = has(features, VIRTIO_IOMMU_F.BYPASS_CONFIG) ? first++ : null;
     this.firstDomain = first;
     this.lastDomain = range.end;
+    const input = has(features, VIRTIO_IOMMU_F.INPUT_RANGE) ? model.inputRange : { start: 0n, end: (1n << 64n) - 1n };
+    this.geometry = { apertureStart: input.start, apertureEnd: input.end, forceAperture: true };
   }
 
   /** ida_alloc_range() over [firstDomain, lastDomain]. */
@@ -59,9 +66,13 @@ export class ViommuDomain extends IommuDomain {
   /** Domain ID on the device. */
   id = -1;
 
-  /** Creates a domain of `type`. */
-  constructor(readonly driver: VirtioIommuDriver, type: number, pgsize: bigint, readonly bypass = false) {
-    super({ type, ops: driver.ops, pgsizeBitmap: pgsize });
+  /**
+   * Creates a domain of `type`. Until it is finalised on an instance its geometry is
+   * viommu_domain_alloc()'s zeroed one (an aperture of IOVA 0 alone, not forced), unless
+   * `geometry` gives the instance's.
+   */
+  constructor(readonly driver: VirtioIommuDriver, type: number, pgsize: bigint, readonly bypass = false, geometry: IommuDomainGeometry = UNFINALISED) {
+    super({ type, ops: driver.ops, pgsizeBitmap: pgsize, geometry });
   }
 
   // viommu_attach_dev(): finalise on first use, one ATTACH per endpoint ID, replay on the first endpoint.
@@ -74,6 +85,7 @@ export class ViommuDomain extends IommuDomain {
       if (id < 0) return id;
       this.viommu = v;
       this.id = id;
+      this.geometry = v.geometry;
     }
     const first = this.devices.length === 0;
     for (const ep of this.driver.k.container.get(IommuCore).fwspec(dev)?.ids ?? []) {
@@ -199,7 +211,12 @@ export class VirtioIommuDriver {
     if (v === null) return -Errno.ENODEV;
     const mask = v.model.pageSizeMask;
     if ((mask & -mask) > PAGE_SIZE) return -Errno.ENODEV;
-    return new ViommuDomain(this, IommuDomainType.UNMANAGED, mask);
+    // Up to v6.14 the paging domain came from the type-only domain_alloc() and was finalised at
+    // its first attach: iommufd's HWPT_ALLOC adds it to the IOAS with the zeroed geometry, which
+    // reserves every IOVA but 0 (-EADDRINUSE when anything is mapped above it). The conversion
+    // to domain_alloc_paging(dev) (the spec: after v6.12; taken as v6.15) finalises at once.
+    const geometry = this.k.profile.atLeast(6, 15) ? v.geometry : UNFINALISED;
+    return new ViommuDomain(this, IommuDomainType.UNMANAGED, mask, false, geometry);
   }
 
   /**

@@ -318,6 +318,14 @@ export class IommuCore {
     return iommu.singletonGroup;
   }
 
+  /**
+   * iommu.c: iommu_group_add_device() for a device no IOMMU translates (VFIO's no-IOMMU
+   * group): it joins `group` with the same line as any member.
+   */
+  groupAddDevice(group: IommuGroup, dev: Device): void {
+    this.#groupAddDevice(group, dev);
+  }
+
   // iommu.c: iommu_group_alloc_device()
   #groupAddDevice(group: IommuGroup, dev: Device): void {
     group.devices.push(dev);

@@ -44,8 +44,8 @@ export class IommuDomain {
   readonly ops: IommuOps;
   /** Page sizes. */
   readonly pgsizeBitmap: bigint;
-  /** The aperture. */
-  readonly geometry: IommuDomainGeometry;
+  /** The aperture (a driver sets it when it finalises the domain on an instance). */
+  geometry: IommuDomainGeometry;
   /** IOMMU_HWPT_ALLOC_* flags. */
   readonly flags: number;
   /** The parent of a nested domain. */

@@ -246,18 +246,17 @@ export class IoPagetable {
       const r = this.#checkAlignment(align);
       if (r !== 0) return r;
     }
+    // Whether or not the aperture is forced: a domain not finalised yet reserves all but IOVA 0.
     const g = domain.geometry;
-    if (g.forceAperture) {
-      if (g.apertureStart > 0n) {
-        const r = this.reserve(0n, g.apertureStart - 1n, domain);
-        if (r !== 0) return r;
-      }
-      if (g.apertureEnd < ULONG_MAX) {
-        const r = this.reserve(g.apertureEnd + 1n, ULONG_MAX, domain);
-        if (r !== 0) {
-          this.unreserve(domain);
-          return r;
-        }
+    if (g.apertureStart > 0n) {
+      const r = this.reserve(0n, g.apertureStart - 1n, domain);
+      if (r !== 0) return r;
+    }
+    if (g.apertureEnd < ULONG_MAX) {
+      const r = this.reserve(g.apertureEnd + 1n, ULONG_MAX, domain);
+      if (r !== 0) {
+        this.unreserve(domain);
+        return r;
       }
     }
     for (const area of this.areas) {

@@ -73,7 +73,7 @@ export class VfioCore {
     if (ig === null) {
       if (!this.config.noiommu || type !== 'VFIO_IOMMU') return -Errno.EINVAL;
       const fake = this.iommu.groupAlloc();
-      fake.devices.push(dev);
+      this.iommu.groupAddDevice(fake, dev);
       const g = new VfioGroup(fake, 'VFIO_NO_IOMMU');
       this.#groups.set(fake, g);
       this.tainted = true;

@@ -313,10 +313,13 @@ export class VfioProcess {
     return result(c.setIommu(type), {});
   }
 
+  // container.c: vfio_fops_unl_ioctl() passes a type1 ioctl to the container's IOMMU driver:
+  // -EINVAL without one, -ENOTTY from the no-IOMMU driver (vfio_noiommu_ioctl()).
   #type1(fd: number): Type1Iommu | number {
     const c = this.#container(fd);
     if (typeof c === 'number') return c;
-    return c.backend?.kind === 'type1' ? c.backend.iommu : -Errno.EINVAL;
+    if (c.backend === null) return -Errno.EINVAL;
+    return c.backend.kind === 'type1' ? c.backend.iommu : -Errno.ENOTTY;
   }
 
   /** VFIO_IOMMU_MAP_DMA on a type1 container (-EINVAL without the backend, -EEXIST over a mapping). */
