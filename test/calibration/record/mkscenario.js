@@ -31,11 +31,13 @@ const OWN = /^(console=|loglevel=|log_buf_len=|panic=|kt\.mods=|kt\.vfio=|acpi=f
 const extra = (cmdline.replace(/dyndbg="[^"]*"/, '').match(/\S+/g) ?? []).filter((t) => !OWN.test(t));
 const dyndbg = /dyndbg="([^"]*)"/.exec(cmdline)?.[1] ?? '';
 // kt.mods entries `name:param=value` give their parameters as the command line's `name.param=value`
-// (modprobe's way, which kdsim models). kdsim's `vfio` module has the type1 backend in it (Debian
-// builds vfio_iommu_type1 apart).
+// (modprobe's way, which kdsim models). kdsim's `vfio` module has the type1 backend and iommufd in
+// it (Debian builds vfio_iommu_type1 apart, and build-kernel.sh iommufd), so each of them is `vfio`,
+// loaded where the first of them was.
 const mods = (/kt\.mods=(\S+)/.exec(cmdline)?.[1] ?? '').split(',').filter((m) => m !== '');
 const modParams = mods.flatMap((m) => m.split(':').slice(1).map((p) => `${m.split(':')[0]}.${p}`));
-const modules = mods.map((m) => m.split(':')[0]).join(',').replace(/\bvfio_iommu_type1\b/, 'vfio').replace(/\bvfio-pci\b/, 'vfio_pci');
+const KDSIM_MODULE = { vfio_iommu_type1: 'vfio', iommufd: 'vfio', 'vfio-pci': 'vfio_pci' };
+const modules = [...new Set(mods.map((m) => m.split(':')[0]).map((m) => KDSIM_MODULE[m] ?? m))].join(',');
 
 // What the calibration test compares: PCI, port-service and virtio devices, the PCI host and the IOMMUs.
 const BUSES = new Set(['pci', 'pci_express', 'virtio']);
@@ -71,7 +73,8 @@ const calls = section('vfio').filter((l) => l.startsWith('KT-VFIO ')).map((l) =>
   const call = { id: '', kind: '', ret: 0, args: [], outs: [] };
   for (const token of l.split(' ').slice(1)) {
     const [key, value] = [token.slice(0, token.indexOf('=')), token.slice(token.indexOf('=') + 1)];
-    if (key === 'id' || key === 'kind') call[key] = value;
+    // The first `id` is the step's; a later one is an argument (IOMMU_DESTROY's object).
+    if ((key === 'id' && call.id === '') || key === 'kind') call[key] = value;
     else if (key === 'ret') call.ret = Number(value);
     else if (key.startsWith('out.')) call.outs.push([key.slice(4), value]);
     else call.args.push([key, value]);
@@ -79,6 +82,10 @@ const calls = section('vfio').filter((l) => l.startsWith('KT-VFIO ')).map((l) =>
   return call;
 });
 const yamlValue = (v) => (/^\d+$/.test(v) ? v : JSON.stringify(v));
+// An output list of IOVA ranges (`START-LAST,...`) as the step's list of { start, last }.
+const outValue = (v) => (/^0x\w+-0x\w+(,|$)/.test(v)
+  ? `[${v.split(',').map((r) => `{ start: "${r.split('-')[0]}", last: "${r.split('-')[1]}" }`).join(', ')}]`
+  : yamlValue(v));
 // A driver-core step (no dot in its kind, such as drivers_probe) takes the device alone.
 const stepArgs = (c) => (c.kind.includes('.') ? `{ ${c.args.map(([k, v]) => `${k}: ${yamlValue(v)}`).join(', ')} }` : yamlValue(c.args[0][1]));
 if (calls.length > 0) {
@@ -93,7 +100,7 @@ out.push(groups.length === 0 ? '  groups: []' : '  groups:', ...groups.map((g) =
 out.push(`  counts: { deferrals: { ${Object.entries(deferrals).map(([d, n]) => `${d}: ${n}`).join(', ')} } }`);
 out.push(`  bindOrder: [${bound.join(', ')}]`);
 const outputs = calls.filter((c) => c.outs.length > 0);
-if (outputs.length > 0) out.push('  outputs:', ...outputs.map((c) => `    ${c.id}: { ${c.outs.map(([k, v]) => `${k}: ${yamlValue(v)}`).join(', ')} }`));
+if (outputs.length > 0) out.push('  outputs:', ...outputs.map((c) => `    ${c.id}: { ${c.outs.map(([k, v]) => `${k}: ${outValue(v)}`).join(', ')} }`));
 const file = join(here, '..', '..', 'scenarios', `calib-${name}.yaml`);
 writeFileSync(file, `${out.join('\n')}\n`);
 console.log(file);

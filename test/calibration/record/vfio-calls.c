@@ -3,11 +3,13 @@
 //   KT-VFIO id=<id> kind=<kdsim step kind> <argument>=<value>... ret=<0 or -errno> [out.<field>=<value>]...
 // An argument `$<id>.<field>` is an earlier step's output, as in a scenario. mkscenario.js turns
 // the lines into the scenario's userspace steps, with `ret` as each step's expectation.
-//   vfio-calls BDF [v1] [release]   (run by init.sh for kt.vfio=BDF[,v1][,release])
+//   vfio-calls BDF [v1] [release] [iommufd]   (run by init.sh for kt.vfio=BDF[,v1][,release][,iommufd])
 // With v1 the container gets the v1 type1 backend (VFIO_TYPE1_IOMMU), and the unmaps show its
 // rules: a range that starts inside a mapping unmaps nothing; one that reaches into a mapping
 // unmaps it whole. With release the function goes back to the host at the end: unbind from
-// vfio-pci, clear driver_override, drivers_probe.
+// vfio-pci, clear driver_override, drivers_probe. With iommufd the calls go through the device's
+// cdev and /dev/iommu instead of a type1 container (needs a kernel with
+// CONFIG_IOMMUFD and CONFIG_VFIO_DEVICE_CDEV, and its uapi headers to build).
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +20,25 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <linux/vfio.h>
+#if __has_include(<linux/iommufd.h>)
+#include <linux/iommufd.h>
+#endif
 
 static const char *bdf;
+
+// The DMA buffer: 1 MiB at the address kdsim's mm.mmap step gives a process's first mapping, so
+// that a call whose result depends on the user address (IOAS_MAP without FIXED_IOVA keeps the
+// address's alignment in the IOVA it picks) sees the same one in both.
+#define BUF_VA 0x7f0000000000UL
+#define BUF_LEN 0x100000UL
+
+static void *map_buffer(void) {
+  void *buf = mmap((void *)BUF_VA, BUF_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  printf("KT-VFIO id=buf kind=mm.mmap length=0x%lx ret=%d", BUF_LEN, buf == MAP_FAILED ? -errno : 0);
+  if (buf != MAP_FAILED) printf(" out.va=%p", buf);
+  printf("\n");
+  return buf;
+}
 
 static int ret_of(long r) { return r < 0 ? -errno : 0; }
 
@@ -98,16 +117,183 @@ static int group_path(char *out, size_t len) {
   return found;
 }
 
+#ifdef IOMMUFD_TYPE
+// ---- iommufd: the function's VFIO cdev bound to /dev/iommu (kt.vfio=BDF,iommufd)
+
+#define MAP_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
+
+// Every mapping is readable and writeable; FIXED_IOVA or not.
+static void ioas_map(const char *id, int fd, uint32_t ioas, uint32_t flags, void *va, uint64_t iova, uint64_t len) {
+  struct iommu_ioas_map m = { .size = sizeof m, .flags = flags, .ioas_id = ioas, .user_va = (uintptr_t)va, .length = len, .iova = iova };
+  int r = ret_of(ioctl(fd, IOMMU_IOAS_MAP, &m));
+  char uva[32] = "$buf.va";
+  if ((uintptr_t)va != BUF_VA) snprintf(uva, sizeof uva, "%p", va);
+  printf("KT-VFIO id=%s kind=iommufd.ioas_map fd=$iommufd.fd ioasId=$ioas.ioasId flags=%sREADABLE|WRITEABLE userVa=%s length=0x%llx",
+         id, flags & IOMMU_IOAS_MAP_FIXED_IOVA ? "FIXED_IOVA|" : "", uva, (unsigned long long)len);
+  if (flags & IOMMU_IOAS_MAP_FIXED_IOVA) printf(" iova=0x%llx", (unsigned long long)iova);
+  printf(" ret=%d", r);
+  if (r == 0) printf(" out.iova=0x%llx", (unsigned long long)m.iova);
+  printf("\n");
+}
+
+static void ioas_unmap(const char *id, int fd, uint32_t ioas, uint64_t iova, uint64_t len) {
+  struct iommu_ioas_unmap u = { .size = sizeof u, .ioas_id = ioas, .iova = iova, .length = len };
+  int r = ret_of(ioctl(fd, IOMMU_IOAS_UNMAP, &u));
+  printf("KT-VFIO id=%s kind=iommufd.ioas_unmap fd=$iommufd.fd ioasId=$ioas.ioasId iova=0x%llx length=0x%llx ret=%d",
+         id, (unsigned long long)iova, (unsigned long long)len, r);
+  if (r == 0) printf(" out.length=0x%llx", (unsigned long long)u.length);
+  printf("\n");
+}
+
+// The allowed IOVA ranges, as `out.ranges=START-LAST,...`.
+static void iova_ranges(const char *id, int fd, uint32_t ioas) {
+  struct iommu_iova_range ranges[8];
+  struct iommu_ioas_iova_ranges q = { .size = sizeof q, .ioas_id = ioas, .num_iovas = 8, .allowed_iovas = (uintptr_t)ranges };
+  int r = ret_of(ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &q));
+  printf("KT-VFIO id=%s kind=iommufd.ioas_iova_ranges fd=$iommufd.fd ioasId=$ioas.ioasId numIovas=8 ret=%d", id, r);
+  if (r == 0) {
+    printf(" out.numIovas=%u out.iovaAlignment=0x%llx out.ranges=", q.num_iovas, (unsigned long long)q.out_iova_alignment);
+    for (uint32_t i = 0; i < q.num_iovas && i < 8; i++)
+      printf("%s0x%llx-0x%llx", i ? "," : "", (unsigned long long)ranges[i].start, (unsigned long long)ranges[i].last);
+  }
+  printf("\n");
+}
+
+static void hw_info(const char *id, int fd, const char *devref, uint32_t dev, uint32_t flags) {
+  uint8_t data[64];
+  struct iommu_hw_info h = { .size = sizeof h, .flags = flags, .dev_id = dev, .data_len = sizeof data, .data_uptr = (uintptr_t)data };
+  int r = ret_of(ioctl(fd, IOMMU_GET_HW_INFO, &h));
+  printf("KT-VFIO id=%s kind=iommufd.get_hw_info fd=$iommufd.fd devId=%s dataLen=64%s ret=%d", id, devref, flags ? " flags=1" : "", r);
+  if (r == 0) printf(" out.dataType=%u out.dataLen=%u out.maxPasidLog2=%u out.capabilities=%llu",
+                     h.out_data_type, h.data_len, h.out_max_pasid_log2, (unsigned long long)h.out_capabilities);
+  printf("\n");
+}
+
+static uint32_t hwpt_alloc(const char *id, int fd, uint32_t dev, uint32_t pt, const char *ptref, uint32_t flags) {
+  struct iommu_hwpt_alloc a = { .size = sizeof a, .flags = flags, .dev_id = dev, .pt_id = pt };
+  int r = ret_of(ioctl(fd, IOMMU_HWPT_ALLOC, &a));
+  const char *name = flags == IOMMU_HWPT_ALLOC_NEST_PARENT ? "NEST_PARENT" : flags == IOMMU_HWPT_ALLOC_DIRTY_TRACKING ? "DIRTY_TRACKING" : "0";
+  printf("KT-VFIO id=%s kind=iommufd.hwpt_alloc fd=$iommufd.fd flags=%s devId=$bind-iommufd.devid ptId=%s ret=%d", id, name, ptref, r);
+  if (r == 0) printf(" out.hwptId=%u", a.out_hwpt_id);
+  printf("\n");
+  return r == 0 ? a.out_hwpt_id : 0;
+}
+
+static void destroy(const char *id, int fd, const char *ref, uint32_t obj) {
+  struct iommu_destroy d = { .size = sizeof d, .id = obj };
+  printf("KT-VFIO id=%s kind=iommufd.destroy fd=$iommufd.fd id=%s ret=%d\n", id, ref, ret_of(ioctl(fd, IOMMU_DESTROY, &d)));
+}
+
+static uint32_t attach_pt(const char *id, int cdev, uint32_t pt, const char *ptref) {
+  struct vfio_device_attach_iommufd_pt a = { .argsz = sizeof a, .pt_id = pt };
+  int r = ret_of(ioctl(cdev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a));
+  printf("KT-VFIO id=%s kind=vfio.attach_pt fd=$cdev.fd ptId=%s ret=%d", id, ptref, r);
+  if (r == 0) printf(" out.ptId=%u", a.pt_id);
+  printf("\n");
+  return r == 0 ? a.pt_id : 0;
+}
+
+static uint32_t bind_iommufd(const char *id, int cdev, int ifd) {
+  struct vfio_device_bind_iommufd b = { .argsz = sizeof b, .iommufd = ifd };
+  int r = ret_of(ioctl(cdev, VFIO_DEVICE_BIND_IOMMUFD, &b));
+  printf("KT-VFIO id=%s kind=vfio.bind_iommufd fd=$cdev.fd iommufd=$iommufd.fd ret=%d", id, r);
+  if (r == 0) printf(" out.devid=%u", b.out_devid);
+  printf("\n");
+  return r == 0 ? b.out_devid : 0;
+}
+
+// The function's cdev: the one entry of /dev/vfio/devices.
+static int cdev_path(char *out, size_t len) {
+  DIR *d = opendir("/dev/vfio/devices");
+  struct dirent *e;
+  int found = 0;
+  if (d == NULL) return 0;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(out, len, "/dev/vfio/devices/%s", e->d_name);
+    found = 1;
+  }
+  closedir(d);
+  return found;
+}
+
+// Binds the cdev to an iommufd and walks the IOAS, HWPT and attach rules: a mapping in a
+// reserved region blocks the attach; after it the region is out of the allowed ranges.
+static void iommufd_calls(void) {
+  char cdev[300], group[300];
+  // No entry (a no-IOMMU device has no cdev): the open says so.
+  if (!cdev_path(cdev, sizeof cdev)) snprintf(cdev, sizeof cdev, "/dev/vfio/devices/vfio0");
+  int dfd = open_path("cdev", cdev);
+  int ifd = open_path("iommufd", "/dev/iommu");
+  if (dfd < 0 || ifd < 0) return;
+  struct iommu_ioas_alloc a = { .size = sizeof a };
+  int r = ret_of(ioctl(ifd, IOMMU_IOAS_ALLOC, &a));
+  printf("KT-VFIO id=ioas kind=iommufd.ioas_alloc fd=$iommufd.fd ret=%d out.ioasId=%u\n", r, a.out_ioas_id);
+  if (r < 0) return;
+  uint32_t ioas = a.out_ioas_id;
+  hw_info("hw-info-not-device", ifd, "$ioas.ioasId", ioas, 0);
+  uint32_t dev = bind_iommufd("bind-iommufd", dfd, ifd);
+  if (dev == 0) return;
+  bind_iommufd("bind-again", dfd, ifd);
+  if (group_path(group, sizeof group)) open_path("group-while-cdev", group);
+  hw_info("hw-info", ifd, "$bind-iommufd.devid", dev, 0);
+  hw_info("hw-info-flags", ifd, "$bind-iommufd.devid", dev, 1);
+  iova_ranges("ranges", ifd, ioas);
+
+  void *buf = map_buffer();
+  ioas_map("map", ifd, ioas, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW, buf, 0x100000, 0x10000);
+  // Before any attach the IOAS knows no reserved region: the MSI windows map.
+  ioas_map("map-msi-window", ifd, ioas, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW, buf, 0x8000000, 0x100000);
+  ioas_map("map-x86-msi", ifd, ioas, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW, buf, 0xfee00000, 0x100000);
+  attach_pt("attach-over-msi", dfd, ioas, "$ioas.ioasId");
+  ioas_unmap("unmap-msi-window", ifd, ioas, 0x8000000, 0x100000);
+  ioas_unmap("unmap-x86-msi", ifd, ioas, 0xfee00000, 0x100000);
+  uint32_t autopt = attach_pt("attach", dfd, ioas, "$ioas.ioasId");
+  iova_ranges("ranges-attached", ifd, ioas);
+  ioas_map("map-msi-attached", ifd, ioas, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW, buf, 0x8000000, 0x1000);
+  ioas_map("map-x86-msi-attached", ifd, ioas, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW, buf, 0xfee00000, 0x1000);
+  ioas_map("map-overlap", ifd, ioas, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW, buf, 0x108000, 0x10000);
+  ioas_map("map-unaligned", ifd, ioas, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW, buf, 0x200800, 0x1000);
+  // Without FIXED_IOVA the IOVA keeps the user address's alignment, up to the length's.
+  ioas_map("map-anywhere", ifd, ioas, MAP_RW, buf, 0, 0x10000);
+  ioas_map("map-anywhere-4k", ifd, ioas, MAP_RW, (char *)buf + 0x1000, 0, 0x10000);
+
+  hwpt_alloc("hwpt-nest-parent", ifd, dev, ioas, "$ioas.ioasId", IOMMU_HWPT_ALLOC_NEST_PARENT);
+  hwpt_alloc("hwpt-dirty", ifd, dev, ioas, "$ioas.ioasId", IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+  uint32_t hwpt = hwpt_alloc("hwpt", ifd, dev, ioas, "$ioas.ioasId", 0);
+  if (hwpt != 0) attach_pt("attach-hwpt", dfd, hwpt, "$hwpt.hwptId");
+  destroy("destroy-ioas-busy", ifd, "$ioas.ioasId", ioas);
+  if (hwpt != 0) destroy("destroy-hwpt-busy", ifd, "$hwpt.hwptId", hwpt);
+  // The automatic HWPT of the first attach went when the device moved off it.
+  if (autopt != 0) destroy("destroy-auto-hwpt", ifd, "$attach.ptId", autopt);
+  struct vfio_device_detach_iommufd_pt d = { .argsz = sizeof d };
+  printf("KT-VFIO id=detach kind=vfio.detach_pt fd=$cdev.fd ret=%d\n", ret_of(ioctl(dfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &d)));
+  if (hwpt != 0) destroy("destroy-hwpt", ifd, "$hwpt.hwptId", hwpt);
+  ioas_unmap("unmap-cut", ifd, ioas, 0x104000, 0x1000);
+  ioas_unmap("unmap", ifd, ioas, 0x100000, 0x10000);
+  ioas_unmap("unmap-gone", ifd, ioas, 0x100000, 0x10000);
+  ioas_unmap("unmap-all", ifd, ioas, 0, UINT64_MAX);
+  destroy("destroy-ioas", ifd, "$ioas.ioasId", ioas);
+  printf("KT-VFIO id=close-cdev kind=vfio.close fd=$cdev.fd ret=%d\n", ret_of(close(dfd)));
+}
+#else
+static void iommufd_calls(void) {
+  printf("KT-VFIO-SKIP vfio-calls was built without <linux/iommufd.h>\n");
+}
+#endif
+
+
 int main(int argc, char **argv) {
   char path[256], group[300];
-  int v1 = 0, release = 0;
+  int v1 = 0, release = 0, viafd = 0;
   for (int i = 2; i < argc; i++) {
     if (strcmp(argv[i], "v1") == 0) v1 = 1;
     else if (strcmp(argv[i], "release") == 0) release = 1;
+    else if (strcmp(argv[i], "iommufd") == 0) viafd = 1;
     else argc = 0;
   }
   if (argc < 2) {
-    fprintf(stderr, "usage: vfio-calls BDF [v1] [release]\n");
+    fprintf(stderr, "usage: vfio-calls BDF [v1] [release] [iommufd]\n");
     return 2;
   }
   bdf = argv[1];
@@ -119,6 +305,10 @@ int main(int argc, char **argv) {
   if (access(path, F_OK) == 0) printf("KT-VFIO id=unbind kind=sysfs.unbind device=%s ret=%d\n", bdf, sysfs_write(path, bdf));
   printf("KT-VFIO id=bind kind=sysfs.bind device=%s driver=vfio-pci ret=%d\n", bdf, sysfs_write("/sys/bus/pci/drivers/vfio-pci/bind", bdf));
 
+  if (viafd) {
+    iommufd_calls();
+    return 0;
+  }
   int cfd = open_path("container", "/dev/vfio/vfio");
   if (cfd < 0) return 0;
   check_extension("ext-type1", cfd, "$container.fd", "TYPE1_IOMMU", VFIO_TYPE1_IOMMU);
@@ -147,8 +337,7 @@ int main(int argc, char **argv) {
   check_extension("ext-cc", cfd, "$container.fd", "DMA_CC_IOMMU", VFIO_DMA_CC_IOMMU);
   check_extension("ext-type1v2-set", cfd, "$container.fd", "TYPE1v2_IOMMU", VFIO_TYPE1v2_IOMMU);
 
-  void *buf = mmap(NULL, 0x100000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  printf("KT-VFIO id=buf kind=mm.mmap length=0x100000 ret=%d\n", buf == MAP_FAILED ? -errno : 0);
+  void *buf = map_buffer();
   map_dma("map", cfd, buf, 0x100000, 0x10000);
   map_dma("map-overlap", cfd, buf, 0x108000, 0x10000);
   map_dma("map-unaligned", cfd, buf, 0x200000, 0x800);
