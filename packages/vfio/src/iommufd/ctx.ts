@@ -250,6 +250,40 @@ export class IommufdCtx {
     return typeof o === 'number' ? o : (o as IommufdIoas);
   }
 
+  // vfio_compat.c: get_compat_ioas() — -ENODEV until a VFIO group made the compat IOAS.
+  #compatIoas(): IommufdIoas | number {
+    return this.compatIoasId === null ? -Errno.ENODEV : this.#ioas(this.compatIoasId);
+  }
+
+  /**
+   * vfio_compat.c: iommufd_vfio_map_dma() — a type1 VFIO_IOMMU_MAP_DMA (read and
+   * write) at its fixed IOVA in the compat IOAS, with none of IOAS_MAP's own checks.
+   */
+  vfioMapDma(iova: bigint, vaddr: bigint, size: bigint): number {
+    const ioas = this.#compatIoas();
+    if (typeof ioas === 'number') return ioas;
+    const r = ioas.iopt.mapUser(iova, vaddr, size, IOMMU_PROT.CACHE | IOMMU_PROT.READ | IOMMU_PROT.WRITE);
+    return typeof r === 'number' ? r : 0;
+  }
+
+  /**
+   * vfio_compat.c: iommufd_vfio_unmap_dma() — the IOAS unmap rules (whole areas only,
+   * -ENOENT otherwise), answering the bytes unmapped. A TYPE1 (v1) container's cuts
+   * (iopt_cut_iova() once large pages are off) are not modelled.
+   */
+  vfioUnmapDma(iova: bigint, size: bigint): { errno: number; unmapped: bigint } {
+    const ioas = this.#compatIoas();
+    if (typeof ioas === 'number') return { errno: ioas, unmapped: 0n };
+    return ioas.iopt.unmap(iova, size);
+  }
+
+  /** vfio_compat.c: iommufd_vfio_cc_iommu() — 1 when every domain of the compat IOAS enforces coherency. */
+  vfioCcIommu(): number {
+    const ioas = this.#compatIoas();
+    if (typeof ioas === 'number') return ioas;
+    return this.ioasEnforcesCoherency(ioas.id) ? 1 : 0;
+  }
+
   /** ioas.c: iommufd_ioas_map(). */
   ioasMap(args: IoasMapArgs): IoctlResult<{ iova: bigint }> {
     const e = this.#enter('IOAS_MAP', args);

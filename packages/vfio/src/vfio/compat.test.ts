@@ -38,6 +38,26 @@ describe('a VFIO group with an iommufd as its container (vfio_compat / group.c)'
     expect(w.proc.enforcedCoherent(gfd)).toBe(true);
   });
 
+  // As a real 6.12 answers (test/calibration/iommufd-arm64-virt-gicv3-smmuv3-compat).
+  it('answers the type1 calls itself: -ENODEV before a group made the compat IOAS, then maps and unmaps in it', () => {
+    const { w, gfd, ifd } = world();
+    const buf = w.proc.mm.mmap(0x10000n);
+    expect(w.proc.checkExtension(ifd, VFIO_EXT.DMA_CC_IOMMU).errno).toBe(-Errno.ENODEV);
+    expect(w.proc.checkExtension(ifd, VFIO_EXT.NOIOMMU_IOMMU).out.ret).toBe(1);
+    expect(w.proc.setIommu(ifd, VFIO_EXT.TYPE1v2_IOMMU).errno).toBe(-Errno.ENODEV);
+    expect(w.proc.iommuMapDma(ifd, { vaddr: buf, iova: 0x100000n, size: 0x4000n }).errno).toBe(-Errno.ENODEV);
+    w.proc.groupSetContainer(gfd, ifd);
+    expect(w.proc.setIommu(ifd, VFIO_EXT.TYPE1_NESTING_IOMMU).errno).toBe(-Errno.EINVAL);
+    expect(w.proc.setIommu(ifd, VFIO_EXT.TYPE1v2_IOMMU).errno).toBe(0);
+    expect(w.proc.setIommu(ifd, VFIO_EXT.TYPE1v2_IOMMU).errno).toBe(0);
+    expect(w.proc.iommuMapDma(ifd, { vaddr: buf, iova: 0x100000n, size: 0x4000n }).errno).toBe(0);
+    expect(w.proc.iommuMapDma(ifd, { vaddr: buf, iova: 0x102000n, size: 0x4000n }).errno).toBe(-Errno.EEXIST);
+    // Whole areas only, as IOAS_UNMAP: no cut in the middle of a mapping.
+    expect(w.proc.iommuUnmapDma(ifd, { iova: 0x101000n, size: 0x1000n }).errno).toBe(-Errno.ENOENT);
+    const u = w.proc.iommuUnmapDma(ifd, { iova: 0x100000n, size: 0x4000n });
+    expect([u.errno, u.out.size]).toEqual([0, 0x4000n]);
+  });
+
   it('GET_DEVICE_FD fails with the bind errno when the group is owned elsewhere (-EPERM)', () => {
     const { w, dev, gfd, ifd } = world();
     const other = openCtx(w);

@@ -277,7 +277,9 @@ export class VfioProcess {
   /**
    * VFIO_CHECK_EXTENSION on a container — or on an iommufd used as one
    * (vfio_compat.c: TYPE1/TYPE1v2/UNMAP_ALL are 1 unless in no-IOMMU mode,
-   * DMA_CC_IOMMU follows the compat IOAS, the nesting type is 0).
+   * NOIOMMU_IOMMU is whether CONFIG_VFIO_NOIOMMU is built (kdsim's VFIO has
+   * it), DMA_CC_IOMMU follows the compat IOAS (-ENODEV before a group made
+   * it), the nesting type is 0).
    */
   checkExtension(fd: number, ext: number): IoctlResult<{ ret: number }> {
     const f = this.#fds.get(fd);
@@ -289,9 +291,11 @@ export class VfioProcess {
         case VFIO_EXT.UNMAP_ALL:
           return result(0, { ret: ctx.noIommuMode ? 0 : 1 });
         case VFIO_EXT.NOIOMMU_IOMMU:
-          return result(0, { ret: this.vfio.config.noiommu ? 1 : 0 });
-        case VFIO_EXT.DMA_CC_IOMMU:
-          return result(0, { ret: ctx.compatIoasId !== null && ctx.ioasEnforcesCoherency(ctx.compatIoasId) ? 1 : 0 });
+          return result(0, { ret: 1 });
+        case VFIO_EXT.DMA_CC_IOMMU: {
+          const cc = ctx.vfioCcIommu();
+          return cc < 0 ? result(cc, { ret: 0 }) : result(0, { ret: cc });
+        }
         default:
           return result(0, { ret: 0 });
       }
@@ -301,12 +305,20 @@ export class VfioProcess {
     return result(0, { ret: c.checkExtension(ext) });
   }
 
-  /** VFIO_SET_IOMMU on a container (container rules), or on an iommufd (compat: TYPE1/TYPE1v2/no-IOMMU, else -EINVAL). */
+  /**
+   * VFIO_SET_IOMMU on a container (container rules), or on an iommufd
+   * (vfio_compat.c: iommufd_vfio_set_iommu(): the no-IOMMU type in no-IOMMU
+   * mode, -EPERM without CAP_SYS_RAWIO; TYPE1/TYPE1v2 otherwise, -EINVAL for
+   * any other type or in no-IOMMU mode, -ENODEV without the compat IOAS; again
+   * and again, as often as asked).
+   */
   setIommu(fd: number, type: number): IoctlResult<Record<string, never>> {
     const f = this.#fds.get(fd);
     if (f instanceof IommufdFile) {
-      const ok = type === VFIO_EXT.TYPE1_IOMMU || type === VFIO_EXT.TYPE1v2_IOMMU || (type === VFIO_EXT.NOIOMMU_IOMMU && this.vfio.config.noiommu);
-      return result(ok ? 0 : -Errno.EINVAL, {});
+      const ctx = f.ctx;
+      if (type === VFIO_EXT.NOIOMMU_IOMMU && ctx.noIommuMode) return result(this.#sysRawio ? 0 : -Errno.EPERM, {});
+      if ((type !== VFIO_EXT.TYPE1_IOMMU && type !== VFIO_EXT.TYPE1v2_IOMMU) || ctx.noIommuMode) return result(-Errno.EINVAL, {});
+      return result(ctx.compatIoasId === null ? -Errno.ENODEV : 0, {});
     }
     const c = this.#container(fd);
     if (typeof c === 'number') return result(c, {});
@@ -322,15 +334,25 @@ export class VfioProcess {
     return c.backend.kind === 'type1' ? c.backend.iommu : -Errno.ENOTTY;
   }
 
-  /** VFIO_IOMMU_MAP_DMA on a type1 container (-EINVAL without the backend, -EEXIST over a mapping). */
+  /**
+   * VFIO_IOMMU_MAP_DMA on a type1 container (-EINVAL without the backend, -EEXIST over a
+   * mapping), or on an iommufd, into its compat IOAS.
+   */
   iommuMapDma(fd: number, args: { readonly vaddr: bigint; readonly iova: bigint; readonly size: bigint }): IoctlResult<Record<string, never>> {
+    const f = this.#fds.get(fd);
+    if (f instanceof IommufdFile) return result(f.ctx.vfioMapDma(args.iova, args.vaddr, args.size), {});
     const t = this.#type1(fd);
     if (typeof t === 'number') return result(t, {});
     return result(t.mapDma(args.iova, args.vaddr, args.size), {});
   }
 
-  /** VFIO_IOMMU_UNMAP_DMA: `size` returns the bytes unmapped (v1 and v2 differ on partial ranges). */
+  /** VFIO_IOMMU_UNMAP_DMA: `size` returns the bytes unmapped (v1 and v2 differ on partial ranges; an iommufd unmaps whole areas of its compat IOAS). */
   iommuUnmapDma(fd: number, args: { readonly iova: bigint; readonly size: bigint }): IoctlResult<{ size: bigint }> {
+    const f = this.#fds.get(fd);
+    if (f instanceof IommufdFile) {
+      const r = f.ctx.vfioUnmapDma(args.iova, args.size);
+      return result(r.errno, { size: r.unmapped });
+    }
     const t = this.#type1(fd);
     if (typeof t === 'number') return result(t, { size: 0n });
     const r = t.unmapDma(args.iova, args.size);
