@@ -21,6 +21,20 @@ describe('VFIO/iommufd userspace steps in scenarios', () => {
     expect(kind.kind).toBe('unknownStep');
   });
 
+  it('takes IOMMU_IOAS_MAP_* names for both IOAS_MAP and IOAS_COPY flags', () => {
+    const r = runScenario(parseScenario(doc([
+      '  - { id: fd, vfio.open: { path: /dev/iommu } }',
+      '  - { id: a, iommufd.ioas_alloc: { fd: $fd.fd } }',
+      '  - { id: b, iommufd.ioas_alloc: { fd: $fd.fd } }',
+      '  - { id: buf, mm.mmap: { length: 0x4000 } }',
+      '  - { id: map, iommufd.ioas_map: { fd: $fd.fd, ioasId: $a.ioasId, flags: FIXED_IOVA|READABLE|WRITEABLE, userVa: $buf.va, length: 0x4000, iova: 0x100000 } }',
+      '  - { id: copy, iommufd.ioas_copy: { fd: $fd.fd, flags: FIXED_IOVA|READABLE, dstIoasId: $b.ioasId, srcIoasId: $a.ioasId, length: 0x4000, dstIova: 0x300000, srcIova: 0x100000 } }',
+      '',
+    ].join('\n'))));
+    expect([r.stepResults.get('map'), r.stepResults.get('copy')]).toEqual([0, 0]);
+    expect(vfioStepRecords(r.kernel).at(-1)?.out).toEqual({ dstIova: 0x300000n });
+  });
+
   it('a $reference must name an earlier step', () => {
     const later = catchError(ScenarioError, () => parseScenario(doc('  - { vfio.set_iommu: { fd: $c.fd, type: 3 } }\n  - { id: c, vfio.open: { path: /dev/vfio/vfio } }\n')));
     expect(later.details.path).toBe('/userspace/0/vfio.set_iommu/fd');

@@ -64,6 +64,7 @@ const SYMBOLS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   'vfio.bind_pasid_table/model': PasidTableModel,
   'iommufd.hwpt_alloc/flags': IOMMU_HWPT_ALLOC,
   'iommufd.ioas_map/flags': IOMMU_IOAS_MAP,
+  'iommufd.ioas_copy/flags': IOMMU_IOAS_MAP,
   'iommufd.viommu_alloc/type': IommuViommuType,
 };
 
