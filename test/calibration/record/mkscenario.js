@@ -82,12 +82,12 @@ const calls = section('vfio').filter((l) => l.startsWith('KT-VFIO ')).map((l) =>
   return call;
 });
 const yamlValue = (v) => (/^\d+$/.test(v) ? v : JSON.stringify(v));
-// An output list of IOVA ranges (`START-LAST,...`) as the step's list of { start, last }.
+// A list of IOVA ranges (`START-LAST,...`: an output, or ALLOW_IOVAS' argument) as a list of { start, last }.
 const outValue = (v) => (/^0x\w+-0x\w+(,|$)/.test(v)
   ? `[${v.split(',').map((r) => `{ start: "${r.split('-')[0]}", last: "${r.split('-')[1]}" }`).join(', ')}]`
   : yamlValue(v));
 // A driver-core step (no dot in its kind, such as drivers_probe) takes the device alone.
-const stepArgs = (c) => (c.kind.includes('.') ? `{ ${c.args.map(([k, v]) => `${k}: ${yamlValue(v)}`).join(', ')} }` : yamlValue(c.args[0][1]));
+const stepArgs = (c) => (c.kind.includes('.') ? `{ ${c.args.map(([k, v]) => `${k}: ${outValue(v)}`).join(', ')} }` : yamlValue(c.args[0][1]));
 if (calls.length > 0) {
   out.push('userspace:', ...calls.map((c) => `  - { id: ${c.id}, ${c.kind}: ${stepArgs(c)}, expect: ${c.ret} }`));
 }

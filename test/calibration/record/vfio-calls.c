@@ -123,14 +123,17 @@ static int group_path(char *out, size_t len) {
 
 #define MAP_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 
+// The IOAS the calls made first ($ioas); any other is the second ($ioas2).
+static uint32_t first_ioas;
+
 // Every mapping is readable and writeable; FIXED_IOVA or not.
 static void ioas_map(const char *id, int fd, uint32_t ioas, uint32_t flags, void *va, uint64_t iova, uint64_t len) {
   struct iommu_ioas_map m = { .size = sizeof m, .flags = flags, .ioas_id = ioas, .user_va = (uintptr_t)va, .length = len, .iova = iova };
   int r = ret_of(ioctl(fd, IOMMU_IOAS_MAP, &m));
   char uva[32] = "$buf.va";
   if ((uintptr_t)va != BUF_VA) snprintf(uva, sizeof uva, "%p", va);
-  printf("KT-VFIO id=%s kind=iommufd.ioas_map fd=$iommufd.fd ioasId=$ioas.ioasId flags=%sREADABLE|WRITEABLE userVa=%s length=0x%llx",
-         id, flags & IOMMU_IOAS_MAP_FIXED_IOVA ? "FIXED_IOVA|" : "", uva, (unsigned long long)len);
+  printf("KT-VFIO id=%s kind=iommufd.ioas_map fd=$iommufd.fd ioasId=%s flags=%sREADABLE|WRITEABLE userVa=%s length=0x%llx",
+         id, ioas == first_ioas ? "$ioas.ioasId" : "$ioas2.ioasId", flags & IOMMU_IOAS_MAP_FIXED_IOVA ? "FIXED_IOVA|" : "", uva, (unsigned long long)len);
   if (flags & IOMMU_IOAS_MAP_FIXED_IOVA) printf(" iova=0x%llx", (unsigned long long)iova);
   printf(" ret=%d", r);
   if (r == 0) printf(" out.iova=0x%llx", (unsigned long long)m.iova);
@@ -146,12 +149,36 @@ static void ioas_unmap(const char *id, int fd, uint32_t ioas, uint64_t iova, uin
   printf("\n");
 }
 
-// The allowed IOVA ranges, as `out.ranges=START-LAST,...`.
-static void iova_ranges(const char *id, int fd, uint32_t ioas) {
+// IOAS_COPY from $ioas to $ioas2, at a fixed IOVA (dst != 0) or where the kernel picks.
+static void ioas_copy(const char *id, int fd, uint32_t dst, uint32_t src, uint64_t src_iova, uint64_t len, uint64_t dst_iova) {
+  uint32_t flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE | (dst_iova ? IOMMU_IOAS_MAP_FIXED_IOVA : 0);
+  struct iommu_ioas_copy c = { .size = sizeof c, .flags = flags, .dst_ioas_id = dst, .src_ioas_id = src,
+                               .length = len, .dst_iova = dst_iova, .src_iova = src_iova };
+  int r = ret_of(ioctl(fd, IOMMU_IOAS_COPY, &c));
+  printf("KT-VFIO id=%s kind=iommufd.ioas_copy fd=$iommufd.fd flags=%sREADABLE|WRITEABLE dstIoasId=$ioas2.ioasId srcIoasId=$ioas.ioasId length=0x%llx",
+         id, dst_iova ? "FIXED_IOVA|" : "", (unsigned long long)len);
+  if (dst_iova) printf(" dstIova=0x%llx", (unsigned long long)dst_iova);
+  printf(" srcIova=0x%llx ret=%d", (unsigned long long)src_iova, r);
+  if (r == 0) printf(" out.dstIova=0x%llx", (unsigned long long)c.dst_iova);
+  printf("\n");
+}
+
+// IOAS_ALLOW_IOVAS on $ioas2 with one range.
+static void allow_iovas(const char *id, int fd, uint32_t ioas, uint64_t start, uint64_t last) {
+  struct iommu_iova_range range = { .start = start, .last = last };
+  struct iommu_ioas_allow_iovas a = { .size = sizeof a, .ioas_id = ioas, .num_iovas = 1, .allowed_iovas = (uintptr_t)&range };
+  printf("KT-VFIO id=%s kind=iommufd.ioas_allow_iovas fd=$iommufd.fd ioasId=$ioas2.ioasId allowedIovas=0x%llx-0x%llx ret=%d\n",
+         id, (unsigned long long)start, (unsigned long long)last, ret_of(ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &a)));
+}
+
+// The allowed IOVA ranges, as `out.ranges=START-LAST,...`; with room for `room` of them
+// (-EMSGSIZE with the number needed when they do not fit).
+static void iova_ranges(const char *id, int fd, uint32_t ioas, uint32_t room) {
   struct iommu_iova_range ranges[8];
-  struct iommu_ioas_iova_ranges q = { .size = sizeof q, .ioas_id = ioas, .num_iovas = 8, .allowed_iovas = (uintptr_t)ranges };
+  struct iommu_ioas_iova_ranges q = { .size = sizeof q, .ioas_id = ioas, .num_iovas = room, .allowed_iovas = (uintptr_t)ranges };
   int r = ret_of(ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &q));
-  printf("KT-VFIO id=%s kind=iommufd.ioas_iova_ranges fd=$iommufd.fd ioasId=$ioas.ioasId numIovas=8 ret=%d", id, r);
+  printf("KT-VFIO id=%s kind=iommufd.ioas_iova_ranges fd=$iommufd.fd ioasId=$ioas.ioasId numIovas=%u ret=%d", id, room, r);
+  if (r == -EMSGSIZE) printf(" out.numIovas=%u", q.num_iovas);
   if (r == 0) {
     printf(" out.numIovas=%u out.iovaAlignment=0x%llx out.ranges=", q.num_iovas, (unsigned long long)q.out_iova_alignment);
     for (uint32_t i = 0; i < q.num_iovas && i < 8; i++)
@@ -231,7 +258,7 @@ static void iommufd_calls(void) {
   int r = ret_of(ioctl(ifd, IOMMU_IOAS_ALLOC, &a));
   printf("KT-VFIO id=ioas kind=iommufd.ioas_alloc fd=$iommufd.fd ret=%d out.ioasId=%u\n", r, a.out_ioas_id);
   if (r < 0) return;
-  uint32_t ioas = a.out_ioas_id;
+  uint32_t ioas = first_ioas = a.out_ioas_id;
   hw_info("hw-info-not-device", ifd, "$ioas.ioasId", ioas, 0);
   uint32_t dev = bind_iommufd("bind-iommufd", dfd, ifd);
   if (dev == 0) return;
@@ -239,7 +266,7 @@ static void iommufd_calls(void) {
   if (group_path(group, sizeof group)) open_path("group-while-cdev", group);
   hw_info("hw-info", ifd, "$bind-iommufd.devid", dev, 0);
   hw_info("hw-info-flags", ifd, "$bind-iommufd.devid", dev, 1);
-  iova_ranges("ranges", ifd, ioas);
+  iova_ranges("ranges", ifd, ioas, 8);
 
   void *buf = map_buffer();
   ioas_map("map", ifd, ioas, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW, buf, 0x100000, 0x10000);
@@ -250,7 +277,8 @@ static void iommufd_calls(void) {
   ioas_unmap("unmap-msi-window", ifd, ioas, 0x8000000, 0x100000);
   ioas_unmap("unmap-x86-msi", ifd, ioas, 0xfee00000, 0x100000);
   uint32_t autopt = attach_pt("attach", dfd, ioas, "$ioas.ioasId");
-  iova_ranges("ranges-attached", ifd, ioas);
+  iova_ranges("ranges-attached", ifd, ioas, 8);
+  iova_ranges("ranges-short", ifd, ioas, 1);
   ioas_map("map-msi-attached", ifd, ioas, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW, buf, 0x8000000, 0x1000);
   ioas_map("map-x86-msi-attached", ifd, ioas, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW, buf, 0xfee00000, 0x1000);
   ioas_map("map-overlap", ifd, ioas, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW, buf, 0x108000, 0x10000);
@@ -270,6 +298,22 @@ static void iommufd_calls(void) {
   struct vfio_device_detach_iommufd_pt d = { .argsz = sizeof d };
   printf("KT-VFIO id=detach kind=vfio.detach_pt fd=$cdev.fd ret=%d\n", ret_of(ioctl(dfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &d)));
   if (hwpt != 0) destroy("destroy-hwpt", ifd, "$hwpt.hwptId", hwpt);
+  // A second IOAS: copies of the first's mappings, and an allowed list around them.
+  struct iommu_ioas_alloc a2 = { .size = sizeof a2 };
+  r = ret_of(ioctl(ifd, IOMMU_IOAS_ALLOC, &a2));
+  printf("KT-VFIO id=ioas2 kind=iommufd.ioas_alloc fd=$iommufd.fd ret=%d out.ioasId=%u\n", r, a2.out_ioas_id);
+  if (r == 0) {
+    uint32_t ioas2 = a2.out_ioas_id;
+    ioas_copy("copy", ifd, ioas2, ioas, 0x100000, 0x10000, 0x300000);
+    ioas_copy("copy-part", ifd, ioas2, ioas, 0x104000, 0x1000, 0x404000);
+    ioas_copy("copy-over", ifd, ioas2, ioas, 0x100000, 0x10000, 0x308000);
+    ioas_copy("copy-past", ifd, ioas2, ioas, 0x10c000, 0x8000, 0x500000);
+    ioas_copy("copy-anywhere", ifd, ioas2, ioas, 0x100000, 0x10000, 0);
+    allow_iovas("allow-around", ifd, ioas2, 0x300000, 0x4fffff);
+    allow_iovas("allow-all", ifd, ioas2, 0, UINT64_MAX);
+    ioas_map("map-overflow", ifd, ioas2, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW, buf, 0xfffffffffffff000ULL, 0x2000);
+    destroy("destroy-ioas2", ifd, "$ioas2.ioasId", ioas2);
+  }
   ioas_unmap("unmap-cut", ifd, ioas, 0x104000, 0x1000);
   ioas_unmap("unmap", ifd, ioas, 0x100000, 0x10000);
   ioas_unmap("unmap-gone", ifd, ioas, 0x100000, 0x10000);
