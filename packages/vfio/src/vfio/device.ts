@@ -7,9 +7,14 @@ import type { VfioGroup } from './group.js';
 export class VfioDevice {
   /** Registered and not yet unregistered. */
   registered = true;
-  /** The open device file (one open at a time in kdsim), or null. */
-  openFile: object | null = null;
-  /** The iommufd binding of the open file (cdev path, or group path with an iommufd). */
+  /**
+   * device->open_count: files that opened the device (vfio_df_open()): any number through
+   * the group, one bound cdev. The first open binds it, the last close unbinds it.
+   */
+  openCount = 0;
+  /** A cdev file of it is bound (vfio_device_block_group(): the group cannot be opened). */
+  cdevBound = false;
+  /** The iommufd binding of the open device (cdev path, or group path with an iommufd). */
   iommufd: { readonly ctx: IommufdCtx; readonly idev: IommufdDevice } | null = null;
 
   /** Creates the VFIO device of `dev` in `group`; `cdevName` is `vfioN`, or null without a cdev. */

@@ -130,16 +130,14 @@ export class VfioProcess {
     if (cdev !== null) {
       const vdev = v.device(cdev[1]!);
       if (vdev === undefined || vdev.cdevName === null) return result(-Errno.ENOENT, { fd: -1 });
-      if (vdev.openFile !== null) return result(-Errno.EBUSY, { fd: -1 });
-      const f = new DeviceFile(vdev, null);
-      vdev.openFile = f;
-      return result(0, { fd: this.#install(f) });
+      // vfio_device_fops_cdev_open(): any number of files; only one may bind.
+      return result(0, { fd: this.#install(new DeviceFile(vdev, null)) });
     }
     const m = /^\/dev\/vfio\/((?:noiommu-)?\d+)$/.exec(path);
     const group = m === null ? undefined : v.group(m[1]!);
     if (group === undefined) return result(-Errno.ENOENT, { fd: -1 });
     if (group.type === 'VFIO_NO_IOMMU' && !this.#sysRawio) return result(-Errno.EPERM, { fd: -1 });
-    if (group.openedFile !== null || group.devices.some((d) => d.openFile instanceof DeviceFile && d.openFile.viaGroup === null)) {
+    if (group.openedFile !== null || group.devices.some((d) => d.cdevBound)) {
       return result(-Errno.EBUSY, { fd: -1 });
     }
     const f = new GroupFile(group);
@@ -153,10 +151,14 @@ export class VfioProcess {
     if (f === undefined) return -Errno.EBADF;
     this.#fds.delete(fd);
     if (f instanceof DeviceFile) {
-      const b = f.vdev.iommufd;
-      if (b !== null) b.ctx.unbindDevice(b.idev);
-      f.vdev.iommufd = null;
-      f.vdev.openFile = null;
+      // vfio_df_close(): the last file that opened the device unbinds it.
+      const vdev = f.vdev;
+      if (f.accessGranted && --vdev.openCount === 0) {
+        const b = vdev.iommufd;
+        if (b !== null) b.ctx.unbindDevice(b.idev);
+        vdev.iommufd = null;
+      }
+      if (f.viaGroup === null && f.accessGranted) vdev.cdevBound = false;
     } else if (f instanceof GroupFile) {
       this.#unsetContainer(f.group);
       f.group.openedFile = null;
@@ -213,15 +215,19 @@ export class VfioProcess {
     return result(-Errno.EBADFD, {});
   }
 
+  // group.c: vfio_group_ioctl_unset_container() — a container stays while a device opened
+  // through the group uses it (container_users); an iommufd goes at once.
   #unsetContainer(group: VfioGroup): number {
     if (group.container === null && group.iommufd === null) return -Errno.EINVAL;
-    if (group.devices.some((d) => d.openFile instanceof DeviceFile && d.openFile.viaGroup !== null)) return -Errno.EBUSY;
-    group.container?.detachGroup(group);
+    if (group.container !== null) {
+      if (group.devices.some((d) => d.openCount > 0)) return -Errno.EBUSY;
+      group.container.detachGroup(group);
+    }
     group.iommufd = null;
     return 0;
   }
 
-  /** VFIO_GROUP_UNSET_CONTAINER: -EINVAL when not set, -EBUSY while a device file is open. */
+  /** VFIO_GROUP_UNSET_CONTAINER: -EINVAL when not set, -EBUSY while a device opened through the group uses the container. */
   groupUnsetContainer(fd: number): IoctlResult<Record<string, never>> {
     const g = this.#group(fd);
     if (typeof g === 'number') return result(g, {});
@@ -246,8 +252,14 @@ export class VfioProcess {
     if (group.container === null && group.iommufd === null) return result(-Errno.EINVAL, { fd: -1 });
     if (group.container !== null && group.container.backend === null) return result(-Errno.EINVAL, { fd: -1 });
     if (vdev === undefined) return result(-Errno.ENODEV, { fd: -1 });
-    if (vdev.openFile !== null) return result(-Errno.EBUSY, { fd: -1 });
     const ctx = group.iommufd;
+    // vfio_df_open(): the group path may open a device again; only the first open binds it.
+    if (vdev.openCount > 0) {
+      const again = new DeviceFile(vdev, g);
+      again.accessGranted = true;
+      vdev.openCount++;
+      return result(0, { fd: this.#install(again) });
+    }
     if (ctx !== null && group.type !== 'VFIO_NO_IOMMU') {
       // vfio_df_iommufd_bind() + vfio_iommufd_compat_attach_ioas()
       const idev = ctx.bindDevice(vdev.dev);
@@ -263,7 +275,7 @@ export class VfioProcess {
     }
     const f = new DeviceFile(vdev, g);
     f.accessGranted = true;
-    vdev.openFile = f;
+    vdev.openCount++;
     return result(0, { fd: this.#install(f) });
   }
 
@@ -380,9 +392,13 @@ export class VfioProcess {
     if (df.accessGranted) return fail(-Errno.EINVAL);
     const ctx = this.iommufd(args.iommufd);
     if (typeof ctx === 'number') return fail(ctx);
+    // vfio_df_open(): a cdev file binds only a device nothing else has open.
+    if (df.vdev.openCount !== 0) return fail(-Errno.EINVAL);
     const idev = ctx.bindDevice(df.vdev.dev);
     if (typeof idev === 'number') return fail(idev);
     df.vdev.iommufd = { ctx, idev };
+    df.vdev.openCount = 1;
+    df.vdev.cdevBound = true;
     df.accessGranted = true;
     return result(0, { devid: idev.id });
   }
