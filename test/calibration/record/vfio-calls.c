@@ -3,14 +3,15 @@
 //   KT-VFIO id=<id> kind=<kdsim step kind> <argument>=<value>... ret=<0 or -errno> [out.<field>=<value>]...
 // An argument `$<id>.<field>` is an earlier step's output, as in a scenario. mkscenario.js turns
 // the lines into the scenario's userspace steps, with `ret` as each step's expectation.
-//   vfio-calls BDF [v1] [release] [iommufd | compat]   (run by init.sh for kt.vfio=BDF[,v1][,release][,...])
+//   vfio-calls BDF [v1] [release] [iommufd | compat] [early]   (run by init.sh for kt.vfio=BDF[,v1][,release][,...])
 // With v1 the container gets the v1 type1 backend (VFIO_TYPE1_IOMMU), and the unmaps show its
 // rules: a range that starts inside a mapping unmaps nothing; one that reaches into a mapping
 // unmaps it whole. With release the function goes back to the host at the end: unbind from
 // vfio-pci, clear driver_override, drivers_probe. With iommufd the calls go through the device's
 // cdev and /dev/iommu instead of a type1 container (needs a kernel with
 // CONFIG_IOMMUFD and CONFIG_VFIO_DEVICE_CDEV, and its uapi headers to build). With compat the
-// type1 calls go to an iommufd (/dev/iommu) that the group takes as its container.
+// type1 calls go to an iommufd (/dev/iommu) that the group takes as its container. With early
+// the device is opened (and attached) before the maps.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -330,16 +331,17 @@ static void iommufd_calls(void) {
 
 int main(int argc, char **argv) {
   char path[256], group[300];
-  int v1 = 0, release = 0, viafd = 0, compat = 0;
+  int v1 = 0, release = 0, viafd = 0, compat = 0, early = 0;
   for (int i = 2; i < argc; i++) {
     if (strcmp(argv[i], "v1") == 0) v1 = 1;
     else if (strcmp(argv[i], "release") == 0) release = 1;
     else if (strcmp(argv[i], "iommufd") == 0) viafd = 1;
     else if (strcmp(argv[i], "compat") == 0) compat = 1;
+    else if (strcmp(argv[i], "early") == 0) early = 1;
     else argc = 0;
   }
   if (argc < 2) {
-    fprintf(stderr, "usage: vfio-calls BDF [v1] [release] [iommufd | compat]\n");
+    fprintf(stderr, "usage: vfio-calls BDF [v1] [release] [iommufd | compat] [early]\n");
     return 2;
   }
   bdf = argv[1];
@@ -383,6 +385,8 @@ int main(int argc, char **argv) {
   set_iommu("set-again", cfd, "TYPE1v2_IOMMU", VFIO_TYPE1v2_IOMMU);
   check_extension("ext-cc", cfd, "$container.fd", "DMA_CC_IOMMU", VFIO_DMA_CC_IOMMU);
   check_extension("ext-type1v2-set", cfd, "$container.fd", "TYPE1v2_IOMMU", VFIO_TYPE1v2_IOMMU);
+  // With early the device is opened (and so attached) before the maps, and stays open.
+  if (early) device_fd("device-early", gfd, bdf);
 
   void *buf = map_buffer();
   map_dma("map", cfd, buf, 0x100000, 0x10000);
