@@ -9,18 +9,19 @@
 # into $KT_DIR (image, modules, uapi headers), where `KVER=6.12.117-iommufd sh fetch.sh ARCH`
 # makes its initrd and builds vfio-calls.c with the iommufd calls. Needs root (apt).
 set -e
-ARCH=${1:?usage: build-kernel.sh arm64|amd64}
+# Debian's architecture name (ARCH becomes the kernel's below).
+DARCH=${1:?usage: build-kernel.sh arm64|amd64}
 KT_DIR=${KT_DIR:-/tmp/kdsim-kt}
 SRCVER=6.12.117-1~deb12u1
-DEBIAN=$KT_DIR/6.12.117+deb12-$ARCH
-KVER=6.12.117-iommufd-$ARCH
+DEBIAN=$KT_DIR/6.12.117+deb12-$DARCH
+KVER=6.12.117-iommufd-$DARCH
 HERE=$(cd "$(dirname "$0")" && pwd)
-case $ARCH in
+case $DARCH in
   arm64) KARCH=arm64; CROSS=aarch64-linux-gnu-; IMAGE=arch/arm64/boot/Image; TARGET=Image ;;
   amd64) KARCH=x86; CROSS=; IMAGE=arch/x86/boot/bzImage; TARGET=bzImage ;;
-  *) echo "build-kernel.sh: unknown architecture $ARCH" >&2; exit 2 ;;
+  *) echo "build-kernel.sh: unknown architecture $DARCH" >&2; exit 2 ;;
 esac
-[ -d "$DEBIAN/img" ] || KVER=6.12.117+deb12 sh "$HERE/fetch.sh" "$ARCH"
+[ -d "$DEBIAN/img" ] || KVER=6.12.117+deb12 sh "$HERE/fetch.sh" "$DARCH"
 for t in flex bison bc rsync; do command -v $t >/dev/null || apt-get install -y $t; done
 [ -f /usr/include/libelf.h ] || apt-get install -y libelf-dev
 [ -f /usr/include/openssl/ssl.h ] || apt-get install -y libssl-dev
@@ -50,10 +51,11 @@ for o in DRM SOUND MEDIA_SUPPORT WLAN WIRELESS CFG80211 BT BTRFS_FS XFS_FS NFS_F
   $C --disable $o
 done
 $C --enable DEBUG_INFO_NONE --set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "" \
-   --set-str LOCALVERSION "-iommufd-$ARCH" --disable LOCALVERSION_AUTO \
+   --set-str LOCALVERSION "-iommufd-$DARCH" --disable LOCALVERSION_AUTO \
    --module IOMMUFD --enable VFIO_DEVICE_CDEV --enable VFIO_NOIOMMU --enable VFIO_CONTAINER \
    --disable IOMMUFD_VFIO_CONTAINER --disable IOMMUFD_TEST
 make olddefconfig >/dev/null
+make -s syncconfig  # include/config/auto.conf, which kernelrelease reads LOCALVERSION from
 [ "$(make -s kernelrelease)" = "$KVER" ] || { echo "build-kernel.sh: kernel release $(make -s kernelrelease), expected $KVER" >&2; exit 1; }
 make -j"$(nproc)" $TARGET modules
 OUT=$KT_DIR/$KVER
@@ -62,4 +64,4 @@ cp $IMAGE "$OUT/img/boot/vmlinuz-$KVER"
 cp .config "$OUT/img/boot/config-$KVER"
 make -s INSTALL_MOD_PATH="$OUT/img" modules_install
 make -s INSTALL_HDR_PATH="$OUT/uapi" headers_install
-echo "kernel: $OUT/img/boot/vmlinuz-$KVER; next: KVER=6.12.117-iommufd sh $HERE/fetch.sh $ARCH"
+echo "kernel: $OUT/img/boot/vmlinuz-$KVER; next: KVER=6.12.117-iommufd sh $HERE/fetch.sh $DARCH"
