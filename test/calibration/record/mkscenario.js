@@ -83,11 +83,11 @@ const calls = section('vfio').filter((l) => l.startsWith('KT-VFIO ')).map((l) =>
 });
 const yamlValue = (v) => (/^\d+$/.test(v) ? v : JSON.stringify(v));
 // A list of IOVA ranges (`START-LAST,...`: an output, or ALLOW_IOVAS' argument) as a list of { start, last }.
-const outValue = (v) => (/^0x\w+-0x\w+(,|$)/.test(v)
+const stepValue = (v) => (/^0x\w+-0x\w+(,|$)/.test(v)
   ? `[${v.split(',').map((r) => `{ start: "${r.split('-')[0]}", last: "${r.split('-')[1]}" }`).join(', ')}]`
   : yamlValue(v));
 // A driver-core step (no dot in its kind, such as drivers_probe) takes the device alone.
-const stepArgs = (c) => (c.kind.includes('.') ? `{ ${c.args.map(([k, v]) => `${k}: ${outValue(v)}`).join(', ')} }` : yamlValue(c.args[0][1]));
+const stepArgs = (c) => (c.kind.includes('.') ? `{ ${c.args.map(([k, v]) => `${k}: ${stepValue(v)}`).join(', ')} }` : yamlValue(c.args[0][1]));
 if (calls.length > 0) {
   out.push('userspace:', ...calls.map((c) => `  - { id: ${c.id}, ${c.kind}: ${stepArgs(c)}, expect: ${c.ret} }`));
 }
@@ -100,7 +100,7 @@ out.push(groups.length === 0 ? '  groups: []' : '  groups:', ...groups.map((g) =
 out.push(`  counts: { deferrals: { ${Object.entries(deferrals).map(([d, n]) => `${d}: ${n}`).join(', ')} } }`);
 out.push(`  bindOrder: [${bound.join(', ')}]`);
 const outputs = calls.filter((c) => c.outs.length > 0);
-if (outputs.length > 0) out.push('  outputs:', ...outputs.map((c) => `    ${c.id}: { ${c.outs.map(([k, v]) => `${k}: ${outValue(v)}`).join(', ')} }`));
+if (outputs.length > 0) out.push('  outputs:', ...outputs.map((c) => `    ${c.id}: { ${c.outs.map(([k, v]) => `${k}: ${stepValue(v)}`).join(', ')} }`));
 const file = join(here, '..', '..', 'scenarios', `calib-${name}.yaml`);
 writeFileSync(file, `${out.join('\n')}\n`);
 console.log(file);
