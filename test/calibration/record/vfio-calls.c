@@ -3,7 +3,8 @@
 //   KT-VFIO id=<id> kind=<kdsim step kind> <argument>=<value>... ret=<0 or -errno> [out.<field>=<value>]...
 // An argument `$<id>.<field>` is an earlier step's output, as in a scenario. mkscenario.js turns
 // the lines into the scenario's userspace steps, with `ret` as each step's expectation.
-//   vfio-calls BDF [v1] [release] [iommufd | compat] [early]   (run by init.sh for kt.vfio=BDF[,v1][,release][,...])
+//   vfio-calls BDF [v1] [release] [iommufd | compat] [early]
+// (run by init.sh for kt.vfio=BDF[,v1][,release][,...]).
 // With v1 the container gets the v1 type1 backend (VFIO_TYPE1_IOMMU), and the unmaps show its
 // rules: a range that starts inside a mapping unmaps nothing; one that reaches into a mapping
 // unmaps it whole. With release the function goes back to the host at the end: unbind from
