@@ -104,16 +104,16 @@ static int device_fd(const char *id, int gfd, const char *name) {
   return fd;
 }
 
-// The group's character device: the one entry of /dev/vfio that is neither the container nor
-// the cdev directory (/dev/vfio/N, or /dev/vfio/noiommu-N).
-static int group_path(char *out, size_t len) {
-  DIR *d = opendir("/dev/vfio");
+// The one entry of `dir` that is neither the container nor the cdev directory: in /dev/vfio the
+// group's character device (N, or noiommu-N), in /dev/vfio/devices the function's cdev.
+static int only_entry(const char *dir, char *out, size_t len) {
+  DIR *d = opendir(dir);
   struct dirent *e;
   int found = 0;
   if (d == NULL) return 0;
   while ((e = readdir(d)) != NULL) {
     if (e->d_name[0] == '.' || strcmp(e->d_name, "vfio") == 0 || strcmp(e->d_name, "devices") == 0) continue;
-    snprintf(out, len, "/dev/vfio/%s", e->d_name);
+    snprintf(out, len, "%s/%s", dir, e->d_name);
     found = 1;
   }
   closedir(d);
@@ -232,27 +232,12 @@ static uint32_t bind_iommufd(const char *id, int cdev, int ifd) {
   return r == 0 ? b.out_devid : 0;
 }
 
-// The function's cdev: the one entry of /dev/vfio/devices.
-static int cdev_path(char *out, size_t len) {
-  DIR *d = opendir("/dev/vfio/devices");
-  struct dirent *e;
-  int found = 0;
-  if (d == NULL) return 0;
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.') continue;
-    snprintf(out, len, "/dev/vfio/devices/%s", e->d_name);
-    found = 1;
-  }
-  closedir(d);
-  return found;
-}
-
 // Binds the cdev to an iommufd and walks the IOAS, HWPT and attach rules: a mapping in a
 // reserved region blocks the attach; after it the region is out of the allowed ranges.
 static void iommufd_calls(void) {
   char cdev[300], group[300];
   // No entry (a no-IOMMU device has no cdev): the open says so.
-  if (!cdev_path(cdev, sizeof cdev)) snprintf(cdev, sizeof cdev, "/dev/vfio/devices/vfio0");
+  if (!only_entry("/dev/vfio/devices", cdev, sizeof cdev)) snprintf(cdev, sizeof cdev, "/dev/vfio/devices/vfio0");
   int dfd = open_path("cdev", cdev);
   int ifd = open_path("iommufd", "/dev/iommu");
   if (dfd < 0 || ifd < 0) return;
@@ -265,7 +250,7 @@ static void iommufd_calls(void) {
   uint32_t dev = bind_iommufd("bind-iommufd", dfd, ifd);
   if (dev == 0) return;
   bind_iommufd("bind-again", dfd, ifd);
-  if (group_path(group, sizeof group)) open_path("group-while-cdev", group);
+  if (only_entry("/dev/vfio", group, sizeof group)) open_path("group-while-cdev", group);
   hw_info("hw-info", ifd, "$bind-iommufd.devid", dev, 0);
   hw_info("hw-info-flags", ifd, "$bind-iommufd.devid", dev, 1);
   iova_ranges("ranges", ifd, ioas, 8);
@@ -367,7 +352,7 @@ int main(int argc, char **argv) {
   check_extension("ext-noiommu", cfd, "$container.fd", "NOIOMMU_IOMMU", VFIO_NOIOMMU_IOMMU);
   check_extension("ext-cc-unset", cfd, "$container.fd", "DMA_CC_IOMMU", VFIO_DMA_CC_IOMMU);
 
-  if (!group_path(group, sizeof group)) return 0;
+  if (!only_entry("/dev/vfio", group, sizeof group)) return 0;
   int gfd = open_path("group", group);
   if (gfd < 0) return 0;
   close(open_path("group-again", group));

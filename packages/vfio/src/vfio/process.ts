@@ -252,31 +252,33 @@ export class VfioProcess {
     if (group.container === null && group.iommufd === null) return result(-Errno.EINVAL, { fd: -1 });
     if (group.container !== null && group.container.backend === null) return result(-Errno.EINVAL, { fd: -1 });
     if (vdev === undefined) return result(-Errno.ENODEV, { fd: -1 });
-    const ctx = group.iommufd;
     // vfio_df_open(): the group path may open a device again; only the first open binds it.
-    if (vdev.openCount > 0) {
-      const again = new DeviceFile(vdev, g);
-      again.accessGranted = true;
-      vdev.openCount++;
-      return result(0, { fd: this.#install(again) });
-    }
-    if (ctx !== null && group.type !== 'VFIO_NO_IOMMU') {
-      // vfio_df_iommufd_bind() + vfio_iommufd_compat_attach_ioas()
-      const idev = ctx.bindDevice(vdev.dev);
-      if (typeof idev === 'number') return result(idev, { fd: -1 });
-      const a = ctx.attachDevice(idev, ctx.compatIoasId ?? 0);
-      if (a.errno !== 0) {
-        ctx.unbindDevice(idev);
-        return result(a.errno, { fd: -1 });
-      }
-      vdev.iommufd = { ctx, idev };
-    } else if (ctx !== null && !this.#sysRawio) {
-      return result(-Errno.EPERM, { fd: -1 });
+    if (vdev.openCount === 0) {
+      const r = this.#firstGroupOpen(vdev);
+      if (r !== 0) return result(r, { fd: -1 });
     }
     const f = new DeviceFile(vdev, g);
     f.accessGranted = true;
     vdev.openCount++;
     return result(0, { fd: this.#install(f) });
+  }
+
+  // vfio_df_group_open() on a device nothing has open: with an iommufd, bind it and attach it
+  // to the compat IOAS (vfio_df_iommufd_bind(), vfio_iommufd_compat_attach_ioas()); a no-IOMMU
+  // device needs CAP_SYS_RAWIO.
+  #firstGroupOpen(vdev: VfioDevice): number {
+    const ctx = vdev.group.iommufd;
+    if (ctx === null) return 0;
+    if (vdev.group.type === 'VFIO_NO_IOMMU') return this.#sysRawio ? 0 : -Errno.EPERM;
+    const idev = ctx.bindDevice(vdev.dev);
+    if (typeof idev === 'number') return idev;
+    const a = ctx.attachDevice(idev, ctx.compatIoasId ?? 0);
+    if (a.errno !== 0) {
+      ctx.unbindDevice(idev);
+      return a.errno;
+    }
+    vdev.iommufd = { ctx, idev };
+    return 0;
   }
 
   #container(fd: number): VfioContainer | number {
