@@ -299,6 +299,8 @@ describe('property: the compiler agrees with dtc on generated sources', () => {
     let accepted = 0;
     fc.assert(fc.property(dtsArbForTest, (text) => {
       const r = spawnSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-'], { input: text });
+      // dtc itself crashing (1.6.1 double-frees a `name` property that references a label) is no answer.
+      fc.pre(r.signal === null);
       let mine: Uint8Array | FirmwareError;
       try {
         mine = encodeFdt(parseDts(text, { preprocess: false }));
