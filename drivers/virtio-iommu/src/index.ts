@@ -12,5 +12,5 @@ export {
 export { VirtioIommuDeviceModel, QEMU_VIOMMU_FEATURES, type ViommuDeviceInit, type ViommuResvMem, type ViommuMapping } from './device-model.js';
 export { VirtioIommuDriver, Viommu, ViommuDomain, VIRTIO_ID_IOMMU } from './driver.js';
 export {
-  virtioIommuModule, qemuVirtioIommuPciModel, qemuArmVirtViommuReservedRegions, QEMU_X86_VIOMMU_RESERVED_REGIONS, type QemuArmMsiController,
+  virtioIommuModule, qemuVirtioIommuPciModel, qemuArmVirtViommuReservedRegions, QEMU_X86_VIOMMU_RESERVED_REGIONS,
 } from './module.js';

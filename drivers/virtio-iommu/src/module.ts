@@ -1,5 +1,6 @@
 import { KernelModule } from '@kdsim/core';
 import { virtioBusOf, type VirtioPciModel } from '@kdsim/bus-virtio';
+import type { MsiController } from '@kdsim/iommu';
 import { VirtioIommuDeviceModel, type ViommuDeviceInit, type ViommuResvMem } from './device-model.js';
 import { VIRTIO_IOMMU_RESV_MEM_T } from './protocol.js';
 import { VirtioIommuDriver } from './driver.js';
@@ -24,23 +25,14 @@ export const virtioIommuModule = new KernelModule('virtio_iommu', {
  */
 export const QEMU_X86_VIOMMU_RESERVED_REGIONS: readonly ViommuResvMem[] = [{ subtype: VIRTIO_IOMMU_RESV_MEM_T.MSI, start: 0xfee00000n, end: 0xfeefffffn }];
 
-/** The MSI controller of a QEMU arm virt machine, by its register frame (`msiControllers()` of @kdsim/iommu). */
-export interface QemuArmMsiController {
-  /** `its`: a GICv3 ITS; `v2m`: a GICv2m frame. */
-  readonly kind: 'its' | 'v2m';
-  /** First address of its frame. */
-  readonly base: bigint;
-  /** Size of its frame. */
-  readonly size: bigint;
-}
-
 /**
  * What QEMU 7.2's arm virt machine sets on a virtio-iommu-pci (hw/arm/virt.c,
  * virt_machine_device_pre_plug_cb()): the MSI doorbell as every endpoint's MSI region —
  * an ITS's GITS_TRANSLATER page (its second 64 KiB page) or the GICv2m frame — so Linux
- * maps MSIs there untranslated instead of adding a software MSI window.
+ * maps MSIs there untranslated instead of adding a software MSI window. `msi` is the
+ * machine's first MSI controller (`msiControllers()` of @kdsim/iommu).
  */
-export function qemuArmVirtViommuReservedRegions(msi: QemuArmMsiController | null): readonly ViommuResvMem[] {
+export function qemuArmVirtViommuReservedRegions(msi: MsiController | null): readonly ViommuResvMem[] {
   if (msi === null) return [];
   const start = msi.kind === 'its' ? msi.base + 0x10000n : msi.base;
   return [{ subtype: VIRTIO_IOMMU_RESV_MEM_T.MSI, start, end: msi.base + msi.size - 1n }];
